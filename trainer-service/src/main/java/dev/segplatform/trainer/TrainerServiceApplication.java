@@ -1,0 +1,15 @@
+package dev.segplatform.trainer;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+/** Trainer workers: claim queued jobs from the experiment service and train them with DL4J. */
+@SpringBootApplication
+@ConfigurationPropertiesScan
+public class TrainerServiceApplication {
+
+    public static void main(String[] args) {
+        SpringApplication.run(TrainerServiceApplication.class, args);
+    }
+}
