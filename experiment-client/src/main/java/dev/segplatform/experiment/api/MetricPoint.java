@@ -1,0 +1,19 @@
+package dev.segplatform.experiment.api;
+
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import jakarta.validation.constraints.PositiveOrZero;
+
+/**
+ * One measurement. NaN and infinities are legal values (a diverging loss is worth recording).
+ *
+ * @param step      defaults to 0
+ * @param timestamp epoch milliseconds; defaults to the time the service received it
+ */
+public record MetricPoint(
+        @NotNull @Pattern(regexp = "^[A-Za-z0-9_.\\-/ ]{1,250}$",
+                message = "must be 1-250 letters, digits, '_', '-', '.', '/' or spaces") String key,
+        @NotNull Double value,
+        @PositiveOrZero Long step,
+        @PositiveOrZero Long timestamp) {
+}

@@ -1,0 +1,93 @@
+package dev.segplatform.experiment.experiment;
+
+import dev.segplatform.experiment.problem.ConflictException;
+import dev.segplatform.experiment.problem.NotFoundException;
+import java.time.Clock;
+import java.util.Map;
+import org.springframework.data.domain.Page;
+import org.springframework.data.domain.PageRequest;
+import org.springframework.data.domain.Sort;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/** Experiment lifecycle: create, rename, soft delete and restore, with live names kept unique. */
+@Service
+public class ExperimentService {
+
+    private final ExperimentRepository experiments;
+    private final Clock clock;
+
+    ExperimentService(ExperimentRepository experiments, Clock clock) {
+        this.experiments = experiments;
+        this.clock = clock;
+    }
+
+    @Transactional
+    ExperimentEntity create(ExperimentRequests.Create request) {
+        String name = request.name().strip();
+        requireFreeName(name);
+        Map<String, String> tags = request.tags() == null ? Map.of() : request.tags();
+        return experiments.saveAndFlush(new ExperimentEntity(name, request.description(), tags, clock.instant()));
+    }
+
+    @Transactional(readOnly = true)
+    Page<ExperimentEntity> list(String name, boolean includeDeleted, int page, int size) {
+        return experiments.search(name == null || name.isBlank() ? null : name, includeDeleted,
+                PageRequest.of(page, size, Sort.by("name", "id")));
+    }
+
+    @Transactional(readOnly = true)
+    public ExperimentEntity get(long id) {
+        return experiments.findById(id).orElseThrow(() -> new NotFoundException("experiment", id));
+    }
+
+    /** An experiment that new runs may join: it exists and is not deleted. */
+    @Transactional(readOnly = true)
+    public ExperimentEntity requireLive(long id) {
+        ExperimentEntity experiment = get(id);
+        if (experiment.isDeleted()) {
+            throw new ConflictException("experiment " + id + " is deleted; restore it first");
+        }
+        return experiment;
+    }
+
+    @Transactional
+    ExperimentEntity update(long id, ExperimentRequests.Update request) {
+        ExperimentEntity experiment = get(id);
+        if (request.name() != null && !request.name().strip().equals(experiment.getName())) {
+            String name = request.name().strip();
+            if (!experiment.isDeleted()) {
+                requireFreeName(name);
+            }
+            experiment.rename(name, clock.instant());
+        }
+        if (request.description() != null) {
+            experiment.describe(request.description(), clock.instant());
+        }
+        return experiments.saveAndFlush(experiment);
+    }
+
+    @Transactional
+    void delete(long id) {
+        ExperimentEntity experiment = get(id);
+        if (!experiment.isDeleted()) {
+            experiment.delete(clock.instant());
+        }
+    }
+
+    @Transactional
+    ExperimentEntity restore(long id) {
+        ExperimentEntity experiment = get(id);
+        if (experiment.isDeleted()) {
+            requireFreeName(experiment.getName());
+            experiment.restore(clock.instant());
+        }
+        return experiments.saveAndFlush(experiment);
+    }
+
+    private void requireFreeName(String name) {
+        if (experiments.existsByNameAndDeletedAtIsNull(name)) {
+            throw new ConflictException("an experiment named '" + name + "' already exists");
+        }
+    }
+}

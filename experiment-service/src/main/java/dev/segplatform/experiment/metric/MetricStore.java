@@ -1,0 +1,103 @@
+package dev.segplatform.experiment.metric;
+
+import dev.segplatform.experiment.api.MetricPoint;
+import dev.segplatform.experiment.problem.NotFoundException;
+import dev.segplatform.experiment.queue.JobQueue;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.jdbc.core.BatchPreparedStatementSetter;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Metric history, appended in batches. A batch is one transaction: all points or none, and the
+ * latest-value table moves with it. Plain JDBC batches because this is the hottest write path
+ * (a trainer logs per-iteration metrics) and an ORM would add a round of object work per point.
+ */
+@Repository
+public class MetricStore {
+
+    private final JdbcTemplate jdbcTemplate;
+    private final JdbcClient jdbc;
+    private final JobQueue queue;
+    private final Clock clock;
+
+    MetricStore(JdbcTemplate jdbcTemplate, JdbcClient jdbc, JobQueue queue, Clock clock) {
+        this.jdbcTemplate = jdbcTemplate;
+        this.jdbc = jdbc;
+        this.queue = queue;
+        this.clock = clock;
+    }
+
+    /** One stored point; {@code value} may be NaN or infinite. */
+    public record StoredPoint(double value, long step, long timestamp) {
+    }
+
+    @Transactional
+    public void append(long runId, UUID leaseToken, List<MetricPoint> points) {
+        queue.guardWrite(runId, leaseToken);
+        long now = clock.millis();
+        List<StoredRow> rows = points.stream()
+                .map(p -> new StoredRow(p.key(), p.value(), p.step() == null ? 0 : p.step(),
+                        p.timestamp() == null ? now : p.timestamp()))
+                .toList();
+        jdbcTemplate.batchUpdate("insert into metric (run_id, key, value, step, timestamp_ms) values (?, ?, ?, ?, ?)",
+                new RowSetter(runId, rows));
+        // Only the newest point per key can move the latest value; MLflow orders by step, then time.
+        Map<String, StoredRow> newest = new HashMap<>();
+        Comparator<StoredRow> order = Comparator.comparingLong(StoredRow::step).thenComparingLong(StoredRow::timestamp);
+        for (StoredRow row : rows) {
+            newest.merge(row.key(), row, (a, b) -> order.compare(b, a) >= 0 ? b : a);
+        }
+        jdbcTemplate.batchUpdate("""
+                        insert into latest_metric (run_id, key, value, step, timestamp_ms) values (?, ?, ?, ?, ?)
+                        on conflict (run_id, key) do update
+                        set value = excluded.value, step = excluded.step, timestamp_ms = excluded.timestamp_ms
+                        where (excluded.step, excluded.timestamp_ms) >= (latest_metric.step, latest_metric.timestamp_ms)""",
+                new RowSetter(runId, List.copyOf(newest.values())));
+    }
+
+    @Transactional(readOnly = true)
+    public List<StoredPoint> history(long runId, String key) {
+        boolean runExists = jdbc.sql("select count(*) from run where id = :id").param("id", runId)
+                .query(Long.class).single() > 0;
+        if (!runExists) {
+            throw new NotFoundException("run", runId);
+        }
+        return jdbc.sql("""
+                        select value, step, timestamp_ms from metric
+                        where run_id = :runId and key = :key order by step, timestamp_ms""")
+                .param("runId", runId)
+                .param("key", key)
+                .query((rs, n) -> new StoredPoint(rs.getDouble("value"), rs.getLong("step"), rs.getLong("timestamp_ms")))
+                .list();
+    }
+
+    private record StoredRow(String key, double value, long step, long timestamp) {
+    }
+
+    private record RowSetter(long runId, List<StoredRow> rows) implements BatchPreparedStatementSetter {
+        @Override
+        public void setValues(PreparedStatement ps, int i) throws SQLException {
+            StoredRow row = rows.get(i);
+            ps.setLong(1, runId);
+            ps.setString(2, row.key());
+            ps.setDouble(3, row.value());
+            ps.setLong(4, row.step());
+            ps.setLong(5, row.timestamp());
+        }
+
+        @Override
+        public int getBatchSize() {
+            return rows.size();
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package dev.segplatform.experiment.problem;
+
+import jakarta.servlet.http.HttpServletRequest;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.validation.FieldError;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.ServletWebRequest;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.HandlerMethodValidationException;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.exc.InvalidFormatException;
+import tools.jackson.databind.exc.UnrecognizedPropertyException;
+
+/**
+ * The service's one error advice: every failure leaves as an RFC 9457 problem detail with a
+ * fixed {@code type} per kind, the request path as {@code instance}, and the offending fields
+ * listed under {@code errors}.
+ */
+@RestControllerAdvice
+class ApiExceptionHandler extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    @ExceptionHandler(ApiException.class)
+    ResponseEntity<ProblemDetail> handleApi(ApiException e, HttpServletRequest request) {
+        ProblemDetail problem = problem(e.status(), e.type(), e.title(), e.getMessage(), e.errors(), request);
+        HttpHeaders headers = new HttpHeaders();
+        if (e instanceof QueueFullException full) {
+            headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, full.retryAfter().toSeconds())));
+        }
+        return ResponseEntity.status(e.status()).headers(headers).body(problem);
+    }
+
+    @ExceptionHandler(MethodArgumentTypeMismatchException.class)
+    ResponseEntity<ProblemDetail> handleTypeMismatch(MethodArgumentTypeMismatchException e, HttpServletRequest request) {
+        String reason = "cannot convert '" + e.getValue() + "' to " + e.getRequiredType().getSimpleName();
+        return badRequest(ProblemTypes.VALIDATION, "Invalid input", List.of(new FieldProblem(e.getName(), reason)), request);
+    }
+
+    /** A unique index caught a race that the service's own checks could not (two equal names at once). */
+    @ExceptionHandler(DataIntegrityViolationException.class)
+    ResponseEntity<ProblemDetail> handleIntegrity(DataIntegrityViolationException e, HttpServletRequest request) {
+        log.info("Integrity violation on {}: {}", request.getRequestURI(), e.getMostSpecificCause().getMessage());
+        ProblemDetail problem = problem(HttpStatus.CONFLICT, ProblemTypes.of("conflict"), "Conflict",
+                "the change conflicts with existing data", List.of(), request);
+        return ResponseEntity.status(HttpStatus.CONFLICT).body(problem);
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> handleUnexpected(Exception e, HttpServletRequest request) {
+        log.error("Unexpected failure on {} {}", request.getMethod(), request.getRequestURI(), e);
+        ProblemDetail problem = problem(HttpStatus.INTERNAL_SERVER_ERROR, ProblemTypes.of("internal"),
+                "Internal error", "the service failed to handle the request; see its log", List.of(), request);
+        return ResponseEntity.internalServerError().body(problem);
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException e,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        List<FieldProblem> errors = new ArrayList<>();
+        for (FieldError error : e.getBindingResult().getFieldErrors()) {
+            errors.add(new FieldProblem(error.getField(), error.getDefaultMessage()));
+        }
+        e.getBindingResult().getGlobalErrors()
+                .forEach(error -> errors.add(new FieldProblem(error.getObjectName(), error.getDefaultMessage())));
+        return cast(badRequest(ProblemTypes.VALIDATION, "Invalid input", errors, servlet(request)));
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHandlerMethodValidationException(HandlerMethodValidationException e,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        List<FieldProblem> errors = e.getParameterValidationResults().stream()
+                .flatMap(result -> result.getResolvableErrors().stream()
+                        .map(error -> new FieldProblem(result.getMethodParameter().getParameterName(),
+                                error.getDefaultMessage())))
+                .toList();
+        return cast(badRequest(ProblemTypes.VALIDATION, "Invalid input", errors, servlet(request)));
+    }
+
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e,
+            HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        return cast(badRequest(ProblemTypes.MALFORMED, "Malformed request", List.of(describe(e)), servlet(request)));
+    }
+
+    /** Spring's own MVC exceptions (404, 405, 415, missing parameters...) get our instance and type too. */
+    @Override
+    protected ResponseEntity<Object> createResponseEntity(Object body, HttpHeaders headers,
+            HttpStatusCode statusCode, WebRequest request) {
+        if (body instanceof ProblemDetail problem) {
+            problem.setInstance(URI.create(servlet(request).getRequestURI()));
+            if (problem.getType() == null || "about:blank".equals(problem.getType().toString())) {
+                problem.setType(ProblemTypes.of(HttpStatus.valueOf(statusCode.value()).name()
+                        .toLowerCase().replace('_', '-')));
+            }
+        }
+        return super.createResponseEntity(body, headers, statusCode, request);
+    }
+
+    /** Turns a JSON binding failure into the field it happened at and a reason a person can act on. */
+    private static FieldProblem describe(HttpMessageNotReadableException e) {
+        Throwable cause = e.getMostSpecificCause();
+        if (cause instanceof JacksonException jackson && !jackson.getPath().isEmpty()) {
+            String field = jackson.getPath().stream()
+                    .map(ref -> ref.getPropertyName() != null ? ref.getPropertyName() : "[" + ref.getIndex() + "]")
+                    .collect(Collectors.joining(".")).replace(".[", "[");
+            String reason;
+            if (cause instanceof UnrecognizedPropertyException) {
+                reason = "unknown field";
+            } else if (cause instanceof InvalidFormatException invalid && invalid.getTargetType() != null
+                    && invalid.getTargetType().isEnum()) {
+                reason = "'" + invalid.getValue() + "' is not one of " + enumValues(invalid.getTargetType());
+            } else {
+                reason = jackson.getOriginalMessage();
+            }
+            return new FieldProblem(field, reason);
+        }
+        String reason = cause instanceof JacksonException jackson ? jackson.getOriginalMessage() : "the body is not valid JSON";
+        return new FieldProblem("body", reason);
+    }
+
+    private static String enumValues(Class<?> type) {
+        return Arrays.stream(type.getEnumConstants())
+                .map(constant -> {
+                    try {
+                        var annotation = type.getField(((Enum<?>) constant).name())
+                                .getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class);
+                        return annotation != null ? annotation.value() : ((Enum<?>) constant).name();
+                    } catch (NoSuchFieldException ex) {
+                        return ((Enum<?>) constant).name();
+                    }
+                })
+                .collect(Collectors.joining(", ", "[", "]"));
+    }
+
+    private static ResponseEntity<ProblemDetail> badRequest(String kind, String title, List<FieldProblem> errors,
+            HttpServletRequest request) {
+        String detail = errors.stream().map(error -> error.field() + ": " + error.reason())
+                .collect(Collectors.joining("; "));
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, ProblemTypes.of(kind), title, detail, errors, request);
+        return ResponseEntity.badRequest().body(problem);
+    }
+
+    private static ProblemDetail problem(HttpStatus status, URI type, String title, String detail,
+            List<FieldProblem> errors, HttpServletRequest request) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
+        problem.setType(type);
+        problem.setTitle(title);
+        problem.setInstance(URI.create(request.getRequestURI()));
+        if (!errors.isEmpty()) {
+            problem.setProperty("errors", errors.stream()
+                    .map(error -> Map.of("field", error.field(), "reason", String.valueOf(error.reason())))
+                    .toList());
+        }
+        return problem;
+    }
+
+    private static HttpServletRequest servlet(WebRequest request) {
+        return ((ServletWebRequest) request).getRequest();
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static ResponseEntity<Object> cast(ResponseEntity<ProblemDetail> entity) {
+        return (ResponseEntity) entity;
+    }
+}

@@ -1,0 +1,13 @@
+package dev.segplatform.experiment.problem;
+
+import java.util.List;
+import org.springframework.http.HttpStatus;
+
+/** 400: a field or parameter that passed JSON binding but is still wrong. */
+public class InvalidInputException extends ApiException {
+
+    public InvalidInputException(String field, String reason) {
+        super(HttpStatus.BAD_REQUEST, ProblemTypes.VALIDATION, "Invalid input", field + ": " + reason,
+                List.of(new FieldProblem(field, reason)));
+    }
+}

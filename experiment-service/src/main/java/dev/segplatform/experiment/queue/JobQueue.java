@@ -1,0 +1,47 @@
+package dev.segplatform.experiment.queue;
+
+import dev.segplatform.experiment.api.HeartbeatResponse;
+import dev.segplatform.experiment.api.JobClaim;
+import dev.segplatform.experiment.api.JobStatus;
+import dev.segplatform.experiment.api.Progress;
+import dev.segplatform.experiment.api.RunSpec;
+import dev.segplatform.experiment.api.WorkerCapabilities;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The job queue behind the trainers' protocol. Each run has exactly one job; its status is the
+ * run's status. A job is leased to one worker at a time; every worker write names the lease
+ * token, and a write with a token that is no longer current changes nothing.
+ */
+public interface JobQueue {
+
+    /** Refuses with {@code QueueFullException} when the queue is at capacity. */
+    void ensureCapacity();
+
+    /** Queues the run's job; joins the caller's transaction so a run never exists without its job. */
+    void enqueue(long runId, RunSpec spec);
+
+    /** Leases the oldest queued job that fits the worker, or nothing when there is none. */
+    Optional<JobClaim> claim(String workerId, WorkerCapabilities capabilities);
+
+    /** Extends the lease and records progress; answers what the worker should do next. */
+    HeartbeatResponse heartbeat(long jobId, UUID leaseToken, Progress progress);
+
+    /** Finishes the job with a final outcome. */
+    void complete(long jobId, UUID leaseToken, JobStatus outcome, String message);
+
+    /** A user's cancel: a queued job ends at once, a running one is told on its next heartbeat. */
+    void cancel(long runId);
+
+    /**
+     * Fencing for worker writes to a run (metrics, params, artifacts), called inside the write's
+     * transaction. With a token, the run's job must be running under that lease; without one, it
+     * must not be running at all (a leased run only takes writes from its worker). The job row stays
+     * share-locked until the transaction ends, so the lease cannot be swept away mid-write.
+     */
+    void guardWrite(long runId, UUID leaseToken);
+
+    /** Re-queues jobs whose lease expired (or fails them after the last attempt); returns how many. */
+    int sweepExpiredLeases();
+}

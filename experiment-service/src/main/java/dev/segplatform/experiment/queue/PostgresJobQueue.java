@@ -1,0 +1,227 @@
+package dev.segplatform.experiment.queue;
+
+import dev.segplatform.experiment.api.HeartbeatResponse;
+import dev.segplatform.experiment.api.JobAction;
+import dev.segplatform.experiment.api.JobClaim;
+import dev.segplatform.experiment.api.JobStatus;
+import dev.segplatform.experiment.api.ModelArchitecture;
+import dev.segplatform.experiment.api.Progress;
+import dev.segplatform.experiment.api.RunSpec;
+import dev.segplatform.experiment.api.WorkerCapabilities;
+import dev.segplatform.experiment.config.ExperimentProperties;
+import dev.segplatform.experiment.problem.ConflictException;
+import dev.segplatform.experiment.problem.NotFoundException;
+import dev.segplatform.experiment.problem.QueueFullException;
+import dev.segplatform.experiment.problem.StaleLeaseException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Repository;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * {@link JobQueue} on PostgreSQL. Claims use {@code FOR UPDATE SKIP LOCKED}, so concurrent claimers
+ * never wait on each other's candidate row and never take the same job; lease deadlines use the
+ * database clock, so workers' clocks do not matter.
+ */
+@Repository
+class PostgresJobQueue implements JobQueue {
+
+    private static final Duration RETRY_AFTER_FULL = Duration.ofSeconds(30);
+
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+    private final ExperimentProperties properties;
+
+    PostgresJobQueue(JdbcClient jdbc, JsonMapper json, ExperimentProperties properties) {
+        this.jdbc = jdbc;
+        this.json = json;
+        this.properties = properties;
+    }
+
+    @Override
+    @Transactional(readOnly = true)
+    public void ensureCapacity() {
+        long queued = jdbc.sql("select count(*) from job where status = 'QUEUED'").query(Long.class).single();
+        if (queued >= properties.maxQueuedJobs()) {
+            throw new QueueFullException(properties.maxQueuedJobs(), RETRY_AFTER_FULL);
+        }
+    }
+
+    @Override
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void enqueue(long runId, RunSpec spec) {
+        jdbc.sql("""
+                        insert into job (run_id, status, model, devices, queued_at)
+                        values (:runId, 'QUEUED', :model, :devices, now())""")
+                .param("runId", runId)
+                .param("model", spec.model().wireName())
+                .param("devices", spec.devices())
+                .update();
+    }
+
+    @Override
+    @Transactional
+    public Optional<JobClaim> claim(String workerId, WorkerCapabilities capabilities) {
+        WorkerCapabilities caps = capabilities == null ? WorkerCapabilities.ANY : capabilities;
+        List<String> models = caps.models() == null || caps.models().isEmpty()
+                ? List.of(ModelArchitecture.values()).stream().map(ModelArchitecture::wireName).toList()
+                : caps.models().stream().map(ModelArchitecture::wireName).toList();
+        UUID token = UUID.randomUUID();
+        return jdbc.sql("""
+                        with next as (
+                            select id from job
+                            where status = 'QUEUED' and model in (:models) and devices <= :maxDevices
+                            order by queued_at, id
+                            limit 1
+                            for update skip locked)
+                        update job j
+                        set status = 'RUNNING', lease_token = :token, worker_id = :worker,
+                            lease_expires_at = now() + make_interval(secs => :leaseSeconds),
+                            started_at = coalesce(j.started_at, now()), heartbeat_at = now()
+                        from next
+                        where j.id = next.id
+                        returning j.id, j.run_id, j.attempt, j.lease_expires_at,
+                                  (select r.experiment_id from run r where r.id = j.run_id) as experiment_id,
+                                  (select r.spec from run r where r.id = j.run_id) as spec""")
+                .param("models", models)
+                .param("maxDevices", caps.maxDevicesOrDefault())
+                .param("token", token)
+                .param("worker", workerId)
+                .param("leaseSeconds", leaseSeconds())
+                .query((rs, n) -> new JobClaim(rs.getLong("id"), rs.getLong("run_id"), rs.getLong("experiment_id"),
+                        rs.getInt("attempt"), token, rs.getTimestamp("lease_expires_at").toInstant(),
+                        json.readValue(rs.getString("spec"), RunSpec.class)))
+                .optional();
+    }
+
+    @Override
+    @Transactional
+    public HeartbeatResponse heartbeat(long jobId, UUID leaseToken, Progress progress) {
+        Progress p = progress == null ? new Progress(null, null, null, null, null, null) : progress;
+        return jdbc.sql("""
+                        update job
+                        set lease_expires_at = now() + make_interval(secs => :leaseSeconds), heartbeat_at = now(),
+                            progress_epoch = coalesce(:epoch, progress_epoch),
+                            progress_epochs = coalesce(:epochs, progress_epochs),
+                            progress_step = coalesce(:step, progress_step),
+                            progress_steps = coalesce(:steps, progress_steps),
+                            progress_images_per_second = coalesce(:ips, progress_images_per_second),
+                            progress_eta_seconds = coalesce(:eta, progress_eta_seconds),
+                            progress_at = case when :hasProgress then now() else progress_at end
+                        where id = :id and lease_token = :token and status = 'RUNNING'
+                        returning cancel_requested, prune_requested, lease_expires_at""")
+                .param("leaseSeconds", leaseSeconds())
+                .param("epoch", p.epoch(), java.sql.Types.INTEGER)
+                .param("epochs", p.epochs(), java.sql.Types.INTEGER)
+                .param("step", p.step(), java.sql.Types.BIGINT)
+                .param("steps", p.stepsPerEpoch(), java.sql.Types.BIGINT)
+                .param("ips", p.imagesPerSecond(), java.sql.Types.DOUBLE)
+                .param("eta", p.etaSeconds(), java.sql.Types.DOUBLE)
+                .param("hasProgress", progress != null)
+                .param("id", jobId)
+                .param("token", leaseToken)
+                .query((rs, n) -> new HeartbeatResponse(
+                        rs.getBoolean("cancel_requested") ? JobAction.CANCEL
+                                : rs.getBoolean("prune_requested") ? JobAction.PRUNE : JobAction.CONTINUE,
+                        rs.getTimestamp("lease_expires_at").toInstant()))
+                .optional()
+                .orElseThrow(() -> staleOrMissing(jobId));
+    }
+
+    @Override
+    @Transactional
+    public void complete(long jobId, UUID leaseToken, JobStatus outcome, String message) {
+        int updated = jdbc.sql("""
+                        update job
+                        set status = :outcome, message = :message, ended_at = now(),
+                            lease_token = null, lease_expires_at = null
+                        where id = :id and lease_token = :token and status = 'RUNNING'""")
+                .param("outcome", outcome.name())
+                .param("message", message)
+                .param("id", jobId)
+                .param("token", leaseToken)
+                .update();
+        if (updated == 0) {
+            throw staleOrMissing(jobId);
+        }
+    }
+
+    @Override
+    @Transactional
+    public void cancel(long runId) {
+        String status = jdbc.sql("select status from job where run_id = :runId for update")
+                .param("runId", runId).query(String.class).optional()
+                .orElseThrow(() -> new NotFoundException("run", runId));
+        switch (JobStatus.valueOf(status)) {
+            case QUEUED -> jdbc.sql("""
+                            update job set status = 'CANCELLED', ended_at = now(), message = 'cancelled before it started'
+                            where run_id = :runId""")
+                    .param("runId", runId).update();
+            case RUNNING -> jdbc.sql("update job set cancel_requested = true where run_id = :runId")
+                    .param("runId", runId).update();
+            default -> throw new ConflictException("run " + runId + " already ended as " + status);
+        }
+    }
+
+    @Override
+    @Transactional(propagation = Propagation.MANDATORY)
+    public void guardWrite(long runId, UUID leaseToken) {
+        record Lease(String status, UUID token) {
+        }
+        Lease lease = jdbc.sql("select status, lease_token from job where run_id = :runId for share")
+                .param("runId", runId)
+                .query((rs, n) -> new Lease(rs.getString("status"), rs.getObject("lease_token", UUID.class)))
+                .optional()
+                .orElseThrow(() -> new NotFoundException("run", runId));
+        boolean running = JobStatus.RUNNING.name().equals(lease.status());
+        if (leaseToken != null && !(running && leaseToken.equals(lease.token()))) {
+            throw new StaleLeaseException(jobIdOf(runId));
+        }
+        if (leaseToken == null && running) {
+            throw new ConflictException("run " + runId
+                    + " is being trained by a worker; only writes with its lease token are accepted");
+        }
+    }
+
+    @Override
+    @Transactional
+    public int sweepExpiredLeases() {
+        // Cancelled runs end, runs out of attempts fail, the rest go back to the queue keeping their
+        // original queued_at, so a resumed job is next in line rather than behind newer work.
+        return jdbc.sql("""
+                        update job
+                        set status = case when cancel_requested then 'CANCELLED'
+                                          when attempt >= :maxAttempts then 'FAILED'
+                                          else 'QUEUED' end,
+                            message = case when cancel_requested then 'cancelled; the worker stopped answering'
+                                           when attempt >= :maxAttempts then 'lease expired on attempt ' || attempt
+                                                || ' of ' || :maxAttempts || '; the worker stopped answering'
+                                           else message end,
+                            ended_at = case when cancel_requested or attempt >= :maxAttempts then now() end,
+                            attempt = case when cancel_requested or attempt >= :maxAttempts then attempt
+                                           else attempt + 1 end,
+                            lease_token = null, lease_expires_at = null, worker_id = null
+                        where status = 'RUNNING' and lease_expires_at < now()""")
+                .param("maxAttempts", properties.maxAttempts())
+                .update();
+    }
+
+    private RuntimeException staleOrMissing(long jobId) {
+        boolean exists = jdbc.sql("select count(*) from job where id = :id").param("id", jobId)
+                .query(Long.class).single() > 0;
+        return exists ? new StaleLeaseException(jobId) : new NotFoundException("job", jobId);
+    }
+
+    private long jobIdOf(long runId) {
+        return jdbc.sql("select id from job where run_id = :runId").param("runId", runId).query(Long.class).single();
+    }
+
+    private double leaseSeconds() {
+        return properties.leaseDuration().toMillis() / 1000.0;
+    }
+}

@@ -1,0 +1,116 @@
+package dev.segplatform.experiment.run;
+
+import dev.segplatform.experiment.api.JobStatus;
+import dev.segplatform.experiment.api.RunSpec;
+import dev.segplatform.experiment.problem.NotFoundException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads runs for the API: the run, its job, params, tags and latest metrics, in four queries
+ * for any number of runs, so a page of search results costs the same as one run.
+ */
+@Component
+public class RunViews {
+
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+
+    RunViews(JdbcClient jdbc, JsonMapper json) {
+        this.jdbc = jdbc;
+        this.json = json;
+    }
+
+    @Transactional(readOnly = true)
+    public RunResponse get(long runId) {
+        List<RunResponse> runs = load(List.of(runId));
+        if (runs.isEmpty()) {
+            throw new NotFoundException("run", runId);
+        }
+        return runs.get(0);
+    }
+
+    /** The runs with these ids, in the order given; unknown ids are left out. */
+    @Transactional(readOnly = true)
+    public List<RunResponse> load(Collection<Long> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        Map<Long, Map<String, String>> params = keyValues("run_param", ids);
+        Map<Long, Map<String, String>> tags = keyValues("run_tag", ids);
+        Map<Long, Map<String, RunResponse.LatestMetric>> metrics = new HashMap<>();
+        jdbc.sql("select run_id, key, value, step, timestamp_ms from latest_metric where run_id in (:ids)")
+                .param("ids", ids)
+                .query(rs -> {
+                    metrics.computeIfAbsent(rs.getLong("run_id"), id -> new TreeMap<>())
+                            .put(rs.getString("key"), new RunResponse.LatestMetric(
+                                    rs.getDouble("value"), rs.getLong("step"), rs.getLong("timestamp_ms")));
+                });
+        Map<Long, RunResponse> byId = new HashMap<>();
+        jdbc.sql("""
+                        select r.id, r.experiment_id, r.name, r.spec, r.created_at,
+                               j.id as job_id, j.status, j.attempt, j.worker_id, j.cancel_requested, j.message,
+                               j.started_at, j.ended_at, j.progress_epoch, j.progress_epochs, j.progress_step,
+                               j.progress_steps, j.progress_images_per_second, j.progress_eta_seconds, j.progress_at
+                        from run r join job j on j.run_id = r.id
+                        where r.id in (:ids)""")
+                .param("ids", ids)
+                .query(rs -> {
+                    long id = rs.getLong("id");
+                    byId.put(id, new RunResponse(id, rs.getLong("experiment_id"), rs.getLong("job_id"),
+                            rs.getString("name"), JobStatus.valueOf(rs.getString("status")),
+                            json.readValue(rs.getString("spec"), RunSpec.class),
+                            params.getOrDefault(id, Map.of()), tags.getOrDefault(id, Map.of()),
+                            metrics.getOrDefault(id, Map.of()), progress(rs), rs.getInt("attempt"),
+                            rs.getString("worker_id"), rs.getBoolean("cancel_requested"), rs.getString("message"),
+                            instant(rs, "created_at"), instant(rs, "started_at"), instant(rs, "ended_at")));
+                });
+        List<RunResponse> ordered = new ArrayList<>(ids.size());
+        for (Long id : ids) {
+            RunResponse run = byId.get(id);
+            if (run != null) {
+                ordered.add(run);
+            }
+        }
+        return ordered;
+    }
+
+    private Map<Long, Map<String, String>> keyValues(String table, Collection<Long> ids) {
+        Map<Long, Map<String, String>> result = new HashMap<>();
+        jdbc.sql("select run_id, key, value from " + table + " where run_id in (:ids)")
+                .param("ids", ids)
+                .query(rs -> {
+                    result.computeIfAbsent(rs.getLong("run_id"), id -> new TreeMap<>())
+                            .put(rs.getString("key"), rs.getString("value"));
+                });
+        return result;
+    }
+
+    private static RunResponse.RunProgress progress(ResultSet rs) throws SQLException {
+        Instant at = instant(rs, "progress_at");
+        if (at == null) {
+            return null;
+        }
+        return new RunResponse.RunProgress(rs.getObject("progress_epoch", Integer.class),
+                rs.getObject("progress_epochs", Integer.class), rs.getObject("progress_step", Long.class),
+                rs.getObject("progress_steps", Long.class), rs.getObject("progress_images_per_second", Double.class),
+                rs.getObject("progress_eta_seconds", Double.class), at);
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp timestamp = rs.getTimestamp(column);
+        return timestamp == null ? null : timestamp.toInstant();
+    }
+}

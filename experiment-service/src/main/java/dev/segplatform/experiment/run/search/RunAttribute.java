@@ -1,0 +1,73 @@
+package dev.segplatform.experiment.run.search;
+
+import dev.segplatform.experiment.api.JobStatus;
+import dev.segplatform.experiment.problem.InvalidInputException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * The run attributes a filter or ordering may name, each bound to a fixed column. This whitelist is
+ * what keeps identifiers out of SQL: a name not listed here is a 400, never a column reference.
+ * Times compare against epoch milliseconds, as in MLflow.
+ */
+enum RunAttribute {
+    STATUS("j.status", "text", Kind.STATUS, "status"),
+    NAME("r.name", "text", Kind.TEXT, "name", "run_name"),
+    RUN_ID("r.id", "bigint", Kind.NUMBER, "run_id", "id"),
+    EXPERIMENT_ID("r.experiment_id", "bigint", Kind.NUMBER, "experiment_id"),
+    ATTEMPT("j.attempt", "integer", Kind.NUMBER, "attempt"),
+    CREATED_TIME("r.created_at", "timestamptz", Kind.TIME, "created_time", "created"),
+    START_TIME("j.started_at", "timestamptz", Kind.TIME, "start_time"),
+    END_TIME("j.ended_at", "timestamptz", Kind.TIME, "end_time");
+
+    enum Kind { STATUS, TEXT, NUMBER, TIME }
+
+    final String column;
+    final String sqlType;
+    final Kind kind;
+    private final List<String> names;
+
+    RunAttribute(String column, String sqlType, Kind kind, String... names) {
+        this.column = column;
+        this.sqlType = sqlType;
+        this.kind = kind;
+        this.names = List.of(names);
+    }
+
+    static RunAttribute of(String name, String field) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return Arrays.stream(values()).filter(a -> a.names.contains(lower)).findFirst()
+                .orElseThrow(() -> new InvalidInputException(field, "unknown attribute '" + name + "'; known: "
+                        + Arrays.stream(values()).map(a -> a.names.get(0)).collect(Collectors.joining(", "))));
+    }
+
+    void check(Filter.Clause clause, String field) {
+        boolean number = clause.value() instanceof Filter.Number;
+        boolean ok = switch (kind) {
+            case NUMBER, TIME -> number && clause.op() != Filter.Op.LIKE && clause.op() != Filter.Op.ILIKE;
+            case TEXT -> !number && !clause.op().ordering();
+            case STATUS -> !number && (clause.op() == Filter.Op.EQ || clause.op() == Filter.Op.NE
+                    || clause.op() == Filter.Op.IN || clause.op() == Filter.Op.NOT_IN);
+        };
+        if (!ok) {
+            throw new InvalidInputException(field, "attributes." + names.get(0) + switch (kind) {
+                case NUMBER -> " compares with a number";
+                case TIME -> " compares with epoch milliseconds";
+                case TEXT -> " compares with a quoted string using =, !=, LIKE, ILIKE, IN or NOT IN";
+                case STATUS -> " compares with a quoted status using =, !=, IN or NOT IN";
+            });
+        }
+        if (kind == Kind.STATUS) {
+            List<String> statuses = clause.value() instanceof Filter.TextList list ? list.values()
+                    : List.of(((Filter.Text) clause.value()).value());
+            for (String status : statuses) {
+                if (Arrays.stream(JobStatus.values()).noneMatch(s -> s.name().equalsIgnoreCase(status))) {
+                    throw new InvalidInputException(field, "unknown status '" + status + "'; known: "
+                            + Arrays.toString(JobStatus.values()));
+                }
+            }
+        }
+    }
+}
