@@ -1,0 +1,61 @@
+package dev.segplatform.experiment.experiment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.segplatform.experiment.Api;
+import dev.segplatform.experiment.ServiceTest;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+class ExperimentApiTest extends ServiceTest {
+
+    @Test
+    void renameDeleteRestoreAndNameReuse() {
+        String name = "pets-" + System.nanoTime();
+        Api.Reply created = api.post("/api/experiments", "{\"name\":\"" + name + "\",\"description\":\"d\",\"tags\":{\"k\":\"v\"}}");
+        assertThat(created.status()).isEqualTo(201);
+        long id = created.json().get("id").asLong();
+
+        JsonNode renamed = api.patch("/api/experiments/" + id, "{\"name\":\"" + name + "-v2\"}").json();
+        assertThat(renamed.get("name").asString()).isEqualTo(name + "-v2");
+        assertThat(renamed.get("description").asString()).isEqualTo("d");
+
+        assertThat(api.delete("/api/experiments/" + id).status()).isEqualTo(204);
+        assertThat(api.get("/api/experiments/" + id).json().get("deleted").asBoolean()).isTrue();
+        assertThat(api.get("/api/experiments", Api.query("name", name)).json().get("items")).isEmpty();
+        assertThat(api.get("/api/experiments", Api.query("name", name, "includeDeleted", "true")).json().get("items"))
+                .hasSize(1);
+        // New runs cannot join a deleted experiment.
+        assertThat(api.post("/api/experiments/" + id + "/runs", Api.runBody("unet")).status()).isEqualTo(409);
+
+        // The deleted experiment's name is free again; restoring it then clashes.
+        long other = api.post("/api/experiments", "{\"name\":\"" + name + "-v2\"}").json().get("id").asLong();
+        assertThat(api.post("/api/experiments/" + id + "/restore", "").status()).isEqualTo(409);
+        assertThat(api.delete("/api/experiments/" + other).status()).isEqualTo(204);
+        assertThat(api.post("/api/experiments/" + id + "/restore", "").json().get("deleted").asBoolean()).isFalse();
+    }
+
+    @Test
+    void listsByNamePaged() {
+        String prefix = "paged-" + System.nanoTime();
+        for (int i = 0; i < 5; i++) {
+            api.post("/api/experiments", "{\"name\":\"" + prefix + "-" + i + "\"}");
+        }
+        JsonNode page = api.get("/api/experiments", Api.query("name", prefix, "size", "2", "page", "1")).json();
+        assertThat(page.get("total").asLong()).isEqualTo(5);
+        assertThat(page.get("items")).hasSize(2);
+        assertThat(page.get("items").get(0).get("name").asString()).isEqualTo(prefix + "-2");
+        assertThat(api.get("/api/experiments", Api.query("size", "0")).status()).isEqualTo(400);
+    }
+
+    @Test
+    void probesMetricsAndOpenApiAreServed() {
+        assertThat(api.get("/livez").status()).isEqualTo(200);
+        assertThat(api.get("/readyz").status()).isEqualTo(200);
+        assertThat(api.get("/actuator/health").json().get("status").asString()).isEqualTo("UP");
+        assertThat(api.get("/actuator/prometheus").text()).contains("http_server_requests");
+        JsonNode openApi = api.get("/v3/api-docs").json();
+        assertThat(openApi.get("paths").has("/api/runs/{id}")).isTrue();
+        assertThat(openApi.get("paths").has("/api/jobs/claim")).isTrue();
+    }
+}

@@ -1,0 +1,175 @@
+package dev.segplatform.experiment.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.segplatform.experiment.ServiceTest;
+import dev.segplatform.experiment.api.JobAction;
+import dev.segplatform.experiment.api.JobClaim;
+import dev.segplatform.experiment.api.JobStatus;
+import dev.segplatform.experiment.api.ModelArchitecture;
+import dev.segplatform.experiment.api.Progress;
+import dev.segplatform.experiment.api.WorkerCapabilities;
+import dev.segplatform.experiment.problem.StaleLeaseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+
+/** The queue's behaviour, written once and run against real PostgreSQL. */
+class JobQueueContractTest extends ServiceTest {
+
+    @Autowired
+    JobQueue queue;
+
+    long experimentId;
+
+    @BeforeEach
+    void isolate() {
+        drainQueue();
+        experimentId = api.experiment("queue");
+    }
+
+    @Test
+    void concurrentClaimersTakeEveryJobExactlyOnce() throws Exception {
+        int jobs = 60;
+        int claimers = 8;
+        List<Long> runIds = new ArrayList<>();
+        for (int i = 0; i < jobs; i++) {
+            runIds.add(api.run(experimentId, "unet"));
+        }
+        ConcurrentLinkedQueue<JobClaim> claimed = new ConcurrentLinkedQueue<>();
+        CountDownLatch start = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(claimers);
+        List<Future<?>> workers = new ArrayList<>();
+        for (int w = 0; w < claimers; w++) {
+            String worker = "worker-" + w;
+            workers.add(pool.submit(() -> {
+                start.await();
+                Optional<JobClaim> claim;
+                while ((claim = queue.claim(worker, WorkerCapabilities.ANY)).isPresent()) {
+                    claimed.add(claim.get());
+                }
+                return null;
+            }));
+        }
+        start.countDown();
+        for (Future<?> worker : workers) {
+            worker.get(60, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+
+        assertThat(claimed).hasSize(jobs);
+        assertThat(claimed.stream().map(JobClaim::runId).distinct()).containsExactlyInAnyOrderElementsOf(runIds);
+        assertThat(claimed.stream().map(JobClaim::leaseToken).distinct()).hasSize(jobs);
+        assertThat(jdbc.sql("select count(*) from job where status = 'RUNNING' and run_id in (:ids)")
+                .param("ids", runIds).query(Long.class).single()).isEqualTo(jobs);
+    }
+
+    @Test
+    void claimsOldestFirstAndOnlyWhatTheWorkerCanRun() {
+        long pspnet = api.run(experimentId, "pspnet");
+        long unet = api.run(experimentId, "unet");
+
+        Optional<JobClaim> unetOnly = queue.claim("w", new WorkerCapabilities(Set.of(ModelArchitecture.UNET), 1));
+        assertThat(unetOnly).map(JobClaim::runId).contains(unet);
+        assertThat(queue.claim("w", new WorkerCapabilities(Set.of(ModelArchitecture.UNET), 1))).isEmpty();
+        assertThat(queue.claim("w", WorkerCapabilities.ANY)).map(JobClaim::runId).contains(pspnet);
+        assertThat(queue.claim("w", WorkerCapabilities.ANY)).isEmpty();
+    }
+
+    @Test
+    void expiredLeaseIsRequeuedAndTheStaleWorkerIsFencedOff() {
+        long runId = api.run(experimentId, "icnet");
+        JobClaim first = queue.claim("slow-worker", WorkerCapabilities.ANY).orElseThrow();
+        assertThat(first.attempt()).isEqualTo(1);
+
+        expireLease(first.jobId());
+        assertThat(queue.sweepExpiredLeases()).isEqualTo(1);
+        assertThat(status(runId)).isEqualTo(JobStatus.QUEUED);
+
+        JobClaim second = queue.claim("fresh-worker", WorkerCapabilities.ANY).orElseThrow();
+        assertThat(second.runId()).isEqualTo(runId);
+        assertThat(second.attempt()).isEqualTo(2);
+        assertThat(second.leaseToken()).isNotEqualTo(first.leaseToken());
+
+        // The first worker wakes up: every write it tries is refused and changes nothing.
+        assertThatThrownBy(() -> queue.heartbeat(first.jobId(), first.leaseToken(), null))
+                .isInstanceOf(StaleLeaseException.class);
+        assertThatThrownBy(() -> queue.complete(first.jobId(), first.leaseToken(), JobStatus.FAILED, "late"))
+                .isInstanceOf(StaleLeaseException.class);
+        var staleMetric = api.post("/api/runs/" + runId + "/metrics",
+                "{\"metrics\":[{\"key\":\"loss\",\"value\":1.0,\"step\":1}]}",
+                java.util.Map.of("X-Lease-Token", first.leaseToken().toString()));
+        assertThat(staleMetric.status()).isEqualTo(409);
+        assertThat(staleMetric.json().get("type").asString()).endsWith("stale-lease");
+        assertThat(status(runId)).isEqualTo(JobStatus.RUNNING);
+
+        queue.complete(second.jobId(), second.leaseToken(), JobStatus.SUCCEEDED, null);
+        assertThat(status(runId)).isEqualTo(JobStatus.SUCCEEDED);
+        assertThat(jdbc.sql("select count(*) from metric where run_id = :id").param("id", runId)
+                .query(Long.class).single()).isZero();
+    }
+
+    @Test
+    void attemptsAreCappedThenTheJobFails() {
+        long runId = api.run(experimentId, "unet");
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            JobClaim claim = queue.claim("crashy", WorkerCapabilities.ANY).orElseThrow();
+            assertThat(claim.attempt()).isEqualTo(attempt);
+            expireLease(claim.jobId());
+            queue.sweepExpiredLeases();
+        }
+        assertThat(status(runId)).isEqualTo(JobStatus.FAILED);
+        assertThat(queue.claim("crashy", WorkerCapabilities.ANY)).isEmpty();
+        var run = api.get("/api/runs/" + runId).json();
+        assertThat(run.get("message").asString()).contains("attempt 3 of 3");
+        assertThat(run.get("attempt").asInt()).isEqualTo(3);
+    }
+
+    @Test
+    void heartbeatExtendsTheLeaseRecordsProgressAndCarriesCancel() {
+        long runId = api.run(experimentId, "unet");
+        JobClaim claim = queue.claim("w", WorkerCapabilities.ANY).orElseThrow();
+
+        var beat = queue.heartbeat(claim.jobId(), claim.leaseToken(), new Progress(1, 4, 10L, 25L, 12.5, 90.0));
+        assertThat(beat.action()).isEqualTo(JobAction.CONTINUE);
+        assertThat(beat.leaseExpiresAt()).isAfterOrEqualTo(claim.leaseExpiresAt());
+        var progress = api.get("/api/runs/" + runId).json().get("progress");
+        assertThat(progress.get("epoch").asInt()).isEqualTo(1);
+        assertThat(progress.get("imagesPerSecond").asDouble()).isEqualTo(12.5);
+
+        assertThat(api.post("/api/runs/" + runId + "/cancel", "").status()).isEqualTo(200);
+        assertThat(queue.heartbeat(claim.jobId(), claim.leaseToken(), null).action()).isEqualTo(JobAction.CANCEL);
+        queue.complete(claim.jobId(), claim.leaseToken(), JobStatus.CANCELLED, "stopped at step 10");
+        assertThat(status(runId)).isEqualTo(JobStatus.CANCELLED);
+    }
+
+    @Test
+    void cancellingAQueuedRunEndsItAtOnce() {
+        long runId = api.run(experimentId, "unet");
+        assertThat(api.post("/api/runs/" + runId + "/cancel", "").json().get("status").asString())
+                .isEqualTo("CANCELLED");
+        assertThat(queue.claim("w", WorkerCapabilities.ANY)).isEmpty();
+        assertThat(api.post("/api/runs/" + runId + "/cancel", "").status()).isEqualTo(409);
+    }
+
+    private void expireLease(long jobId) {
+        jdbc.sql("update job set lease_expires_at = now() - interval '1 second' where id = :id")
+                .param("id", jobId).update();
+    }
+
+    private JobStatus status(long runId) {
+        return JobStatus.valueOf(jdbc.sql("select status from job where run_id = :id").param("id", runId)
+                .query(String.class).single());
+    }
+}
