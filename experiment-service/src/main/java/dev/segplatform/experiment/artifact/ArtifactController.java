@@ -1,5 +1,6 @@
 package dev.segplatform.experiment.artifact;
 
+import dev.segplatform.experiment.api.ArtifactInfo;
 import dev.segplatform.experiment.api.ArtifactPaths;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -32,19 +33,19 @@ class ArtifactController {
 
     @PutMapping("/api/runs/{id}/artifacts/{*path}")
     @Operation(summary = "Stream a file in; it becomes visible once complete, with size and sha256")
-    ResponseEntity<ArtifactService.Artifact> upload(
+    ResponseEntity<ArtifactInfo> upload(
             @PathVariable long id,
             @Parameter(description = "relative path such as model/bundle.zip") @PathVariable String path,
             @RequestHeader(name = ArtifactPaths.LEASE_TOKEN_HEADER, required = false) UUID leaseToken,
             HttpServletRequest request) throws IOException {
-        ArtifactService.Artifact artifact = service.upload(id, path, leaseToken, request.getContentType(),
+        ArtifactInfo artifact = service.upload(id, path, leaseToken, request.getContentType(),
                 request.getContentLengthLong(), request.getInputStream());
         return ResponseEntity.status(201).body(artifact);
     }
 
     @GetMapping("/api/runs/{id}/artifacts")
     @Operation(summary = "List a run's artifacts, optionally under a path prefix")
-    List<ArtifactService.Artifact> list(@PathVariable long id, @RequestParam(required = false) String prefix) {
+    List<ArtifactInfo> list(@PathVariable long id, @RequestParam(required = false) String prefix) {
         return service.list(id, prefix);
     }
 
@@ -52,7 +53,7 @@ class ArtifactController {
     @Operation(summary = "Stream a file out; ETag and X-Checksum-Sha256 carry its sha256")
     ResponseEntity<Resource> download(@PathVariable long id, @PathVariable String path) {
         ArtifactService.Download download = service.download(id, path);
-        ArtifactService.Artifact artifact = download.artifact();
+        ArtifactInfo artifact = download.artifact();
         return ResponseEntity.ok()
                 .contentType(MediaType.parseMediaType(artifact.contentType()))
                 .contentLength(artifact.size())

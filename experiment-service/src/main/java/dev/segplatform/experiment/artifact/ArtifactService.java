@@ -1,5 +1,6 @@
 package dev.segplatform.experiment.artifact;
 
+import dev.segplatform.experiment.api.ArtifactInfo;
 import dev.segplatform.experiment.problem.InvalidInputException;
 import dev.segplatform.experiment.problem.NotFoundException;
 import dev.segplatform.experiment.problem.PayloadTooLargeException;
@@ -43,11 +44,7 @@ public class ArtifactService {
         this.clock = clock;
     }
 
-    /** An artifact's metadata; {@code path} is relative to the run. */
-    public record Artifact(String path, long size, String sha256, String contentType, Instant createdAt) {
-    }
-
-    Artifact upload(long runId, String rawPath, UUID leaseToken, String contentType, long declaredLength,
+    ArtifactInfo upload(long runId, String rawPath, UUID leaseToken, String contentType, long declaredLength,
                     InputStream body) {
         String path = ArtifactPath.normalize(rawPath);
         String type = mediaType(contentType);
@@ -70,7 +67,7 @@ public class ArtifactService {
                     .param("sha256", blob.sha256()).param("type", type).param("now", Timestamp.from(now))
                     .update();
         });
-        return new Artifact(path, blob.size(), blob.sha256(), type, now);
+        return new ArtifactInfo(path, blob.size(), blob.sha256(), type, now);
     }
 
     private static String mediaType(String contentType) {
@@ -84,7 +81,7 @@ public class ArtifactService {
         }
     }
 
-    List<Artifact> list(long runId, String prefix) {
+    List<ArtifactInfo> list(long runId, String prefix) {
         requireRun(runId);
         return jdbc.sql("""
                         select path, size_bytes, sha256, content_type, created_at from artifact
@@ -92,29 +89,29 @@ public class ArtifactService {
                         order by path""")
                 .param("runId", runId)
                 .param("prefix", prefix == null || prefix.isBlank() ? null : prefix, java.sql.Types.VARCHAR)
-                .query((rs, n) -> new Artifact(rs.getString("path"), rs.getLong("size_bytes"), rs.getString("sha256"),
+                .query((rs, n) -> new ArtifactInfo(rs.getString("path"), rs.getLong("size_bytes"), rs.getString("sha256"),
                         rs.getString("content_type"), rs.getTimestamp("created_at").toInstant()))
                 .list();
     }
 
     /** A complete artifact and the file holding its bytes. */
-    record Download(Artifact artifact, Path file) {
+    record Download(ArtifactInfo artifact, Path file) {
     }
 
     Download download(long runId, String rawPath) {
         String path = ArtifactPath.normalize(rawPath);
         requireRun(runId);
-        Artifact artifact = find(runId, path)
+        ArtifactInfo artifact = find(runId, path)
                 .orElseThrow(() -> new NotFoundException("artifact", "'" + path + "' of run " + runId));
         return new Download(artifact, blobs.path(artifact.sha256()));
     }
 
-    public Optional<Artifact> find(long runId, String path) {
+    public Optional<ArtifactInfo> find(long runId, String path) {
         return jdbc.sql("""
                         select path, size_bytes, sha256, content_type, created_at from artifact
                         where run_id = :runId and path = :path""")
                 .param("runId", runId).param("path", path)
-                .query((rs, n) -> new Artifact(rs.getString("path"), rs.getLong("size_bytes"), rs.getString("sha256"),
+                .query((rs, n) -> new ArtifactInfo(rs.getString("path"), rs.getLong("size_bytes"), rs.getString("sha256"),
                         rs.getString("content_type"), rs.getTimestamp("created_at").toInstant()))
                 .optional();
     }

@@ -2,10 +2,10 @@ package dev.segplatform.experiment.metric;
 
 import dev.segplatform.experiment.api.ArtifactPaths;
 import dev.segplatform.experiment.api.MetricBatch;
+import dev.segplatform.experiment.api.MetricHistory;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
-import java.util.List;
 import java.util.UUID;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -23,10 +23,6 @@ class MetricController {
 
     MetricController(MetricStore store) {
         this.store = store;
-    }
-
-    /** A metric's history; values may be "NaN", "Infinity" or "-Infinity" (JSON has no such numbers). */
-    record MetricHistory(String key, List<MetricStore.StoredPoint> history) {
     }
 
     @PostMapping("/api/runs/{id}/metrics")

@@ -1,5 +1,6 @@
 package dev.segplatform.experiment.metric;
 
+import dev.segplatform.experiment.api.MetricHistory;
 import dev.segplatform.experiment.api.MetricPoint;
 import dev.segplatform.experiment.problem.NotFoundException;
 import dev.segplatform.experiment.queue.JobQueue;
@@ -37,10 +38,6 @@ public class MetricStore {
         this.clock = clock;
     }
 
-    /** One stored point; {@code value} may be NaN or infinite. */
-    public record StoredPoint(double value, long step, long timestamp) {
-    }
-
     @Transactional
     public void append(long runId, UUID leaseToken, List<MetricPoint> points) {
         queue.guardWrite(runId, leaseToken);
@@ -66,7 +63,7 @@ public class MetricStore {
     }
 
     @Transactional(readOnly = true)
-    public List<StoredPoint> history(long runId, String key) {
+    public List<MetricHistory.Point> history(long runId, String key) {
         boolean runExists = jdbc.sql("select count(*) from run where id = :id").param("id", runId)
                 .query(Long.class).single() > 0;
         if (!runExists) {
@@ -77,7 +74,7 @@ public class MetricStore {
                         where run_id = :runId and key = :key order by step, timestamp_ms""")
                 .param("runId", runId)
                 .param("key", key)
-                .query((rs, n) -> new StoredPoint(rs.getDouble("value"), rs.getLong("step"), rs.getLong("timestamp_ms")))
+                .query((rs, n) -> new MetricHistory.Point(rs.getDouble("value"), rs.getLong("step"), rs.getLong("timestamp_ms")))
                 .list();
     }
 

@@ -5,6 +5,7 @@ import dev.segplatform.experiment.api.CompleteRequest;
 import dev.segplatform.experiment.api.HeartbeatRequest;
 import dev.segplatform.experiment.api.HeartbeatResponse;
 import dev.segplatform.experiment.api.JobClaim;
+import dev.segplatform.experiment.api.ReleaseRequest;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
@@ -39,6 +40,13 @@ class JobController {
     @Operation(summary = "Extend the lease, report progress; answers CONTINUE, CANCEL or PRUNE")
     HeartbeatResponse heartbeat(@PathVariable long id, @Valid @RequestBody HeartbeatRequest request) {
         return queue.heartbeat(id, request.leaseToken(), request.progress());
+    }
+
+    @PostMapping("/{id}/release")
+    @Operation(summary = "Give an unfinished job back (worker shutting down); it is queued again with attempt + 1")
+    ResponseEntity<Void> release(@PathVariable long id, @Valid @RequestBody ReleaseRequest request) {
+        queue.release(id, request.leaseToken(), request.message());
+        return ResponseEntity.noContent().build();
     }
 
     @PostMapping("/{id}/complete")

@@ -31,6 +31,13 @@ public interface JobQueue {
     /** Finishes the job with a final outcome. */
     void complete(long jobId, UUID leaseToken, JobStatus outcome, String message);
 
+    /**
+     * A worker gives its job back unfinished, e.g. when shutting down after a checkpoint: the job is
+     * queued again at once with {@code attempt + 1}, so the next worker resumes instead of waiting
+     * for the lease to expire.
+     */
+    void release(long jobId, UUID leaseToken, String message);
+
     /** A user's cancel: a queued job ends at once, a running one is told on its next heartbeat. */
     void cancel(long runId);
 

@@ -153,6 +153,25 @@ class PostgresJobQueue implements JobQueue {
 
     @Override
     @Transactional
+    public void release(long jobId, UUID leaseToken, String message) {
+        int updated = jdbc.sql("""
+                        update job
+                        set status = case when cancel_requested then 'CANCELLED' else 'QUEUED' end,
+                            ended_at = case when cancel_requested then now() end,
+                            attempt = case when cancel_requested then attempt else attempt + 1 end,
+                            message = :message, lease_token = null, lease_expires_at = null, worker_id = null
+                        where id = :id and lease_token = :token and status = 'RUNNING'""")
+                .param("message", message)
+                .param("id", jobId)
+                .param("token", leaseToken)
+                .update();
+        if (updated == 0) {
+            throw staleOrMissing(jobId);
+        }
+    }
+
+    @Override
+    @Transactional
     public void cancel(long runId) {
         String status = jdbc.sql("select status from job where run_id = :runId for update")
                 .param("runId", runId).query(String.class).optional()

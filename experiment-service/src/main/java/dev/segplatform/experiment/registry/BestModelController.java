@@ -1,5 +1,6 @@
 package dev.segplatform.experiment.registry;
 
+import dev.segplatform.experiment.api.ArtifactInfo;
 import dev.segplatform.experiment.api.ArtifactPaths;
 import dev.segplatform.experiment.artifact.ArtifactService;
 import dev.segplatform.experiment.problem.InvalidInputException;
@@ -34,7 +35,7 @@ class BestModelController {
      * @param artifactUrl path of the bundle on this service
      */
     record BestModel(long runId, long experimentId, String metric, String mode, double value,
-                     ArtifactService.Artifact artifact, String artifactUrl, RunResponse run) {
+                     ArtifactInfo artifact, String artifactUrl, RunResponse run) {
     }
 
     @GetMapping("/api/models/best")

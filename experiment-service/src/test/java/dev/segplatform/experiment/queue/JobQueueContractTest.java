@@ -155,6 +155,20 @@ class JobQueueContractTest extends ServiceTest {
     }
 
     @Test
+    void aReleasedJobIsQueuedAgainAtOnceForTheNextAttempt() {
+        long runId = api.run(experimentId, "unet");
+        JobClaim first = queue.claim("leaving", WorkerCapabilities.ANY).orElseThrow();
+        queue.release(first.jobId(), first.leaseToken(), "worker shutting down after epoch 2");
+        assertThat(status(runId)).isEqualTo(JobStatus.QUEUED);
+        assertThatThrownBy(() -> queue.release(first.jobId(), first.leaseToken(), "twice"))
+                .isInstanceOf(StaleLeaseException.class);
+
+        JobClaim second = queue.claim("next", WorkerCapabilities.ANY).orElseThrow();
+        assertThat(second.runId()).isEqualTo(runId);
+        assertThat(second.attempt()).isEqualTo(2);
+    }
+
+    @Test
     void cancellingAQueuedRunEndsItAtOnce() {
         long runId = api.run(experimentId, "unet");
         assertThat(api.post("/api/runs/" + runId + "/cancel", "").json().get("status").asString())
