@@ -249,8 +249,8 @@ public final class SyntheticPets {
         int w = MIN_SIDE + r.nextInt(MAX_SIDE - MIN_SIDE + 1);
         int h = MIN_SIDE + r.nextInt(MAX_SIDE - MIN_SIDE + 1);
         float[] rgb = new float[w * h * 3];
-        Background.paint(r, w, h, rgb);
         Animal animal = Animal.random(r, breed, w, h);
+        Background.paint(r, w, h, rgb, animal.fur());
         boolean[] pet = animal.rasterise(w, h);
         animal.paint(r, w, h, pet, rgb);
         if (r.nextBoolean()) {
@@ -328,6 +328,23 @@ public final class SyntheticPets {
         return new float[] {r.nextInt(256), r.nextInt(256), r.nextInt(256)};
     }
 
+    /**
+     * A random colour at least {@link #MIN_CONTRAST} (RGB distance) from {@code fur}: any colour can
+     * be pet or background across the data set, but within one picture the pet stands out, as a
+     * pet usually does in a photo, which keeps the task learnable at 32 px.
+     */
+    private static float[] colourAwayFrom(Random r, float[] fur) {
+        while (true) {
+            float[] c = randomColour(r);
+            double d = Math.sqrt(Math.pow(c[0] - fur[0], 2) + Math.pow(c[1] - fur[1], 2) + Math.pow(c[2] - fur[2], 2));
+            if (d >= MIN_CONTRAST) {
+                return c;
+            }
+        }
+    }
+
+    private static final double MIN_CONTRAST = 90;
+
     /** Smooth value noise in [0, 1): random values on a coarse grid, bilinearly interpolated. */
     private static float[] valueNoise(Random r, int w, int h, int cell) {
         int gw = w / cell + 2;
@@ -356,10 +373,10 @@ public final class SyntheticPets {
     /** Background textures, optionally split by a floor line into two different ones. */
     private static final class Background {
 
-        static void paint(Random r, int w, int h, float[] rgb) {
-            float[] upper = texture(r, w, h);
+        static void paint(Random r, int w, int h, float[] rgb, float[] fur) {
+            float[] upper = texture(r, w, h, fur);
             if (r.nextDouble() < 0.4) {
-                float[] lower = texture(r, w, h);
+                float[] lower = texture(r, w, h, fur);
                 int floor = (int) (h * (0.45 + 0.35 * r.nextDouble()));
                 for (int i = floor * w * 3; i < rgb.length; i++) {
                     upper[i] = lower[i];
@@ -368,9 +385,9 @@ public final class SyntheticPets {
             System.arraycopy(upper, 0, rgb, 0, rgb.length);
         }
 
-        private static float[] texture(Random r, int w, int h) {
-            float[] a = randomColour(r);
-            float[] b = randomColour(r);
+        private static float[] texture(Random r, int w, int h, float[] fur) {
+            float[] a = colourAwayFrom(r, fur);
+            float[] b = colourAwayFrom(r, fur);
             float[] out = new float[w * h * 3];
             int kind = r.nextInt(4);
             float[] noise = kind == 2 ? valueNoise(r, w, h, 4 + r.nextInt(20)) : null;
@@ -442,7 +459,7 @@ public final class SyntheticPets {
                           float[] second, int pattern) {
 
         static Animal random(Random r, PetBreed breed, int w, int h) {
-            double size = Math.min(w, h) * (0.22 + 0.12 * r.nextDouble());
+            double size = Math.min(w, h) * (0.26 + 0.12 * r.nextDouble());
             double cx = w * (0.38 + 0.24 * r.nextDouble());
             double cy = h * (0.42 + 0.2 * r.nextDouble());
             double angle = (r.nextDouble() - 0.5) * 0.6;
