@@ -1,0 +1,66 @@
+package dev.segplatform.core.model;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.nd4j.linalg.activations.Activation;
+
+/** Small wiring helpers shared by the network builders; each returns the name of its last vertex. */
+final class GraphBlocks {
+
+    private GraphBlocks() {
+    }
+
+    static String conv(GraphBuilder g, String name, String input, int nOut, int kernel, int stride, int dilation,
+            boolean bias) {
+        g.addLayer(name, new ConvolutionLayer.Builder(kernel, kernel)
+                .stride(stride, stride)
+                .dilation(dilation, dilation)
+                .nOut(nOut)
+                .hasBias(bias)
+                .build(), input);
+        return name;
+    }
+
+    static String batchNorm(GraphBuilder g, String name, String input) {
+        g.addLayer(name, new BatchNormalization.Builder().build(), input);
+        return name;
+    }
+
+    static String relu(GraphBuilder g, String name, String input) {
+        g.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), input);
+        return name;
+    }
+
+    /**
+     * Conv (no bias, BN supplies it) + BN + ReLU as {@code <block>-conv<i>}, {@code <block>-bn<i>},
+     * {@code <block>-relu<i>}.
+     */
+    static String convBnRelu(GraphBuilder g, String block, int index, String input, int nOut, int kernel,
+            int stride, int dilation) {
+        String c = conv(g, block + "-conv" + index, input, nOut, kernel, stride, dilation, false);
+        String b = batchNorm(g, block + "-bn" + index, c);
+        return relu(g, block + "-relu" + index, b);
+    }
+
+    static String pool(GraphBuilder g, String name, String input, SubsamplingLayer.PoolingType type) {
+        g.addLayer(name, new SubsamplingLayer.Builder(type).kernelSize(2, 2).stride(2, 2).build(), input);
+        return name;
+    }
+
+    /** 1x1 classifier conv to {@code numClasses} logits. */
+    static String classifier(GraphBuilder g, String name, String input, int numClasses) {
+        return conv(g, name, input, numClasses, 1, 1, 1, true);
+    }
+
+    /** Softmax over channels + weighted per-pixel-mean cross-entropy, see {@link PixelMeanLoss}. */
+    static String lossOutput(GraphBuilder g, String name, String input, double weight, long pixelsPerImage) {
+        g.addLayer(name, new CnnLossLayer.Builder(PixelMeanLoss.crossEntropy(weight, pixelsPerImage))
+                .activation(Activation.SOFTMAX)
+                .build(), input);
+        return name;
+    }
+}

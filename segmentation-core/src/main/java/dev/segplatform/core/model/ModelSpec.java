@@ -1,0 +1,123 @@
+package dev.segplatform.core.model;
+
+import java.util.List;
+
+/**
+ * What to build and how to optimise it: the part of a training run that decides the network.
+ *
+ * <p>Absent values (0 or null, as Jackson leaves them for missing JSON fields) take defaults:
+ * input 128, 3 classes, the architecture's default width, Adam, learning rate 1e-3, no weight
+ * decay, ICNet loss weights (0.4, 0.4, 1.0). Everything else is validated here, so a bad spec
+ * fails when it is created, not halfway through building a graph.
+ *
+ * @param architecture which network
+ * @param inputSize square input side in pixels; a multiple of 32 (ICNet's coarsest branch works
+ *     at 1/32, PSPNet's backbone at 1/8 and U-Net halves up to four times)
+ * @param numClasses number of segmentation classes (the Pet trimaps give 3)
+ * @param width base filter count; 0 means {@link Architecture#defaultWidth()}
+ * @param seed seed for weight initialisation (and, in the trainer, the shuffling order)
+ * @param optimizer {@link Optimizer#ADAM} or {@link Optimizer#ADAMW}
+ * @param learningRate the optimizer's learning rate
+ * @param weightDecay L2 (Adam) or decoupled (AdamW) weight decay coefficient, 0 for none
+ * @param icnetLossWeights ICNet's cascade label guidance weights for the outputs at 1/16, 1/8
+ *     and 1/4 resolution, in that order; ignored by the other architectures
+ */
+public record ModelSpec(
+        Architecture architecture,
+        int inputSize,
+        int numClasses,
+        int width,
+        long seed,
+        Optimizer optimizer,
+        double learningRate,
+        double weightDecay,
+        List<Double> icnetLossWeights) {
+
+    public static final int DEFAULT_INPUT_SIZE = 128;
+    public static final int DEFAULT_NUM_CLASSES = 3;
+    public static final double DEFAULT_LEARNING_RATE = 1e-3;
+    public static final List<Double> DEFAULT_ICNET_LOSS_WEIGHTS = List.of(0.4, 0.4, 1.0);
+
+    public ModelSpec {
+        if (architecture == null) {
+            throw new IllegalArgumentException("architecture is required (unet, pspnet or icnet)");
+        }
+        if (inputSize == 0) {
+            inputSize = DEFAULT_INPUT_SIZE;
+        }
+        if (inputSize < 32 || inputSize % 32 != 0) {
+            throw new IllegalArgumentException(
+                    "inputSize must be a positive multiple of 32 (at least 32), got " + inputSize);
+        }
+        if (inputSize > 2048) {
+            throw new IllegalArgumentException("inputSize must be at most 2048, got " + inputSize);
+        }
+        if (numClasses == 0) {
+            numClasses = DEFAULT_NUM_CLASSES;
+        }
+        if (numClasses < 2) {
+            throw new IllegalArgumentException("numClasses must be at least 2, got " + numClasses);
+        }
+        if (width == 0) {
+            width = architecture.defaultWidth();
+        }
+        if (width < 1 || width > 512) {
+            throw new IllegalArgumentException("width must be between 1 and 512 (0 = default), got " + width);
+        }
+        if (optimizer == null) {
+            optimizer = Optimizer.ADAM;
+        }
+        if (learningRate == 0) {
+            learningRate = DEFAULT_LEARNING_RATE;
+        }
+        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+            throw new IllegalArgumentException("learningRate must be a positive finite number, got " + learningRate);
+        }
+        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("weightDecay must be >= 0 and finite, got " + weightDecay);
+        }
+        if (icnetLossWeights == null) {
+            icnetLossWeights = DEFAULT_ICNET_LOSS_WEIGHTS;
+        }
+        if (icnetLossWeights.size() != 3) {
+            throw new IllegalArgumentException(
+                    "icnetLossWeights must have 3 values (1/16, 1/8, 1/4), got " + icnetLossWeights);
+        }
+        for (Double w : icnetLossWeights) {
+            if (w == null || !(w > 0) || w.isInfinite()) {
+                throw new IllegalArgumentException("icnetLossWeights must be positive and finite, got " + icnetLossWeights);
+            }
+        }
+        icnetLossWeights = List.copyOf(icnetLossWeights);
+    }
+
+    /** A spec with every default for the given architecture. */
+    public static ModelSpec of(Architecture architecture) {
+        return new ModelSpec(architecture, 0, 0, 0, 42, null, 0, 0, null);
+    }
+
+    /** A spec with defaults except the input size and class count. */
+    public static ModelSpec of(Architecture architecture, int inputSize, int numClasses) {
+        return new ModelSpec(architecture, inputSize, numClasses, 0, 42, null, 0, 0, null);
+    }
+
+    public ModelSpec withWidth(int newWidth) {
+        return new ModelSpec(architecture, inputSize, numClasses, newWidth, seed, optimizer, learningRate,
+                weightDecay, icnetLossWeights);
+    }
+
+    public ModelSpec withSeed(long newSeed) {
+        return new ModelSpec(architecture, inputSize, numClasses, width, newSeed, optimizer, learningRate,
+                weightDecay, icnetLossWeights);
+    }
+
+    public ModelSpec withOptimizer(Optimizer newOptimizer, double newLearningRate, double newWeightDecay) {
+        return new ModelSpec(architecture, inputSize, numClasses, width, seed, newOptimizer, newLearningRate,
+                newWeightDecay, icnetLossWeights);
+    }
+
+    public ModelSpec withIcnetLossWeights(List<Double> weights) {
+        return new ModelSpec(architecture, inputSize, numClasses, width, seed, optimizer, learningRate,
+                weightDecay, weights);
+    }
+}

@@ -1,0 +1,98 @@
+package dev.segplatform.core.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Bilinear resizing and adaptive average pooling written as separable linear maps.
+ *
+ * <p>Both operations act on the rows and the columns of an image independently, so each is a
+ * pair of matrices: {@code out = R_h · x · R_w^T} for every channel. DL4J 1.0.0-M2.1 has no
+ * adaptive pooling and no resize to an arbitrary size with a backward pass; a matrix product
+ * gives both, and its gradient is the transposed product, which SameDiff derives by itself.
+ */
+public final class Resampling {
+
+    private Resampling() {
+    }
+
+    /**
+     * Row weights of a 1-D bilinear resize from {@code in} to {@code out} samples, with PyTorch's
+     * {@code align_corners=False} convention (pixel centres at {@code i + 0.5}, edges clamped).
+     *
+     * @return {@code [out][in]}, each row summing to 1
+     */
+    public static double[][] bilinearWeights(int in, int out) {
+        checkSizes(in, out);
+        double[][] m = new double[out][in];
+        double scale = (double) in / out;
+        for (int i = 0; i < out; i++) {
+            double src = Math.max((i + 0.5) * scale - 0.5, 0);
+            int i0 = Math.min((int) Math.floor(src), in - 1);
+            int i1 = Math.min(i0 + 1, in - 1);
+            double frac = src - i0;
+            m[i][i0] += 1 - frac;
+            m[i][i1] += frac;
+        }
+        return m;
+    }
+
+    /**
+     * Row weights of a 1-D adaptive average pooling from {@code in} to {@code out} bins: bin
+     * {@code i} averages {@code [floor(i*in/out), ceil((i+1)*in/out))}, as PyTorch's
+     * {@code AdaptiveAvgPool2d} does (bins overlap when {@code in} is not a multiple of
+     * {@code out}, and repeat inputs when {@code out > in}).
+     *
+     * @return {@code [out][in]}, each row summing to 1
+     */
+    public static double[][] adaptiveAverageWeights(int in, int out) {
+        checkSizes(in, out);
+        double[][] m = new double[out][in];
+        for (int i = 0; i < out; i++) {
+            int start = (int) Math.floor((double) i * in / out);
+            int end = (int) Math.ceil((double) (i + 1) * in / out);
+            for (int j = start; j < end; j++) {
+                m[i][j] = 1.0 / (end - start);
+            }
+        }
+        return m;
+    }
+
+    /**
+     * Bilinear resize of an NCHW array outside any graph (e.g. ICNet's 1/4 output to full size at
+     * inference).
+     *
+     * @param x {@code [B, C, H, W]}
+     * @return {@code [B, C, outHeight, outWidth]} in the dtype of {@code x}
+     */
+    public static INDArray resizeBilinear(INDArray x, int outHeight, int outWidth) {
+        if (x.rank() != 4) {
+            throw new IllegalArgumentException("expected an NCHW array, got shape " + java.util.Arrays.toString(x.shape()));
+        }
+        int h = (int) x.size(2);
+        int w = (int) x.size(3);
+        if (h == outHeight && w == outWidth) {
+            return x.dup();
+        }
+        long b = x.size(0);
+        long c = x.size(1);
+        INDArray rhT = matrix(bilinearWeights(h, outHeight), x.dataType()).transpose();
+        INDArray rwT = matrix(bilinearWeights(w, outWidth), x.dataType()).transpose();
+        INDArray cols = x.dup('c').reshape('c', b * c * h, w).mmul(rwT);             // [BCH, Wo]
+        INDArray t = cols.reshape('c', b * c, h, outWidth).permute(0, 2, 1).dup('c'); // [BC, Wo, H]
+        INDArray rows = t.reshape('c', b * c * outWidth, h).mmul(rhT);                // [BCWo, Ho]
+        return rows.reshape('c', b * c, outWidth, outHeight).permute(0, 2, 1).dup('c')
+                .reshape('c', b, c, outHeight, outWidth);
+    }
+
+    static INDArray matrix(double[][] m, DataType dataType) {
+        return Nd4j.createFromArray(m).castTo(dataType);
+    }
+
+    private static void checkSizes(int in, int out) {
+        if (in < 1 || out < 1) {
+            throw new IllegalArgumentException("sizes must be positive, got " + in + " -> " + out);
+        }
+    }
+}

@@ -1,0 +1,107 @@
+package dev.segplatform.core.model;
+
+import static dev.segplatform.core.model.GraphBlocks.classifier;
+import static dev.segplatform.core.model.GraphBlocks.convBnRelu;
+import static dev.segplatform.core.model.GraphBlocks.lossOutput;
+import static dev.segplatform.core.model.GraphBlocks.pool;
+
+import java.util.List;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType;
+
+/**
+ * U-Net (Ronneberger et al. 2015), small: {@code depth} encoder blocks of two 3x3 conv (no bias) +
+ * BN + ReLU, each followed by a 2x2 max pool; a bridge block; {@code depth} decoder blocks that
+ * upsample with a 2x2 stride-2 transposed convolution, concatenate the encoder block's output of
+ * the same resolution and apply two conv+BN+ReLU; a 1x1 head.
+ *
+ * <p>Defaults (width 16, depth 4, 3 classes) match the PyTorch peer {@code unet_torch_bench.py}
+ * layer for layer: 1,942,611 trainable parameters. Layers: {@code enc<i>-conv<j>}, {@code pool<i>},
+ * {@code bridge-conv<j>}, {@code up<i>}, {@code merge<i>}, {@code dec<i>-conv<j>}, {@code head},
+ * {@code output}; decoder block {@code i} works at encoder block {@code i}'s resolution.
+ */
+public final class UNet extends SegmentationNetwork {
+
+    public static final String OUTPUT = "output";
+
+    private final int depth;
+
+    private UNet(Builder b) {
+        super(b);
+        if (b.depth < 1 || b.depth > 5) {
+            throw new IllegalArgumentException("depth must be between 1 and 5, got " + b.depth);
+        }
+        this.depth = b.depth;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public int depth() {
+        return depth;
+    }
+
+    @Override
+    public GraphBuilder graphBuilder() {
+        GraphBuilder g = newGraph();
+        String[] skips = new String[depth + 1];
+        String x = INPUT;
+        int filters = width;
+        for (int i = 1; i <= depth; i++) {
+            x = convBnRelu(g, "enc" + i, 1, x, filters, 3, 1, 1);
+            x = convBnRelu(g, "enc" + i, 2, x, filters, 3, 1, 1);
+            skips[i] = x;
+            x = pool(g, "pool" + i, x, PoolingType.MAX);
+            filters *= 2;
+        }
+        x = convBnRelu(g, "bridge", 1, x, filters, 3, 1, 1);
+        x = convBnRelu(g, "bridge", 2, x, filters, 3, 1, 1);
+        for (int i = depth; i >= 1; i--) {
+            filters /= 2;
+            g.addLayer("up" + i, new Deconvolution2D.Builder(2, 2).stride(2, 2).nOut(filters).build(), x);
+            g.addVertex("merge" + i, new MergeVertex(), "up" + i, skips[i]);
+            x = convBnRelu(g, "dec" + i, 1, "merge" + i, filters, 3, 1, 1);
+            x = convBnRelu(g, "dec" + i, 2, x, filters, 3, 1, 1);
+        }
+        String logits = classifier(g, "head", x, numClasses);
+        lossOutput(g, OUTPUT, logits, 1.0, (long) inputSize * inputSize);
+        return g.setOutputs(OUTPUT);
+    }
+
+    @Override
+    public List<String> outputNames() {
+        return List.of(OUTPUT);
+    }
+
+    @Override
+    public int[] labelDownsample() {
+        return new int[] {1};
+    }
+
+    /** U-Net settings; width is the first block's filter count (16 by default). */
+    public static final class Builder extends SegmentationNetwork.Builder<Builder> {
+        private int depth = 4;
+
+        private Builder() {
+            super(Architecture.UNET.defaultWidth());
+        }
+
+        /** Number of pooling steps (4 by default); the input size must be divisible by 2^depth. */
+        public Builder depth(int depth) {
+            this.depth = depth;
+            return this;
+        }
+
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        public UNet build() {
+            return new UNet(this);
+        }
+    }
+}
