@@ -2,17 +2,24 @@ package dev.segplatform.trainer;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * Trainer settings.
  *
- * @param experimentUrl base URL of the experiment service, whose job protocol the trainer speaks
- * @param workerId      identity reported when claiming jobs; defaults to the host name
- * @param slots         how many jobs this process trains at once
- * @param datasetsRoot  folder that {@code oxford-pet} dataset paths are resolved against
- * @param workDir       scratch space: generated data sets, checkpoints in flight
+ * @param experimentUrl     base URL of the experiment service, whose job protocol the trainer speaks
+ * @param workerId          identity reported when claiming jobs; defaults to host name and pid
+ * @param slots             how many jobs this process trains at once
+ * @param datasetsRoot      folder that {@code oxford-pet} dataset paths are resolved against
+ * @param workDir           scratch space: generated data sets, checkpoints in flight
+ * @param maxDevices        the most devices one job may use ({@code spec.devices}); CPU workers here,
+ *                          GPUs under the CUDA backend
+ * @param heartbeatInterval how often a running job heartbeats; well under the service's lease
+ * @param idleBackoffMin    first wait after finding the queue empty
+ * @param idleBackoffMax    longest wait between claims while the queue stays empty or unreachable
+ * @param sampleMasks       predicted masks uploaded as PNG artifacts at the end of a run
  */
 @ConfigurationProperties("trainer")
 public record TrainerProperties(
@@ -20,5 +27,29 @@ public record TrainerProperties(
         String workerId,
         @DefaultValue("1") int slots,
         @DefaultValue("./data/datasets") Path datasetsRoot,
-        @DefaultValue("./data/trainer") Path workDir) {
+        @DefaultValue("./data/trainer") Path workDir,
+        @DefaultValue("2") int maxDevices,
+        @DefaultValue("10s") Duration heartbeatInterval,
+        @DefaultValue("500ms") Duration idleBackoffMin,
+        @DefaultValue("10s") Duration idleBackoffMax,
+        @DefaultValue("4") int sampleMasks) {
+
+    public TrainerProperties {
+        if (workerId == null || workerId.isBlank()) {
+            workerId = defaultWorkerId();
+        }
+        if (slots < 1) {
+            throw new IllegalArgumentException("trainer.slots must be at least 1");
+        }
+    }
+
+    private static String defaultWorkerId() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.net.UnknownHostException e) {
+            host = "trainer";
+        }
+        return host + "-" + ProcessHandle.current().pid();
+    }
 }

@@ -1,0 +1,74 @@
+package dev.segplatform.trainer.training;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The checkpoint file: one zip with the graph (weights and updater state, so Adam's moments
+ * survive a resume) and the {@link TrainState} as JSON.
+ */
+final class Checkpoints {
+
+    /** Where the newest checkpoint of a run lives among its artifacts; each upload replaces it. */
+    static final String ARTIFACT = "checkpoints/last.zip";
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final String MODEL = "model.zip";
+    private static final String STATE = "state.json";
+
+    private Checkpoints() {
+    }
+
+    record Loaded(ComputationGraph graph, TrainState state) {
+    }
+
+    static void write(Path file, ComputationGraph graph, TrainState state) throws IOException {
+        Path model = Files.createTempFile(file.toAbsolutePath().getParent(), "model-", ".zip");
+        try {
+            ModelSerializer.writeModel(graph, model.toFile(), true);
+            try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
+                zip.putNextEntry(new ZipEntry(STATE));
+                zip.write(JSON.writeValueAsBytes(state));
+                zip.closeEntry();
+                zip.putNextEntry(new ZipEntry(MODEL));
+                Files.copy(model, zip);
+                zip.closeEntry();
+            }
+        } finally {
+            Files.deleteIfExists(model);
+        }
+    }
+
+    static Loaded read(Path file) throws IOException {
+        TrainState state = null;
+        ComputationGraph graph = null;
+        try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
+            for (ZipEntry entry; (entry = zip.getNextEntry()) != null; ) {
+                if (entry.getName().equals(STATE)) {
+                    state = JSON.readValue(zip.readAllBytes(), TrainState.class);
+                } else if (entry.getName().equals(MODEL)) {
+                    Path model = Files.createTempFile(file.toAbsolutePath().getParent(), "model-", ".zip");
+                    try {
+                        Files.write(model, zip.readAllBytes());
+                        graph = ModelSerializer.restoreComputationGraph(model.toFile(), true);
+                    } finally {
+                        Files.deleteIfExists(model);
+                    }
+                }
+            }
+        }
+        if (state == null || graph == null) {
+            throw new IOException("checkpoint " + file + " lacks " + (state == null ? STATE : MODEL));
+        }
+        return new Loaded(graph, state);
+    }
+}

@@ -1,0 +1,107 @@
+package dev.segplatform.trainer;
+
+import dev.segplatform.experiment.client.ExperimentClient;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Predicate;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * One experiment service process shared by the trainer tests, with short leases so that a killed
+ * worker's job comes back quickly, and the user-side calls the tests make (create runs, wait).
+ */
+final class Platform {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    static final Path ROOT = Path.of("target", "e2e").toAbsolutePath();
+    private static ServiceProcess experiment;
+
+    private Platform() {
+    }
+
+    static synchronized ServiceProcess experimentService() throws Exception {
+        if (experiment == null) {
+            Files.createDirectories(ROOT);
+            experiment = ServiceProcess.experimentService(Files.createTempDirectory(ROOT, "experiment-"),
+                    "--experiment.lease-duration=6s", "--experiment.sweep-interval=1s");
+        }
+        return experiment;
+    }
+
+    static ExperimentClient client() throws Exception {
+        return new ExperimentClient(experimentService().url());
+    }
+
+    /** A trainer process against the shared experiment service, sharing one work folder (and data sets). */
+    static ServiceProcess trainer(String name, String... extra) throws Exception {
+        String[] args = new String[extra.length + 5];
+        args[0] = "--trainer.experiment-url=" + experimentService().url();
+        args[1] = "--trainer.worker-id=" + name;
+        args[2] = "--trainer.work-dir=" + ROOT.resolve("work");
+        args[3] = "--trainer.heartbeat-interval=1s";
+        args[4] = "--trainer.idle-backoff-max=1s";
+        System.arraycopy(extra, 0, args, 5, extra.length);
+        return ServiceProcess.trainer(ROOT.resolve(name + "-" + System.nanoTime() + ".log"), args);
+    }
+
+    static long experiment(String name) throws Exception {
+        return post("/api/experiments", "{\"name\":\"" + name + "-" + System.nanoTime() + "\"}").get("id").asLong();
+    }
+
+    /** The small synthetic data set every trainer test shares (generated once per work folder). */
+    static final String PETS = "{\"type\": \"synthetic\", \"count\": 60, \"seed\": 11}";
+
+    /** A small, fast run; {@code extraSpec} adds spec fields such as {@code "devices": 2}. */
+    static long run(long experimentId, String model, int epochs, String extraSpec) throws Exception {
+        return run(experimentId, model, epochs, PETS, extraSpec);
+    }
+
+    static long run(long experimentId, String model, int epochs, String dataset, String extraSpec) throws Exception {
+        String body = """
+                {"spec": {"model": "%s", "epochs": %d, "batchSize": 8, "learningRate": 0.01, "imageSize": 32,
+                 "width": 8, "seed": 3, "dataset": %s%s}}"""
+                .formatted(model, epochs, dataset, extraSpec.isEmpty() ? "" : ", " + extraSpec);
+        return post("/api/experiments/" + experimentId + "/runs", body).get("id").asLong();
+    }
+
+    static JsonNode cancel(long runId) throws Exception {
+        return post("/api/runs/" + runId + "/cancel", "");
+    }
+
+    /** Polls the run until {@code done} holds, or fails after {@code timeout}. */
+    static JsonNode await(long runId, Duration timeout, Predicate<JsonNode> done) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode run = null;
+        while (System.nanoTime() < deadline) {
+            run = client().run(runId);
+            if (done.test(run)) {
+                return run;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("run " + runId + " did not get there in " + timeout + "; last seen: " + run);
+    }
+
+    static JsonNode awaitEnd(long runId, Duration timeout) throws Exception {
+        return await(runId, timeout, run -> switch (run.get("status").asString()) {
+            case "QUEUED", "RUNNING" -> false;
+            default -> true;
+        });
+    }
+
+    private static JsonNode post(String path, String json) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(experimentService().url() + path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() >= 300) {
+            throw new AssertionError(path + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+}

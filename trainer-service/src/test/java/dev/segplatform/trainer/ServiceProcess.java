@@ -1,0 +1,125 @@
+package dev.segplatform.trainer;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A platform service run as its own JVM, as in production: real process, real port, real HTTP.
+ * {@link #kill()} ends it with SIGKILL (no goodbye), {@link #close()} with SIGTERM.
+ */
+final class ServiceProcess implements AutoCloseable {
+
+    private final Process process;
+    private final int port;
+    private final Path log;
+
+    private ServiceProcess(Process process, int port, Path log) {
+        this.process = process;
+        this.port = port;
+        this.log = log;
+    }
+
+    /** The experiment service from its built jar (the reactor builds it before this module). */
+    static ServiceProcess experimentService(Path dataDir, String... args) throws Exception {
+        Path jar = Path.of("..", "experiment-service", "target", "experiment-service.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar.toAbsolutePath() + " is missing: run 'mvn verify' from the root, "
+                    + "or 'mvn -pl experiment-service -am package -DskipTests' first");
+        }
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m", "-jar", jar.toString()));
+        return start(command, dataDir.resolve("experiment-service.log"), withDataDir(dataDir, args));
+    }
+
+    /** A trainer on this module's classpath, in a JVM of its own so that it can be killed outright. */
+    static ServiceProcess trainer(Path logFile, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx2g",
+                "-Dorg.bytedeco.javacpp.maxbytes=4G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=6G",
+                "-cp", System.getProperty("java.class.path"), TrainerServiceApplication.class.getName()));
+        return start(command, logFile, args);
+    }
+
+    URI url() {
+        return URI.create("http://localhost:" + port);
+    }
+
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+    }
+
+    /** SIGTERM, then wait for the JVM to finish its shutdown hooks. */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(Duration.ofMinutes(3).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    Path log() {
+        return log;
+    }
+
+    private static String[] withDataDir(Path dataDir, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add("--experiment.data-dir=" + dataDir.toAbsolutePath());
+        return all.toArray(String[]::new);
+    }
+
+    private static ServiceProcess start(List<String> command, Path logFile, String... args) throws Exception {
+        int port = freePort();
+        command.add("--server.port=" + port);
+        command.addAll(List.of(args));
+        Files.createDirectories(logFile.toAbsolutePath().getParent());
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(logFile.toFile()).start();
+        ServiceProcess service = new ServiceProcess(process, port, logFile);
+        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+        service.awaitReady(Duration.ofMinutes(2));
+        return service;
+    }
+
+    private void awaitReady(Duration timeout) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("service exited during start-up; log:\n" + Files.readString(log));
+            }
+            try {
+                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(url().resolve("/readyz")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (response.statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // still starting
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("service not ready in " + timeout + "; log: " + log);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.segplatform.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.segplatform.experiment.api.ArtifactInfo;
+import dev.segplatform.experiment.api.MetricHistory;
+import dev.segplatform.experiment.client.ExperimentClient;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A real trainer process against a real experiment service process on embedded PostgreSQL, training
+ * real DL4J networks on generated pets. The user side speaks REST only.
+ */
+class TrainerEndToEndTest {
+
+    static ServiceProcess trainer;
+    static ExperimentClient client;
+    static long experimentId;
+
+    @BeforeAll
+    static void start() throws Exception {
+        client = Platform.client();
+        trainer = Platform.trainer("e2e");
+        experimentId = Platform.experiment("e2e");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        trainer.close();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"unet", "pspnet", "icnet"})
+    void trainsARunToSucceededWithMetricsAndArtifacts(String model) throws Exception {
+        long runId = Platform.run(experimentId, model, 3, "");
+        JsonNode run = Platform.awaitEnd(runId, Duration.ofMinutes(4));
+
+        assertThat(run.get("status").asString()).as(run.toString()).isEqualTo("SUCCEEDED");
+        assertThat(run.get("attempt").asInt()).isEqualTo(1);
+        assertThat(run.get("params").get("parameters").asLong()).isPositive();
+        for (String key : List.of("loss", "accuracy", "mean_iou", "val_loss", "val_accuracy", "val_mean_iou",
+                "val_iou_pet", "val_iou_background", "val_iou_border", "epoch_seconds", "images_per_second")) {
+            MetricHistory history = client.metricHistory(runId, key);
+            assertThat(history.history()).as(key).extracting(MetricHistory.Point::step).containsExactly(1L, 2L, 3L);
+        }
+        assertThat(run.get("progress").get("epoch").asInt()).isEqualTo(3);
+        assertThat(client.listArtifacts(runId, null)).extracting(ArtifactInfo::path).contains("checkpoints/last.zip");
+    }
+
+    @Test
+    void aCancelledRunStopsWithinSeconds() throws Exception {
+        long runId = Platform.run(experimentId, "unet", 500, "");
+        Platform.await(runId, Duration.ofMinutes(2), run -> run.get("progress") != null && !run.get("progress").isNull());
+        long cancelledAt = System.nanoTime();
+        Platform.cancel(runId);
+        JsonNode run = Platform.awaitEnd(runId, Duration.ofSeconds(30));
+        assertThat(run.get("status").asString()).isEqualTo("CANCELLED");
+        assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt)).isLessThan(Duration.ofSeconds(30));
+        assertThat(run.get("progress").get("epoch").asInt()).isLessThan(500);
+    }
+
+    @Test
+    void aFailingJobEndsFailedWithItsReasonAndTheWorkerTakesTheNext() throws Exception {
+        long missing = Platform.run(experimentId, "unet", 1, "{\"type\": \"oxford-pet\", \"path\": \"no-such-folder\"}", "");
+        long next = Platform.run(experimentId, "unet", 1, "");
+
+        JsonNode failed = Platform.awaitEnd(missing, Duration.ofMinutes(2));
+        assertThat(failed.get("status").asString()).isEqualTo("FAILED");
+        assertThat(failed.get("message").asString()).contains("no-such-folder");
+        assertThat(Platform.awaitEnd(next, Duration.ofMinutes(2)).get("status").asString()).isEqualTo("SUCCEEDED");
+        assertThat(trainer.isAlive()).isTrue();
+    }
+}
