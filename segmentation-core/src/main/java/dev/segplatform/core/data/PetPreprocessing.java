@@ -20,12 +20,7 @@ public final class PetPreprocessing {
 
     /** The image as CHW bytes at {@code size x size}. */
     public static byte[] pixels(RgbImage image, int size) {
-        float[] planar = Resize.bilinearPlanar(image, size, size);
-        byte[] out = new byte[planar.length];
-        for (int i = 0; i < planar.length; i++) {
-            out[i] = (byte) Math.max(0, Math.min(255, Math.round(planar[i])));
-        }
-        return out;
+        return Resize.bilinearPlanarBytes(image, size, size);
     }
 
     /**

@@ -39,6 +39,19 @@ public final class Resize {
     }
 
     /**
+     * Bilinear resize to planar (CHW) bytes, rounded: the exact pixels the networks see in training
+     * and in prediction alike ({@code (b & 0xFF) / 255f} gives the [0, 1] input).
+     */
+    public static byte[] bilinearPlanarBytes(RgbImage image, int outWidth, int outHeight) {
+        float[] planar = bilinearPlanar(image, outWidth, outHeight);
+        byte[] out = new byte[planar.length];
+        for (int i = 0; i < planar.length; i++) {
+            out[i] = (byte) Math.max(0, Math.min(255, Math.round(planar[i])));
+        }
+        return out;
+    }
+
+    /**
      * Bilinear resize to planar (CHW) values in 0..255: {@code out[c * outH * outW + y * outW + x]}.
      */
     public static float[] bilinearPlanar(RgbImage image, int outWidth, int outHeight) {
