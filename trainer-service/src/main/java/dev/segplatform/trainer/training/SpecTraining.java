@@ -94,7 +94,11 @@ class SpecTraining implements JobTraining {
         ParallelWrapper parallel = spec.devices() > 1 ? new ParallelWrapper.Builder<>(graph)
                 .workers(spec.devices())
                 .prefetchBuffer(2)
-                .trainingMode(ParallelWrapper.TrainingMode.SHARED_GRADIENTS)
+                // Synchronous averaging after every step (weights and Adam state), the Horovod-style
+                // contract; the threshold-encoded SHARED_GRADIENTS mode did not converge on these nets.
+                .trainingMode(ParallelWrapper.TrainingMode.AVERAGING)
+                .averagingFrequency(1)
+                .averageUpdaters(true)
                 .build() : null;
         try {
             for (int epoch = state.epochsDone() + 1; epoch <= spec.epochs(); epoch++) {

@@ -1,0 +1,102 @@
+package dev.segplatform.trainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.segplatform.experiment.api.MetricHistory;
+import dev.segplatform.experiment.client.ExperimentClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** Trainers that die, leave, share the queue, and use several devices; each a real process. */
+class TrainerResilienceTest {
+
+    static ExperimentClient client;
+    static long experimentId;
+
+    @BeforeAll
+    static void start() throws Exception {
+        client = Platform.client();
+        experimentId = Platform.experiment("resilience");
+    }
+
+    @Test
+    void aKilledWorkersJobIsResumedFromItsCheckpointByAnother() throws Exception {
+        int epochs = 8;
+        long runId;
+        try (ServiceProcess first = Platform.trainer("doomed")) {
+            runId = Platform.run(experimentId, "unet", epochs, "");
+            Platform.await(runId, Duration.ofMinutes(3),
+                    run -> client.metricHistory(runId, "val_loss").history().size() >= 2);
+            first.kill(); // SIGKILL: no checkpoint, no goodbye, the lease just stops being renewed
+        }
+        try (ServiceProcess second = Platform.trainer("rescuer")) {
+            JsonNode run = Platform.awaitEnd(runId, Duration.ofMinutes(4));
+            assertThat(run.get("status").asString()).as(run.toString()).isEqualTo("SUCCEEDED");
+            assertThat(run.get("attempt").asInt()).isEqualTo(2);
+            assertThat(run.get("workerId").isNull() || run.get("workerId").asString().startsWith("rescuer")).isTrue();
+        }
+        List<Long> expectedSteps = LongStream.rangeClosed(1, epochs).boxed().toList();
+        for (String key : List.of("loss", "val_loss", "val_mean_iou")) {
+            assertThat(client.metricHistory(runId, key).history()).as(key)
+                    .extracting(MetricHistory.Point::step).containsExactlyElementsOf(expectedSteps);
+        }
+    }
+
+    @Test
+    void twoTrainersRunTwoJobsAtOnceEachExactlyOnce() throws Exception {
+        try (ServiceProcess a = Platform.trainer("left"); ServiceProcess b = Platform.trainer("right")) {
+            long first = Platform.run(experimentId, "unet", 6, "");
+            long second = Platform.run(experimentId, "icnet", 6, "");
+            // Both running at the same moment, on different workers.
+            Platform.await(first, Duration.ofMinutes(2), run -> {
+                try {
+                    JsonNode other = client.run(second);
+                    return run.get("status").asString().equals("RUNNING")
+                            && other.get("status").asString().equals("RUNNING")
+                            && !run.get("workerId").asString().equals(other.get("workerId").asString());
+                } catch (RuntimeException e) {
+                    return false;
+                }
+            });
+            for (long runId : new long[] {first, second}) {
+                JsonNode run = Platform.awaitEnd(runId, Duration.ofMinutes(4));
+                assertThat(run.get("status").asString()).isEqualTo("SUCCEEDED");
+                assertThat(run.get("attempt").asInt()).isEqualTo(1);
+                assertThat(client.metricHistory(runId, "val_loss").history()).hasSize(6);
+            }
+        }
+    }
+
+    @Test
+    void twoDevicesTrainDataParallelAndStillLearn() throws Exception {
+        try (ServiceProcess trainer = Platform.trainer("parallel")) {
+            long runId = Platform.run(experimentId, "unet", 5, "\"devices\": 2");
+            JsonNode run = Platform.awaitEnd(runId, Duration.ofMinutes(4));
+            assertThat(run.get("status").asString()).as(run.toString()).isEqualTo("SUCCEEDED");
+            assertThat(run.get("params").get("devices").asString()).isEqualTo("2");
+            List<MetricHistory.Point> loss = client.metricHistory(runId, "loss").history();
+            assertThat(loss).hasSize(5);
+            assertThat(loss.get(4).value()).as("loss falls").isLessThan(loss.get(0).value());
+        }
+    }
+
+    @Test
+    void aWorkerShuttingDownCheckpointsAndGivesItsJobBack() throws Exception {
+        long runId;
+        try (ServiceProcess leaving = Platform.trainer("leaving")) {
+            runId = Platform.run(experimentId, "unet", 500, "");
+            Platform.await(runId, Duration.ofMinutes(2),
+                    run -> client.metricHistory(runId, "val_loss").history().size() >= 1);
+        } // SIGTERM
+        JsonNode run = client.run(runId);
+        assertThat(run.get("status").asString()).isEqualTo("QUEUED");
+        assertThat(run.get("attempt").asInt()).isEqualTo(2);
+        assertThat(run.get("message").asString()).contains("shut down");
+        assertThat(client.listArtifacts(runId, "checkpoints/")).isNotEmpty();
+        Platform.cancel(runId);
+    }
+}
