@@ -1,6 +1,7 @@
 package dev.segplatform.trainer;
 
 import dev.segplatform.experiment.client.ExperimentClient;
+import dev.segplatform.testsupport.ServiceProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,7 +48,8 @@ final class Platform {
         args[3] = "--trainer.heartbeat-interval=1s";
         args[4] = "--trainer.idle-backoff-max=1s";
         System.arraycopy(extra, 0, args, 5, extra.length);
-        return ServiceProcess.trainer(ROOT.resolve(name + "-" + System.nanoTime() + ".log"), args);
+        return ServiceProcess.onTestClasspath(TrainerServiceApplication.class,
+                ROOT.resolve(name + "-" + System.nanoTime() + ".log"), args);
     }
 
     static long experiment(String name) throws Exception {

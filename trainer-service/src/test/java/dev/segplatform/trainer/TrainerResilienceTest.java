@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.segplatform.experiment.api.MetricHistory;
 import dev.segplatform.experiment.client.ExperimentClient;
+import dev.segplatform.testsupport.ServiceProcess;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.LongStream;

@@ -1,4 +1,4 @@
-package dev.segplatform.trainer;
+package dev.segplatform.testsupport;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -16,7 +16,7 @@ import java.util.List;
  * A platform service run as its own JVM, as in production: real process, real port, real HTTP.
  * {@link #kill()} ends it with SIGKILL (no goodbye), {@link #close()} with SIGTERM.
  */
-final class ServiceProcess implements AutoCloseable {
+public final class ServiceProcess implements AutoCloseable {
 
     private final Process process;
     private final int port;
@@ -28,8 +28,11 @@ final class ServiceProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** The experiment service from its built jar (the reactor builds it before this module). */
-    static ServiceProcess experimentService(Path dataDir, String... args) throws Exception {
+    /**
+     * The experiment service from its built jar; the reactor builds it before every module whose tests
+     * use it.
+     */
+    public static ServiceProcess experimentService(Path dataDir, String... args) throws Exception {
         Path jar = Path.of("..", "experiment-service", "target", "experiment-service.jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar.toAbsolutePath() + " is missing: run 'mvn verify' from the root, "
@@ -39,19 +42,22 @@ final class ServiceProcess implements AutoCloseable {
         return start(command, dataDir.resolve("experiment-service.log"), withDataDir(dataDir, args));
     }
 
-    /** A trainer on this module's classpath, in a JVM of its own so that it can be killed outright. */
-    static ServiceProcess trainer(Path logFile, String... args) throws Exception {
+    /**
+     * A service whose main class is on the calling test's classpath, in a JVM of its own so that it
+     * can be killed outright.
+     */
+    public static ServiceProcess onTestClasspath(Class<?> mainClass, Path logFile, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx2g",
                 "-Dorg.bytedeco.javacpp.maxbytes=4G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=6G",
-                "-cp", System.getProperty("java.class.path"), TrainerServiceApplication.class.getName()));
+                "-cp", System.getProperty("java.class.path"), mainClass.getName()));
         return start(command, logFile, args);
     }
 
-    URI url() {
+    public URI url() {
         return URI.create("http://localhost:" + port);
     }
 
-    void kill() throws InterruptedException {
+    public void kill() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor();
     }
@@ -65,11 +71,11 @@ final class ServiceProcess implements AutoCloseable {
         }
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 

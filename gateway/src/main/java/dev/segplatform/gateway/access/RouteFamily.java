@@ -1,0 +1,53 @@
+package dev.segplatform.gateway.access;
+
+import java.util.Set;
+
+/**
+ * The groups of public routes, each with the roles allowed to read and to write it. Paths not
+ * listed here are not exposed (the trainers' job protocol among them).
+ */
+public enum RouteFamily {
+    /** Experiments, runs, metrics, artifacts, studies, models: the experiment service. */
+    TRACKING(Set.of(Role.ADMIN, Role.SCIENTIST, Role.VIEWER), Set.of(Role.ADMIN, Role.SCIENTIST)),
+    /** Segmentation and model metadata: the inference service. */
+    SEGMENTATION(Set.of(Role.ADMIN, Role.SCIENTIST, Role.VIEWER, Role.CLIENT), Set.of(Role.ADMIN, Role.CLIENT)),
+    /** Probes, metrics, API documents and Swagger UI: no key needed. */
+    PUBLIC(Set.of(), Set.of()),
+    /** Anything else, the job protocol included: 404 for any valid key. */
+    NONE(Set.of(Role.values()), Set.of(Role.values()));
+
+    private final Set<Role> readers;
+    private final Set<Role> writers;
+
+    RouteFamily(Set<Role> readers, Set<Role> writers) {
+        this.readers = readers;
+        this.writers = writers;
+    }
+
+    public static RouteFamily of(String path) {
+        if (path.equals("/livez") || path.equals("/readyz") || path.startsWith("/actuator/health")
+                || path.equals("/actuator/prometheus") || path.startsWith("/swagger-ui")
+                || path.startsWith("/v3/api-docs") || path.startsWith("/webjars/")) {
+            return PUBLIC;
+        }
+        for (String prefix : new String[] {"/api/experiments", "/api/runs", "/api/studies", "/api/models"}) {
+            if (path.equals(prefix) || path.startsWith(prefix + "/")) {
+                return TRACKING;
+            }
+        }
+        if (path.equals("/api/segment") || path.startsWith("/api/segment/") || path.equals("/api/model")
+                || path.equals("/v2") || path.startsWith("/v2/")) {
+            return SEGMENTATION;
+        }
+        return NONE;
+    }
+
+    /**
+     * Whether {@code role} may send {@code method} here. Segmentation is a POST that only reads, so
+     * for that family only POST counts as use; GET, HEAD and OPTIONS read everywhere.
+     */
+    public boolean allows(Role role, String method) {
+        boolean read = method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS");
+        return read ? readers.contains(role) : writers.contains(role);
+    }
+}
