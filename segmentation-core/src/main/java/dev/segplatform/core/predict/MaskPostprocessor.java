@@ -1,0 +1,53 @@
+package dev.segplatform.core.predict;
+
+import dev.segplatform.core.image.Resize;
+import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Network output to class masks at the original image size: argmax over the channels at the
+ * network's resolution, then a nearest-neighbour resize. Resizing probabilities and taking the
+ * argmax afterwards would be smoother, but nearest on classes is what the training labels used and
+ * can never produce a class the network did not predict.
+ */
+public final class MaskPostprocessor {
+
+    private MaskPostprocessor() {
+    }
+
+    /** Probabilities (or scores) {@code [1, C, h, w]} to a {@code width x height} mask. */
+    public static ClassMask toMask(INDArray probabilities, int width, int height) {
+        if (probabilities.rank() != 4 || probabilities.size(0) != 1) {
+            throw new IllegalArgumentException("expected [1, C, H, W], got " + Arrays.toString(probabilities.shape()));
+        }
+        return toMasks(probabilities, List.of(new int[] {width, height})).get(0);
+    }
+
+    /** A batch {@code [B, C, h, w]} to one mask per example, each at its own {@code {width, height}}. */
+    public static List<ClassMask> toMasks(INDArray probabilities, List<int[]> sizes) {
+        if (probabilities.rank() != 4 || probabilities.size(0) != sizes.size()) {
+            throw new IllegalArgumentException("expected [" + sizes.size() + ", C, H, W], got "
+                    + Arrays.toString(probabilities.shape()));
+        }
+        if (probabilities.size(1) > 256) {
+            throw new IllegalArgumentException("at most 256 classes, got " + probabilities.size(1));
+        }
+        int h = (int) probabilities.size(2);
+        int w = (int) probabilities.size(3);
+        // dup('c') gives a fresh buffer holding exactly this array, even when argMax returned a view.
+        int[] argmax = probabilities.argMax(1).castTo(DataType.INT).dup('c').data().asInt();
+        List<ClassMask> masks = new ArrayList<>();
+        for (int b = 0; b < sizes.size(); b++) {
+            byte[] small = new byte[w * h];
+            for (int i = 0; i < small.length; i++) {
+                small[i] = (byte) argmax[b * w * h + i];
+            }
+            int[] size = sizes.get(b);
+            masks.add(ClassMask.wrap(size[0], size[1], Resize.nearest(small, w, h, size[0], size[1])));
+        }
+        return masks;
+    }
+}
