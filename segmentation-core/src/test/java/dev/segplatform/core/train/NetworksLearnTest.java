@@ -13,7 +13,12 @@ import org.junit.jupiter.api.Test;
 /**
  * Each network, trained from scratch on a few hundred synthetic pets at a small size, beats the
  * majority-class baseline on validation and lowers its training loss. Sizes, widths and epochs are
- * chosen to keep all three under a few minutes on 2 shared cores.
+ * chosen to keep all three near a minute on 2 cores (without other load).
+ *
+ * <p>Reached when written (300 training / 100 validation pets, baseline accuracy 0.767 and mean
+ * IoU 0.256 from predicting "background" everywhere): U-Net 0.880 / 0.497 (37 s), PSPNet
+ * 0.847 / 0.448 (14 s), ICNet 0.851 / 0.452 (15 s). The thresholds leave room for a different
+ * BLAS or thread count, not for a network that learns nothing.
  */
 class NetworksLearnTest {
 
@@ -52,6 +57,7 @@ class NetworksLearnTest {
                 .isGreaterThan(baseline.meanIou() + 0.1);
     }
 
+    /** 32 px, width 8: a 2x2 bottleneck after four poolings. */
     @Test
     void unetLearnsThePets() {
         ModelSpec spec = ModelSpec.of(Architecture.UNET, 32, 3).withWidth(8).withOptimizer(Optimizer.ADAM, 3e-3, 0);
@@ -64,6 +70,7 @@ class NetworksLearnTest {
         assertLearned(spec, trainAndReport(spec, 4, 16));
     }
 
+    /** 64 px, because at 32 px ICNet's coarsest branch is 1x1 and its main output 8x8. */
     @Test
     void icnetLearnsThePets() {
         ModelSpec spec = ModelSpec.of(Architecture.ICNET, 64, 3).withWidth(8).withOptimizer(Optimizer.ADAMW, 3e-3, 1e-4)
