@@ -167,7 +167,16 @@ public final class ModelBench {
 
     private static void runPeer(List<Row> rows, int size, int batch, int iters) throws IOException, InterruptedException {
         System.out.println();
-        if (!commandSucceeds("python3", "-c", "import torch")) {
+        // The python3 on PATH may be a pyenv or venv without torch while the system one has it
+        // (Debian's python3-torch installs for /usr/bin/python3).
+        String python = null;
+        for (String candidate : List.of("python3", "/usr/bin/python3")) {
+            if (commandSucceeds(candidate, "-c", "import torch")) {
+                python = candidate;
+                break;
+            }
+        }
+        if (python == null) {
             System.out.println("peer: PyTorch is not installed (python3 -c 'import torch' failed); "
                     + "install it (e.g. Debian's python3-torch) to compare with the PyTorch U-Net");
             return;
@@ -178,7 +187,7 @@ public final class ModelBench {
             return;
         }
         int threads = Runtime.getRuntime().availableProcessors();
-        ProcessBuilder pb = new ProcessBuilder("python3", script.toString(), String.valueOf(size), String.valueOf(batch),
+        ProcessBuilder pb = new ProcessBuilder(python, script.toString(), String.valueOf(size), String.valueOf(batch),
                 String.valueOf(iters)).redirectErrorStream(true);
         pb.environment().put("THREADS", String.valueOf(threads));
         Process p = pb.start();
