@@ -3,6 +3,7 @@ package dev.segplatform.core.data;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -100,13 +101,22 @@ public final class SyntheticPets {
             int n = perBreed.merge(breed, 1, Integer::sum);
             entries.add(new Entry(breed.name() + "_" + n, breed, i));
         }
-        for (Entry e : entries) {
-            // One generator per image, so an image does not depend on how much randomness earlier ones used.
-            Random r = new Random(mix(options.seed(), e.index()));
-            Picture picture = draw(r, e.breed());
-            Quirk quirk = options.quirks() ? Quirk.pick(r) : Quirk.NONE;
-            writeImage(picture, quirk, 0.80f + 0.15f * r.nextFloat(), images.resolve(e.name() + ".jpg"));
-            writeTrimap(picture, trimaps.resolve(e.name() + ".png"));
+        // One generator per image, so images are independent of each other and of the drawing order,
+        // which lets them be drawn in parallel and still come out identical.
+        try {
+            entries.parallelStream().forEach(e -> {
+                Random r = new Random(mix(options.seed(), e.index()));
+                Picture picture = draw(r, e.breed());
+                Quirk quirk = options.quirks() ? Quirk.pick(r) : Quirk.NONE;
+                try {
+                    writeImage(picture, quirk, 0.80f + 0.15f * r.nextFloat(), images.resolve(e.name() + ".jpg"));
+                    writeTrimap(picture, trimaps.resolve(e.name() + ".png"));
+                } catch (IOException ex) {
+                    throw new UncheckedIOException(ex);
+                }
+            });
+        } catch (UncheckedIOException ex) {
+            throw ex.getCause();
         }
 
         List<Entry> shuffled = new ArrayList<>(entries);

@@ -10,7 +10,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
@@ -77,18 +79,31 @@ public final class ImageDecoder {
      * has. Used where raw sample values matter (trimaps).
      */
     public static BufferedImage read(byte[] bytes) throws IOException {
+        List<ImageReader> readers = new ArrayList<>();
         try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
-            ImageReader reader = readerFor(in);
-            try {
+            ImageIO.getImageReaders(in).forEachRemaining(readers::add);
+        }
+        if (readers.isEmpty()) {
+            throw new UnreadableImageException("not a known image format");
+        }
+        // Two JPEG readers are installed (TwelveMonkeys and the JDK's); one may cope where the other fails.
+        UnreadableImageException failure = null;
+        for (ImageReader reader : readers) {
+            try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
                 reader.setInput(in, true, true);
                 return reader.read(0);
             } catch (IOException | RuntimeException e) {
                 // Codecs throw all sorts of runtime exceptions on corrupt data; callers need one type.
-                throw new UnreadableImageException("cannot decode the image: " + e.getMessage(), e);
+                if (failure == null) {
+                    failure = new UnreadableImageException("cannot decode the image: " + e.getMessage(), e);
+                } else {
+                    failure.addSuppressed(e);
+                }
             } finally {
                 reader.dispose();
             }
         }
+        throw failure;
     }
 
     private static ImageReader readerFor(ImageInputStream in) throws UnreadableImageException {

@@ -24,7 +24,8 @@ class PetDataTest {
     @BeforeAll
     static void generate() throws IOException {
         clean = shared.resolve("clean");
-        SyntheticPets.generate(clean, SyntheticPets.Options.of(30, 11).withQuirks(true));
+        // Seed 12 happens to give two PNGs named .jpg and one grayscale JPEG among the 30.
+        SyntheticPets.generate(clean, SyntheticPets.Options.of(30, 12).withQuirks(true));
     }
 
     @Test
@@ -38,6 +39,24 @@ class PetDataTest {
         assertThat(data.train().imageSize()).isEqualTo(32);
         assertThat(data.train().names()).isEqualTo(reader.readList("trainval.txt").stream()
                 .map(OxfordPetReader.ListEntry::name).toList());
+    }
+
+    @Test
+    void grayscaleJpegsAndPngsNamedJpgLoadAsRgb() throws IOException {
+        int quirky = 0;
+        try (var files = Files.list(clean.resolve("images"))) {
+            for (Path file : files.toList()) {
+                byte[] bytes = Files.readAllBytes(file);
+                boolean png = (bytes[0] & 0xFF) == 0x89;
+                if (png || ImageIO.read(file.toFile()).getRaster().getNumBands() == 1) {
+                    quirky++;
+                }
+            }
+        }
+        assertThat(quirky).as("quirky images in the generated folder").isPositive();
+        PetData data = PetData.load(clean, PetDataOptions.of(8));
+        assertThat(data.report().skipped()).isZero();
+        assertThat(data.train().size() + data.validation().size()).isEqualTo(30);
     }
 
     @Test

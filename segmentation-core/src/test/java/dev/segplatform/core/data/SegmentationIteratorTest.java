@@ -121,7 +121,8 @@ class SegmentationIteratorTest {
         SegmentationIterator backing = SegmentationIterator.builder(data).batchSize(4).seed(9).flip(true)
                 .labelDownsample(1, 2).build();
         assertThat(backing.asyncSupported()).isTrue();
-        AsyncMultiDataSetIterator async = new AsyncMultiDataSetIterator(backing, 2, false);
+        // With workspaces, as ComputationGraph.fit wraps it.
+        AsyncMultiDataSetIterator async = new AsyncMultiDataSetIterator(backing, 2, true);
         try {
             List<INDArray> actual = new ArrayList<>();
             for (int e = 0; e < 2; e++) {

@@ -8,13 +8,19 @@ import dev.segplatform.core.image.ImageSize;
 import dev.segplatform.core.image.ImageTooLargeException;
 import dev.segplatform.core.image.UnreadableImageException;
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32;
+import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -89,6 +95,30 @@ class ImagePreprocessorTest {
         INDArray in = preprocessor.prepare(encode(indexed, "png")).input();
         assertThat(in.getDouble(0, 0, 3, 3)).isCloseTo(200 / 255.0, within(1e-6));
         assertThat(in.getDouble(0, 1, 3, 3)).isZero();
+    }
+
+    @Test
+    void cmykJpegIsConvertedToRgb() throws IOException {
+        // Four-channel JPEGs are CMYK with inverted ink values (the Adobe convention): this is pure red.
+        WritableRaster cmyk = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 16, 16, 4, null);
+        for (int y = 0; y < 16; y++) {
+            for (int x = 0; x < 16; x++) {
+                cmyk.setPixel(x, y, new int[] {255, 0, 0, 255});
+            }
+        }
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(cmyk, null, null), null);
+        } finally {
+            writer.dispose();
+        }
+        INDArray in = preprocessor.prepare(bytes.toByteArray()).input();
+        assertThat(in.shape()).containsExactly(1, 3, 16, 16);
+        assertThat(in.getDouble(0, 0, 8, 8)).isGreaterThan(0.8);
+        assertThat(in.getDouble(0, 1, 8, 8)).isLessThan(0.2);
+        assertThat(in.getDouble(0, 2, 8, 8)).isLessThan(0.2);
     }
 
     @Test
