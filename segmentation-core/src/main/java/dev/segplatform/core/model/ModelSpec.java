@@ -1,5 +1,7 @@
 package dev.segplatform.core.model;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import java.util.List;
 
 /**
@@ -15,7 +17,8 @@ import java.util.List;
  *     at 1/32, PSPNet's backbone at 1/8 and U-Net halves up to four times)
  * @param numClasses number of segmentation classes (the Pet trimaps give 3)
  * @param width base filter count; 0 means {@link Architecture#defaultWidth()}
- * @param seed seed for weight initialisation (and, in the trainer, the shuffling order)
+ * @param seed seed for weight initialisation and, in the trainer, the shuffling order (42 when
+ *     absent from JSON)
  * @param optimizer {@link Optimizer#ADAM} or {@link Optimizer#ADAMW}
  * @param learningRate the optimizer's learning rate
  * @param weightDecay L2 (Adam) or decoupled (AdamW) weight decay coefficient, 0 for none
@@ -89,6 +92,31 @@ public record ModelSpec(
             }
         }
         icnetLossWeights = List.copyOf(icnetLossWeights);
+    }
+
+    /**
+     * The JSON view: every field but {@code architecture} may be absent or null and takes its
+     * default, whatever the mapper's {@code FAIL_ON_NULL_FOR_PRIMITIVES} setting (on by default in
+     * Jackson 3).
+     */
+    @JsonCreator
+    static ModelSpec fromJson(
+            @JsonProperty("architecture") Architecture architecture,
+            @JsonProperty("inputSize") Integer inputSize,
+            @JsonProperty("numClasses") Integer numClasses,
+            @JsonProperty("width") Integer width,
+            @JsonProperty("seed") Long seed,
+            @JsonProperty("optimizer") Optimizer optimizer,
+            @JsonProperty("learningRate") Double learningRate,
+            @JsonProperty("weightDecay") Double weightDecay,
+            @JsonProperty("icnetLossWeights") List<Double> icnetLossWeights) {
+        return new ModelSpec(architecture, orZero(inputSize), orZero(numClasses), orZero(width),
+                seed == null ? 42 : seed, optimizer, learningRate == null ? 0 : learningRate,
+                weightDecay == null ? 0 : weightDecay, icnetLossWeights);
+    }
+
+    private static int orZero(Integer value) {
+        return value == null ? 0 : value;
     }
 
     /** A spec with every default for the given architecture. */

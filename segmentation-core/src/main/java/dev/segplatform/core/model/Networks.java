@@ -32,6 +32,17 @@ public final class Networks {
     }
 
     /**
+     * Weight of each output's loss in the total, in output order: ICNet's cascade label guidance
+     * weights, or 1 for the single output of U-Net and PSPNet. See {@link PixelMeanLoss}.
+     */
+    public static double[] lossWeights(ModelSpec spec) {
+        if (spec.architecture() == Architecture.ICNET) {
+            return spec.icnetLossWeights().stream().mapToDouble(Double::doubleValue).toArray();
+        }
+        return new double[] {1.0};
+    }
+
+    /**
      * Class probabilities at the input size from a graph's outputs: the last output is the
      * prediction (ICNet's earlier ones are training aids); if it is smaller than the input, as
      * ICNet's 1/4 output is, it is upsampled bilinearly.

@@ -67,23 +67,44 @@ public final class Resampling {
      * @return {@code [B, C, outHeight, outWidth]} in the dtype of {@code x}
      */
     public static INDArray resizeBilinear(INDArray x, int outHeight, int outWidth) {
-        if (x.rank() != 4) {
-            throw new IllegalArgumentException("expected an NCHW array, got shape " + java.util.Arrays.toString(x.shape()));
-        }
+        checkNchw(x);
         int h = (int) x.size(2);
         int w = (int) x.size(3);
         if (h == outHeight && w == outWidth) {
             return x.dup();
         }
+        return applySeparable(x,
+                matrix(bilinearWeights(h, outHeight), x.dataType()).transpose(),
+                matrix(bilinearWeights(w, outWidth), x.dataType()).transpose());
+    }
+
+    /**
+     * {@code out[b, c] = rowsT^T · x[b, c] · colsT} for every image and channel.
+     *
+     * @param x {@code [B, C, H, W]}
+     * @param rowsT {@code [H, Ho]}, the transposed row map
+     * @param colsT {@code [W, Wo]}, the transposed column map
+     * @return {@code [B, C, Ho, Wo]}, a new array in the current workspace (if any)
+     */
+    static INDArray applySeparable(INDArray x, INDArray rowsT, INDArray colsT) {
+        checkNchw(x);
         long b = x.size(0);
         long c = x.size(1);
-        INDArray rhT = matrix(bilinearWeights(h, outHeight), x.dataType()).transpose();
-        INDArray rwT = matrix(bilinearWeights(w, outWidth), x.dataType()).transpose();
-        INDArray cols = x.dup('c').reshape('c', b * c * h, w).mmul(rwT);             // [BCH, Wo]
-        INDArray t = cols.reshape('c', b * c, h, outWidth).permute(0, 2, 1).dup('c'); // [BC, Wo, H]
-        INDArray rows = t.reshape('c', b * c * outWidth, h).mmul(rhT);                // [BCWo, Ho]
-        return rows.reshape('c', b * c, outWidth, outHeight).permute(0, 2, 1).dup('c')
-                .reshape('c', b, c, outHeight, outWidth);
+        long h = x.size(2);
+        long w = x.size(3);
+        long outH = rowsT.size(1);
+        long outW = colsT.size(1);
+        // Columns: [B*C*H, W] x [W, Wo]. Rows: swap the last two axes and do the same with [H, Ho].
+        INDArray cols = x.dup('c').reshape('c', b * c * h, w).mmul(colsT);
+        INDArray swapped = cols.reshape('c', b * c, h, outW).permute(0, 2, 1).dup('c');
+        INDArray rows = swapped.reshape('c', b * c * outW, h).mmul(rowsT);
+        return rows.reshape('c', b * c, outW, outH).permute(0, 2, 1).dup('c').reshape('c', b, c, outH, outW);
+    }
+
+    private static void checkNchw(INDArray x) {
+        if (x.rank() != 4) {
+            throw new IllegalArgumentException("expected an NCHW array, got shape " + java.util.Arrays.toString(x.shape()));
+        }
     }
 
     static INDArray matrix(double[][] m, DataType dataType) {

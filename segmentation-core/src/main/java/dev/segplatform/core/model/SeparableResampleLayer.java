@@ -1,22 +1,33 @@
 package dev.segplatform.core.model;
 
+import java.util.Collection;
+import java.util.Map;
+import java.util.Objects;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.samediff.SameDiffLambdaLayer;
-import org.nd4j.autodiff.samediff.SDVariable;
-import org.nd4j.autodiff.samediff.SameDiff;
+import org.deeplearning4j.nn.conf.layers.NoParamLayer;
+import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
+import org.deeplearning4j.nn.conf.memory.MemoryReport;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * A parameter-free layer that maps an NCHW activation of {@code H x W} to {@code outHeight x
- * outWidth} with fixed row and column matrices (see {@link Resampling}); the backward pass is the
- * transposed product, derived by SameDiff.
+ * Configuration of a parameter-free layer that maps an NCHW activation of {@code H x W} to
+ * {@code outHeight x outWidth} with fixed row and column matrices (see {@link Resampling}); its
+ * backward pass is the product with the transposed matrices ({@link SeparableResampleImpl}).
+ *
+ * <p>Why not a {@code SameDiffLambdaLayer}: in DL4J 1.0.0-M2.1 the gradient a lambda layer passes
+ * back to its input is twice the true one (even for {@code x * 1}; measured against finite
+ * differences), which would silently distort training of every layer below it.
  *
  * <p>The input height, width and channel count are learnt from the graph's input types (DL4J calls
  * {@link #setNIn}), so a network must declare its input type. Fields carry the shaded Jackson
  * annotations because DL4J serialises layer configurations with its own Jackson.
  */
-public abstract class SeparableResampleLayer extends SameDiffLambdaLayer {
+public abstract class SeparableResampleLayer extends NoParamLayer {
 
     @JsonProperty
     private int outHeight;
@@ -52,6 +63,28 @@ public abstract class SeparableResampleLayer extends SameDiffLambdaLayer {
         return outWidth;
     }
 
+    int inHeight() {
+        return inHeight;
+    }
+
+    int inWidth() {
+        return inWidth;
+    }
+
+    @Override
+    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
+            Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
+            boolean initializeParams, DataType networkDataType) {
+        SeparableResampleImpl layer = new SeparableResampleImpl(conf, networkDataType);
+        layer.setListeners(trainingListeners);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        Map<String, INDArray> params = initializer().init(conf, layerParamsView, initializeParams);
+        layer.setParamTable(params);
+        layer.setConf(conf);
+        return layer;
+    }
+
     @Override
     public void setNIn(InputType inputType, boolean override) {
         InputType.InputTypeConvolutional conv = convolutional(inputType);
@@ -62,24 +95,25 @@ public abstract class SeparableResampleLayer extends SameDiffLambdaLayer {
 
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
-        InputType.InputTypeConvolutional conv = convolutional(inputType);
-        return InputType.convolutional(outHeight, outWidth, conv.getChannels());
+        return InputType.convolutional(outHeight, outWidth, convolutional(inputType).getChannels());
     }
 
     @Override
-    public SDVariable defineLayer(SameDiff sd, SDVariable x) {
-        if (channels == 0) {
-            throw new IllegalStateException(getLayerName() + ": input type unknown; declare the graph's input types");
-        }
-        DataType dt = x.dataType();
-        SDVariable rwT = sd.constant(Resampling.matrix(axisWeights(inWidth, outWidth), dt).transpose().dup());
-        SDVariable rhT = sd.constant(Resampling.matrix(axisWeights(inHeight, outHeight), dt).transpose().dup());
-        // Columns first: [B*C*H, W] x [W, Wo]; then rows via a transpose of the last two axes.
-        SDVariable cols = sd.mmul(sd.reshape(x, -1, inWidth), rwT);
-        SDVariable swapped = sd.permute(sd.reshape(cols, -1, inHeight, outWidth), 0, 2, 1);
-        SDVariable rows = sd.mmul(sd.reshape(swapped, -1, inHeight), rhT);
-        SDVariable back = sd.permute(sd.reshape(rows, -1, outWidth, outHeight), 0, 2, 1);
-        return sd.reshape(back, -1, channels, outHeight, outWidth);
+    public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
+        convolutional(inputType);
+        return null;
+    }
+
+    @Override
+    public LayerMemoryReport getMemoryReport(InputType inputType) {
+        InputType out = getOutputType(-1, inputType);
+        // Working memory: the column-resized copy and its transpose, about one output each.
+        long working = out.arrayElementsPerExample() * 2;
+        return new LayerMemoryReport.Builder(getLayerName(), getClass(), inputType, out)
+                .standardMemory(0, 0)
+                .workingMemory(0, working, MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
+                .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
+                .build();
     }
 
     private InputType.InputTypeConvolutional convolutional(InputType inputType) {
@@ -87,5 +121,18 @@ public abstract class SeparableResampleLayer extends SameDiffLambdaLayer {
             throw new IllegalArgumentException(getClass().getSimpleName() + " needs a convolutional (NCHW) input, got " + inputType);
         }
         return conv;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o != null && o.getClass() == getClass() && super.equals(o)
+                && ((SeparableResampleLayer) o).outHeight == outHeight && ((SeparableResampleLayer) o).outWidth == outWidth
+                && ((SeparableResampleLayer) o).inHeight == inHeight && ((SeparableResampleLayer) o).inWidth == inWidth
+                && ((SeparableResampleLayer) o).channels == channels;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(super.hashCode(), outHeight, outWidth, inHeight, inWidth, channels);
     }
 }
