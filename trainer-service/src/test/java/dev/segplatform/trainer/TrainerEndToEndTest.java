@@ -2,10 +2,14 @@ package dev.segplatform.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.segplatform.core.bundle.ModelBundle;
 import dev.segplatform.experiment.api.ArtifactInfo;
+import dev.segplatform.experiment.api.ArtifactPaths;
 import dev.segplatform.experiment.api.MetricHistory;
 import dev.segplatform.experiment.client.ExperimentClient;
 import dev.segplatform.testsupport.ServiceProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -52,7 +56,23 @@ class TrainerEndToEndTest {
             assertThat(history.history()).as(key).extracting(MetricHistory.Point::step).containsExactly(1L, 2L, 3L);
         }
         assertThat(run.get("progress").get("epoch").asInt()).isEqualTo(3);
-        assertThat(client.listArtifacts(runId, null)).extracting(ArtifactInfo::path).contains("checkpoints/last.zip");
+        List<String> artifacts = client.listArtifacts(runId, null).stream().map(ArtifactInfo::path).toList();
+        assertThat(artifacts).contains("checkpoints/last.zip", ArtifactPaths.MODEL_BUNDLE);
+        assertThat(artifacts.stream().filter(path -> path.startsWith("samples/") && path.endsWith(".png"))).hasSize(4);
+
+        // The bundle loads and predicts; a sample mask decodes as a PNG of the input size.
+        Path bundle = Files.createTempDirectory(Platform.ROOT, "bundle-").resolve("bundle.zip");
+        client.downloadArtifact(runId, ArtifactPaths.MODEL_BUNDLE, bundle);
+        ModelBundle loaded = ModelBundle.load(bundle);
+        assertThat(loaded.descriptor().architecture()).isEqualTo(model);
+        assertThat(loaded.descriptor().trainingRunId()).isEqualTo(Long.toString(runId));
+        assertThat(loaded.descriptor().metrics()).containsKey("val_mean_iou");
+        String sample = artifacts.stream().filter(path -> path.startsWith("samples/")).findFirst().orElseThrow();
+        Path png = bundle.resolveSibling("sample.png");
+        client.downloadArtifact(runId, sample, png);
+        var image = javax.imageio.ImageIO.read(png.toFile());
+        assertThat(image.getWidth()).isEqualTo(32);
+        assertThat(image.getHeight()).isEqualTo(32);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.segplatform.trainer.training;
 
+import dev.segplatform.core.bundle.ModelBundle;
 import dev.segplatform.core.data.PetData;
 import dev.segplatform.core.data.SegmentationDataset;
 import dev.segplatform.core.data.SegmentationIterator;
@@ -7,6 +8,12 @@ import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import dev.segplatform.core.model.Optimizer;
+import dev.segplatform.core.predict.ClassMask;
+import dev.segplatform.core.predict.MaskEncoder;
+import dev.segplatform.core.predict.MaskPostprocessor;
+import dev.segplatform.core.train.Evaluation;
+import dev.segplatform.core.train.SegmentationTrainer;
+import dev.segplatform.experiment.api.ArtifactPaths;
 import dev.segplatform.experiment.api.ArtifactInfo;
 import dev.segplatform.experiment.api.JobClaim;
 import dev.segplatform.experiment.api.MetricPoint;
@@ -147,7 +154,30 @@ class SpecTraining implements JobTraining {
                 parallel.shutdown();
             }
         }
+        uploadModel(lease, graph, model, data, state.lastEpochMetrics(), dir);
         return null;
+    }
+
+    /** The model bundle that inference serves, and a few predicted masks to look at. */
+    private void uploadModel(Lease lease, ComputationGraph graph, ModelSpec model, PetData data,
+                             Map<String, Double> metrics, Path dir) throws IOException {
+        JobClaim claim = lease.claim();
+        SegmentationDataset validation = data.validation();
+        Path bundle = dir.resolve("bundle.zip");
+        ModelBundle.of(graph, model, validation.classNames(), metrics, Long.toString(claim.runId())).save(bundle);
+        lease.write("upload bundle", () -> client.uploadArtifact(claim.runId(), ArtifactPaths.MODEL_BUNDLE,
+                claim.leaseToken(), bundle, "application/zip"));
+        MaskEncoder encoder = new MaskEncoder();
+        int samples = Math.min(properties.sampleMasks(), validation.size());
+        for (int i = 0; i < samples; i++) {
+            int[] index = {i};
+            var probabilities = Networks.fullResolution(model, graph.output(false, validation.features(index, null)));
+            ClassMask mask = MaskPostprocessor.toMask(probabilities, model.inputSize(), model.inputSize());
+            Path png = Files.write(dir.resolve("sample-" + i + ".png"), encoder.png(mask));
+            String path = "samples/" + validation.name(i) + ".png";
+            lease.write("upload sample", () -> client.uploadArtifact(claim.runId(), path, claim.leaseToken(), png,
+                    "image/png"));
+        }
     }
 
     /** One epoch of fitting; returns the mean training loss over its batches. */
@@ -170,8 +200,9 @@ class SpecTraining implements JobTraining {
 
     private Map<String, Double> epochMetrics(ComputationGraph graph, ModelSpec model, RunSpec spec, PetData data,
                                              double fittedLoss, double seconds, long images) {
-        Evaluation train = Evaluation.of(graph, model, data.train(), TRAIN_EVAL_IMAGES, spec.batchSize());
-        Evaluation validation = Evaluation.of(graph, model, data.validation(), Integer.MAX_VALUE, spec.batchSize());
+        SegmentationTrainer evaluator = new SegmentationTrainer(model, graph);
+        Evaluation train = evaluator.evaluate(data.train(), TRAIN_EVAL_IMAGES, spec.batchSize());
+        Evaluation validation = evaluator.evaluate(data.validation(), 0, spec.batchSize());
         Map<String, Double> metrics = new LinkedHashMap<>();
         metrics.put("loss", Double.isNaN(fittedLoss) ? train.loss() : fittedLoss);
         metrics.put("accuracy", train.confusion().pixelAccuracy());
