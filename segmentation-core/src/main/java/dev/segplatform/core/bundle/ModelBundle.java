@@ -51,10 +51,17 @@ public final class ModelBundle {
 
     private final BundleDescriptor descriptor;
     private final ComputationGraph graph;
+    /**
+     * The serialised weights the descriptor's SHA-256 describes. Kept rather than serialised again
+     * on save: DL4J's model zip stamps entry times, so a second serialisation of the same graph can
+     * differ byte for byte.
+     */
+    private final byte[] weights;
 
-    private ModelBundle(BundleDescriptor descriptor, ComputationGraph graph) {
+    private ModelBundle(BundleDescriptor descriptor, ComputationGraph graph, byte[] weights) {
         this.descriptor = descriptor;
         this.graph = graph;
+        this.weights = weights;
     }
 
     /**
@@ -76,7 +83,7 @@ public final class ModelBundle {
         BundleDescriptor d = new BundleDescriptor(FORMAT_VERSION, spec.architecture().jsonName(), spec,
                 spec.inputSize(), classNames, NORMALIZATION, metrics, libraryVersions(), trainingRunId,
                 Instant.now().toString(), sha256(weights));
-        return new ModelBundle(d, graph);
+        return new ModelBundle(d, graph, weights);
     }
 
     public BundleDescriptor descriptor() {
@@ -106,13 +113,11 @@ public final class ModelBundle {
         }
     }
 
-    /** Writes the bundle zip to a stream (e.g. an artifact upload); does not close it. */
+    /**
+     * Writes the bundle zip to a stream (e.g. an artifact upload); does not close it. The weights
+     * are those of the graph when the bundle was made, even if it trained on since.
+     */
     public void write(OutputStream out) throws IOException {
-        byte[] weights = serialise(graph);
-        String sha = sha256(weights);
-        if (!sha.equals(descriptor.weightsSha256())) {
-            throw new IllegalStateException("the graph changed since this bundle was made; make a new bundle");
-        }
         ZipOutputStream zip = new ZipOutputStream(out);
         zip.putNextEntry(new ZipEntry(DESCRIPTOR_ENTRY));
         zip.write(JSON.writeValueAsBytes(descriptor));
@@ -175,7 +180,7 @@ public final class ModelBundle {
             throw new InvalidBundleException(name + ": the graph has " + outputs + " outputs, not what a "
                     + d.architecture() + " has");
         }
-        return new ModelBundle(d, graph);
+        return new ModelBundle(d, graph, weights);
     }
 
     private static byte[] serialise(ComputationGraph graph) {

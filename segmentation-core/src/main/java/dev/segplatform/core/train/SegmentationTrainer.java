@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.stream.IntStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.parallelism.ParallelWrapper;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -60,7 +61,11 @@ public final class SegmentationTrainer {
     }
 
     /**
-     * Trains epochs {@code options.startEpoch() .. options.epochs()-1}.
+     * Trains epochs {@code options.startEpoch() .. options.epochs()-1}, starting inside the first
+     * one after {@code options.startBatch()} minibatches. With {@code options.devices() > 1} the
+     * minibatches go through DL4J's {@link ParallelWrapper}, averaging weights and updater state
+     * after every step (the synchronous data-parallel contract; DL4J's threshold-encoded
+     * SHARED_GRADIENTS mode did not converge on these networks).
      *
      * @throws TrainingDivergedException if a minibatch loss is NaN or infinite
      */
@@ -75,44 +80,72 @@ public final class SegmentationTrainer {
                 .flip(options.flip())
                 .labelDownsample(Networks.labelDownsample(spec))
                 .build();
+        ParallelWrapper parallel = options.devices() > 1 ? new ParallelWrapper.Builder<>(graph)
+                .workers(options.devices())
+                .prefetchBuffer(2)
+                .trainingMode(ParallelWrapper.TrainingMode.AVERAGING)
+                .averagingFrequency(1)
+                .averageUpdaters(true)
+                .build() : null;
         List<EpochResult> done = new ArrayList<>();
-        for (int epoch = options.startEpoch(); epoch < options.epochs(); epoch++) {
-            batches.setEpoch(epoch);
-            long start = System.nanoTime();
-            double lossSum = 0;
-            int images = 0;
-            int iteration = 0;
-            while (batches.hasNext()) {
-                if (l.stopRequested()) {
-                    return new TrainingResult(done, true);
+        try {
+            for (int epoch = options.startEpoch(); epoch < options.epochs(); epoch++) {
+                batches.setEpoch(epoch);
+                int skipped = epoch == options.startEpoch() ? options.startBatch() : 0;
+                for (int i = 0; i < skipped && batches.hasNext(); i++) {
+                    batches.next();
                 }
-                MultiDataSet batch = batches.next();
-                graph.fit(batch);
-                double loss = graph.score();
-                iteration++;
-                if (!Double.isFinite(loss)) {
-                    throw new TrainingDivergedException(epoch, iteration, loss);
+                long start = System.nanoTime();
+                EpochBatches epochBatches = new EpochBatches(batches, epoch, skipped, start, l);
+                double fittedLoss = parallel == null ? fit(epochBatches, epoch) : fitParallel(parallel, epochBatches);
+                if (epochBatches.stopped()) {
+                    return new TrainingResult(done, true, epoch, skipped + epochBatches.served());
                 }
-                int size = (int) batch.getFeatures(0).size(0);
-                lossSum += loss * size;
-                images += size;
-                l.onIteration(new IterationProgress(epoch, iteration, batches.batchesPerEpoch(), loss, seconds(start)));
-            }
-            double fitSeconds = seconds(start);
-            graph.getConfiguration().setEpochCount(epoch + 1);
+                double fitSeconds = seconds(start);
+                graph.getConfiguration().setEpochCount(epoch + 1);
 
-            Evaluation onTrain = evaluate(train, options.trainEvalLimit(), options.evalBatchSize());
-            Evaluation onValidation = evaluate(validation, 0, options.evalBatchSize());
-            ConfusionMatrix v = onValidation.confusion();
-            EpochResult result = new EpochResult(epoch, lossSum / images,
-                    onTrain.confusion().pixelAccuracy(), onTrain.confusion().meanIou(),
-                    onValidation.loss(), v.pixelAccuracy(), v.meanIou(),
-                    Arrays.stream(v.perClassIou()).boxed().toList(),
-                    seconds(start), images / fitSeconds);
-            done.add(result);
-            l.onEpoch(result);
+                Evaluation onTrain = evaluate(train, options.trainEvalLimit(), options.evalBatchSize());
+                Evaluation onValidation = evaluate(validation, 0, options.evalBatchSize());
+                ConfusionMatrix v = onValidation.confusion();
+                EpochResult result = new EpochResult(epoch, Double.isNaN(fittedLoss) ? onTrain.loss() : fittedLoss,
+                        onTrain.confusion().pixelAccuracy(), onTrain.confusion().meanIou(),
+                        onValidation.loss(), v.pixelAccuracy(), v.meanIou(),
+                        Arrays.stream(v.perClassIou()).boxed().toList(),
+                        seconds(start), epochBatches.images() / fitSeconds);
+                done.add(result);
+                l.onEpoch(result);
+            }
+        } finally {
+            if (parallel != null) {
+                parallel.shutdown();
+            }
         }
-        return new TrainingResult(done, false);
+        return new TrainingResult(done, false, -1, 0);
+    }
+
+    /** One epoch on the graph itself; returns the mean minibatch loss, weighted by images. */
+    private double fit(EpochBatches batches, int epoch) {
+        double lossSum = 0;
+        while (batches.hasNext()) {
+            MultiDataSet batch = batches.next();
+            graph.fit(batch);
+            double loss = graph.score();
+            if (!Double.isFinite(loss)) {
+                throw new TrainingDivergedException(epoch, batches.served(), loss);
+            }
+            lossSum += loss * batch.getFeatures(0).size(0);
+            batches.reportLoss(loss);
+        }
+        return batches.images() == 0 ? Double.NaN : lossSum / batches.images();
+    }
+
+    /**
+     * One epoch through the wrapper, which owns the minibatch loop; its workers' scores are not
+     * reported back, so the epoch's training loss is measured afterwards (NaN here).
+     */
+    private static double fitParallel(ParallelWrapper parallel, EpochBatches batches) {
+        parallel.fit(batches);
+        return Double.NaN;
     }
 
     /**

@@ -94,6 +94,8 @@ class SegmentationTrainerTest {
 
         assertThat(result.stopped()).isTrue();
         assertThat(seen[0]).isEqualTo(2);
+        assertThat(result.stoppedEpoch()).isZero();
+        assertThat(result.stoppedBatch()).isEqualTo(2);
         assertThat(result.epochs()).isEmpty();
         assertThat(result.last()).isNull();
     }
@@ -109,6 +111,58 @@ class SegmentationTrainerTest {
 
         assertThat(result.epochs()).extracting(EpochResult::epoch).containsExactly(1, 2);
         assertThat(resumed.graph().getConfiguration().getEpochCount()).isEqualTo(3);
+    }
+
+    @Test
+    void stoppingMidEpochAndResumingAtThatBatchEqualsAnUninterruptedRun() {
+        SegmentationDataset train = first(pets().train(), 48); // 3 minibatches of 16 per epoch
+        SegmentationDataset validation = first(pets().validation(), 8);
+        SegmentationTrainer straight = new SegmentationTrainer(SMALL_UNET);
+        straight.train(train, validation, TrainingOptions.of(2, 16), null);
+
+        int[] seen = {0};
+        SegmentationTrainer interrupted = new SegmentationTrainer(SMALL_UNET);
+        TrainingResult stopped = interrupted.train(train, validation, TrainingOptions.of(2, 16), new TrainingListener() {
+            @Override
+            public void onIteration(IterationProgress p) {
+                seen[0]++;
+            }
+
+            @Override
+            public boolean stopRequested() {
+                return seen[0] == 4; // one minibatch into the second epoch
+            }
+        });
+        assertThat(stopped.stoppedEpoch()).isEqualTo(1);
+        assertThat(stopped.stoppedBatch()).isEqualTo(1);
+        new SegmentationTrainer(SMALL_UNET, interrupted.graph()).train(train, validation, TrainingOptions.of(2, 16)
+                .withStartEpoch(stopped.stoppedEpoch()).withStartBatch(stopped.stoppedBatch()), null);
+
+        // Same batches in the same order from the same weights and optimizer state: the same model.
+        assertThat(interrupted.graph().params().equalsWithEps(straight.graph().params(), 1e-5)).isTrue();
+        // Resuming at the wrong batch would not give it, so the check above can fail.
+        SegmentationTrainer skewed = new SegmentationTrainer(SMALL_UNET);
+        skewed.train(train, validation, TrainingOptions.of(1, 16), null);
+        new SegmentationTrainer(SMALL_UNET, skewed.graph()).train(train, validation,
+                TrainingOptions.of(2, 16).withStartEpoch(1).withStartBatch(2), null);
+        assertThat(skewed.graph().params().equalsWithEps(straight.graph().params(), 1e-5)).isFalse();
+    }
+
+    @Test
+    void twoDevicesTrainThroughParallelWrapperAndLearn() {
+        SegmentationDataset validation = first(pets().validation(), 32);
+        // Averaging two replicas after every step moves less per step than one graph does, so this
+        // uses a brisker learning rate and more epochs than SMALL_UNET's single-device tests.
+        SegmentationTrainer trainer = new SegmentationTrainer(ModelSpec.of(Architecture.UNET, 32, 3).withWidth(8)
+                .withOptimizer(Optimizer.ADAM, 1e-2, 0));
+        TrainingResult result = trainer.train(first(pets().train(), 96), validation,
+                TrainingOptions.of(6, 16).withDevices(2).withTrainEvalLimit(32), null);
+
+        // Measured here: val mean IoU 0.07 after the first epoch, 0.38 after the sixth.
+        double baseline = trainer.evaluate(validation, 0, 16).confusion().majorityBaseline().meanIou();
+        assertThat(result.epochs()).hasSize(6);
+        assertThat(result.last().valMeanIou()).isGreaterThan(baseline + 0.05);
+        assertThat(result.last().loss()).isLessThan(result.epochs().get(0).loss());
     }
 
     @Test

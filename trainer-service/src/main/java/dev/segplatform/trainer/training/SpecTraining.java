@@ -3,7 +3,6 @@ package dev.segplatform.trainer.training;
 import dev.segplatform.core.bundle.ModelBundle;
 import dev.segplatform.core.data.PetData;
 import dev.segplatform.core.data.SegmentationDataset;
-import dev.segplatform.core.data.SegmentationIterator;
 import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
@@ -11,10 +10,14 @@ import dev.segplatform.core.model.Optimizer;
 import dev.segplatform.core.predict.ClassMask;
 import dev.segplatform.core.predict.MaskEncoder;
 import dev.segplatform.core.predict.MaskPostprocessor;
-import dev.segplatform.core.train.Evaluation;
+import dev.segplatform.core.train.EpochResult;
+import dev.segplatform.core.train.IterationProgress;
 import dev.segplatform.core.train.SegmentationTrainer;
-import dev.segplatform.experiment.api.ArtifactPaths;
+import dev.segplatform.core.train.TrainingListener;
+import dev.segplatform.core.train.TrainingOptions;
+import dev.segplatform.core.train.TrainingResult;
 import dev.segplatform.experiment.api.ArtifactInfo;
+import dev.segplatform.experiment.api.ArtifactPaths;
 import dev.segplatform.experiment.api.JobClaim;
 import dev.segplatform.experiment.api.MetricPoint;
 import dev.segplatform.experiment.api.Progress;
@@ -26,26 +29,27 @@ import dev.segplatform.trainer.job.JobTraining;
 import dev.segplatform.trainer.job.Lease;
 import dev.segplatform.trainer.job.StopReason;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.parallelism.ParallelWrapper;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Trains a claimed run as its spec says, epoch by epoch, with a checkpoint after each epoch and the
- * epoch's metrics logged in one batch (step = epoch). A run claimed again after a crash or a
- * shutdown resumes from its last checkpoint at the exact batch it stopped at, so its metric
- * history continues without gaps or repeats. With {@code devices > 1} the same graph trains
- * data-parallel through DL4J's {@link ParallelWrapper}.
+ * Trains a claimed run as its spec says, through segmentation-core's {@link SegmentationTrainer},
+ * and wraps the job around it: a checkpoint after each epoch, the epoch's metrics logged in one
+ * batch (step = 1-based epoch), progress on every heartbeat, early stopping on {@code val_loss},
+ * and the model bundle plus sample masks at the end. A run claimed again after a crash or a
+ * shutdown resumes from its last checkpoint at the exact minibatch it stopped at, so its metric
+ * history continues without gaps or repeats.
  */
 @Component
 class SpecTraining implements JobTraining {
@@ -67,11 +71,10 @@ class SpecTraining implements JobTraining {
     @Override
     public StopReason train(Lease lease) throws Exception {
         JobClaim claim = lease.claim();
-        RunSpec spec = claim.spec();
         Path dir = Files.createDirectories(properties.workDir().resolve("runs")
                 .resolve(claim.runId() + "-attempt-" + claim.attempt()));
         try {
-            return train(lease, spec, dir);
+            return train(lease, claim.spec(), dir);
         } finally {
             deleteRecursively(dir);
         }
@@ -81,12 +84,11 @@ class SpecTraining implements JobTraining {
         JobClaim claim = lease.claim();
         PetData data = datasets.load(spec.dataset(), spec.imageSize(), spec.seed());
         ModelSpec model = modelSpec(spec);
-        Checkpoints.Loaded start = resume(lease, dir).orElseGet(() -> new Checkpoints.Loaded(Networks.build(model),
-                TrainState.fresh()));
+        Checkpoints.Loaded start = resume(lease, dir)
+                .orElseGet(() -> new Checkpoints.Loaded(Networks.build(model), TrainState.fresh()));
         ComputationGraph graph = start.graph();
-        TrainState state = start.state();
-        if (state.epochsDone() > 0) {
-            logMissedEpoch(lease, state);
+        if (start.state().epochsDone() > 0) {
+            logMissedEpoch(lease, start.state());
         }
         Map<String, String> params = new LinkedHashMap<>();
         params.put("parameters", Long.toString(graph.numParams()));
@@ -95,67 +97,109 @@ class SpecTraining implements JobTraining {
         params.put("skipped_images", Integer.toString(data.report().skipped()));
         lease.write("log params", () -> client.logParams(claim.runId(), claim.leaseToken(), params));
 
-        SegmentationIterator batches = SegmentationIterator.builder(data.train()).batchSize(spec.batchSize())
-                .seed(spec.seed()).flip(spec.augment()).labelDownsample(Networks.labelDownsample(model)).build();
-        int stepsPerEpoch = batches.batchesPerEpoch();
-        ParallelWrapper parallel = spec.devices() > 1 ? new ParallelWrapper.Builder<>(graph)
-                .workers(spec.devices())
-                .prefetchBuffer(2)
-                // Synchronous averaging after every step (weights and Adam state), the Horovod-style
-                // contract; the threshold-encoded SHARED_GRADIENTS mode did not converge on these nets.
-                .trainingMode(ParallelWrapper.TrainingMode.AVERAGING)
-                .averagingFrequency(1)
-                .averageUpdaters(true)
-                .build() : null;
-        try {
-            for (int epoch = state.epochsDone() + 1; epoch <= spec.epochs(); epoch++) {
-                batches.setEpoch(epoch - 1);
-                int skipped = epoch == state.epochsDone() + 1 ? state.batchesDone() : 0;
-                for (int i = 0; i < skipped && batches.hasNext(); i++) {
-                    batches.next(); // already trained before the last attempt stopped
-                }
-                EpochClock clock = new EpochClock(lease, spec, epoch, stepsPerEpoch, skipped);
-                StoppableBatches epochBatches = new StoppableBatches(batches, () -> lease.stopReason() != null,
-                        clock::batchDone);
-                double trainLoss = fit(graph, parallel, epochBatches);
-                StopReason stop = lease.stopReason();
-                if (stop != null) {
-                    TrainState partial = new TrainState(epoch - 1, skipped + epochBatches.served(), state.bestValLoss(),
-                            state.epochsWithoutImprovement(), state.lastEpochMetrics());
-                    return stopped(lease, stop, graph, partial, dir);
-                }
-                double seconds = clock.seconds();
-                Map<String, Double> metrics = epochMetrics(graph, model, spec, data, trainLoss, seconds,
-                        clock.images());
-                boolean improved = metrics.get("val_loss") < state.bestValLoss();
-                state = new TrainState(epoch, 0, improved ? metrics.get("val_loss") : state.bestValLoss(),
-                        improved ? 0 : state.epochsWithoutImprovement() + 1, metrics);
-                // Checkpoint first: if the worker dies before the metrics land, the next attempt logs them.
-                uploadCheckpoint(lease, graph, state, dir);
-                logMetrics(lease, epoch, metrics);
-                log.info("Run {} epoch {}/{}: loss {} val_loss {} val_mean_iou {}", claim.runId(), epoch,
-                        spec.epochs(), metrics.get("loss"), metrics.get("val_loss"), metrics.get("val_mean_iou"));
-                if (Double.isNaN(metrics.get("loss")) || Double.isInfinite(metrics.get("loss"))) {
-                    throw new IllegalStateException("training diverged: the loss is " + metrics.get("loss")
-                            + " after epoch " + epoch + "; try a lower learning rate");
-                }
-                if (spec.earlyStoppingPatience() != null
-                        && state.epochsWithoutImprovement() >= spec.earlyStoppingPatience()) {
-                    log.info("Run {} stops early: val_loss has not improved for {} epochs", claim.runId(),
-                            state.epochsWithoutImprovement());
-                    String stoppedAt = Integer.toString(epoch);
-                    lease.write("log params", () -> client.logParams(claim.runId(), claim.leaseToken(),
-                            Map.of("stopped_early_at_epoch", stoppedAt)));
-                    break;
-                }
-            }
-        } finally {
-            if (parallel != null) {
-                parallel.shutdown();
+        JobListener listener = new JobListener(lease, spec, graph, data, dir, start.state());
+        if (start.state().epochsDone() < spec.epochs()) {
+            TrainingOptions options = TrainingOptions.of(spec.epochs(), spec.batchSize())
+                    .withFlip(spec.augment())
+                    .withTrainEvalLimit(TRAIN_EVAL_IMAGES)
+                    .withEvalBatchSize(spec.batchSize())
+                    .withStartEpoch(start.state().epochsDone())
+                    .withStartBatch(start.state().batchesDone())
+                    .withDevices(spec.devices());
+            TrainingResult result = new SegmentationTrainer(model, graph)
+                    .train(data.train(), data.validation(), options, listener);
+            StopReason stop = lease.stopReason();
+            if (result.stopped() && !listener.earlyStopped) {
+                TrainState state = listener.state;
+                return stopped(lease, stop, graph, new TrainState(result.stoppedEpoch(), result.stoppedBatch(),
+                        state.bestValLoss(), state.epochsWithoutImprovement(), state.lastEpochMetrics()), dir);
             }
         }
-        uploadModel(lease, graph, model, data, state.lastEpochMetrics(), dir);
+        uploadModel(lease, graph, model, data, listener.state.lastEpochMetrics(), dir);
         return null;
+    }
+
+    /** Reports each step and epoch of the training to the experiment service, and decides when to stop. */
+    private final class JobListener implements TrainingListener {
+        private final Lease lease;
+        private final RunSpec spec;
+        private final ComputationGraph graph;
+        private final PetData data;
+        private final Path dir;
+        TrainState state;
+        boolean earlyStopped;
+
+        JobListener(Lease lease, RunSpec spec, ComputationGraph graph, PetData data, Path dir, TrainState state) {
+            this.lease = lease;
+            this.spec = spec;
+            this.graph = graph;
+            this.data = data;
+            this.dir = dir;
+            this.state = state;
+        }
+
+        @Override
+        public void onIteration(IterationProgress p) {
+            double perStep = p.elapsedSeconds() / Math.max(1, p.iteration() - startBatchOf(p.epoch()));
+            long remaining = (long) (spec.epochs() - p.epoch() - 1) * p.iterationsPerEpoch()
+                    + (p.iterationsPerEpoch() - p.iteration());
+            double images = (double) (p.iteration() - startBatchOf(p.epoch())) * spec.batchSize();
+            lease.report(new Progress(p.epoch() + 1, spec.epochs(),
+                    (long) p.epoch() * p.iterationsPerEpoch() + p.iteration(), (long) p.iterationsPerEpoch(),
+                    p.elapsedSeconds() > 0 ? images / p.elapsedSeconds() : 0.0, Math.max(0, remaining * perStep)));
+        }
+
+        private int startBatchOf(int epoch) {
+            return epoch == state.epochsDone() ? state.batchesDone() : 0;
+        }
+
+        @Override
+        public void onEpoch(EpochResult result) {
+            int epoch = result.epoch() + 1;
+            Map<String, Double> metrics = metrics(result, data.validation().classNames());
+            boolean improved = result.valLoss() < state.bestValLoss();
+            state = new TrainState(epoch, 0, improved ? result.valLoss() : state.bestValLoss(),
+                    improved ? 0 : state.epochsWithoutImprovement() + 1, metrics);
+            try {
+                // Checkpoint first: if the worker dies before the metrics land, the next attempt logs them.
+                uploadCheckpoint(lease, graph, state, dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            logMetrics(lease, epoch, metrics);
+            log.info("Run {} epoch {}/{}: loss {} val_loss {} val_mean_iou {}", lease.claim().runId(), epoch,
+                    spec.epochs(), result.loss(), result.valLoss(), result.valMeanIou());
+            if (spec.earlyStoppingPatience() != null && state.epochsWithoutImprovement() >= spec.earlyStoppingPatience()
+                    && epoch < spec.epochs()) {
+                earlyStopped = true;
+                log.info("Run {} stops early: val_loss has not improved for {} epochs", lease.claim().runId(),
+                        state.epochsWithoutImprovement());
+                String at = Integer.toString(epoch);
+                lease.write("log params", () -> client.logParams(lease.claim().runId(), lease.claim().leaseToken(),
+                        Map.of("stopped_early_at_epoch", at)));
+            }
+        }
+
+        @Override
+        public boolean stopRequested() {
+            return earlyStopped || lease.stopReason() != null;
+        }
+    }
+
+    static Map<String, Double> metrics(EpochResult result, List<String> classNames) {
+        Map<String, Double> metrics = new LinkedHashMap<>();
+        metrics.put("loss", result.loss());
+        metrics.put("accuracy", result.accuracy());
+        metrics.put("mean_iou", result.meanIou());
+        metrics.put("val_loss", result.valLoss());
+        metrics.put("val_accuracy", result.valAccuracy());
+        metrics.put("val_mean_iou", result.valMeanIou());
+        for (int c = 0; c < result.perClassIou().size(); c++) {
+            metrics.put("val_iou_" + classNames.get(c), result.perClassIou().get(c));
+        }
+        metrics.put("epoch_seconds", result.epochSeconds());
+        metrics.put("images_per_second", result.imagesPerSecond());
+        return metrics;
     }
 
     /** The model bundle that inference serves, and a few predicted masks to look at. */
@@ -170,54 +214,13 @@ class SpecTraining implements JobTraining {
         MaskEncoder encoder = new MaskEncoder();
         int samples = Math.min(properties.sampleMasks(), validation.size());
         for (int i = 0; i < samples; i++) {
-            int[] index = {i};
-            var probabilities = Networks.fullResolution(model, graph.output(false, validation.features(index, null)));
+            var probabilities = Networks.fullResolution(model, graph.output(false, validation.features(new int[] {i}, null)));
             ClassMask mask = MaskPostprocessor.toMask(probabilities, model.inputSize(), model.inputSize());
             Path png = Files.write(dir.resolve("sample-" + i + ".png"), encoder.png(mask));
             String path = "samples/" + validation.name(i) + ".png";
             lease.write("upload sample", () -> client.uploadArtifact(claim.runId(), path, claim.leaseToken(), png,
                     "image/png"));
         }
-    }
-
-    /** One epoch of fitting; returns the mean training loss over its batches. */
-    private static double fit(ComputationGraph graph, ParallelWrapper parallel, StoppableBatches batches) {
-        if (parallel != null) {
-            // The wrapper owns the batch loop; its workers' scores are not reported back per batch.
-            parallel.fit(batches);
-            return Double.NaN;
-        }
-        double sum = 0;
-        int count = 0;
-        while (batches.hasNext()) {
-            MultiDataSet batch = batches.next();
-            graph.fit(batch);
-            sum += graph.score();
-            count++;
-        }
-        return count == 0 ? Double.NaN : sum / count;
-    }
-
-    private Map<String, Double> epochMetrics(ComputationGraph graph, ModelSpec model, RunSpec spec, PetData data,
-                                             double fittedLoss, double seconds, long images) {
-        SegmentationTrainer evaluator = new SegmentationTrainer(model, graph);
-        Evaluation train = evaluator.evaluate(data.train(), TRAIN_EVAL_IMAGES, spec.batchSize());
-        Evaluation validation = evaluator.evaluate(data.validation(), 0, spec.batchSize());
-        Map<String, Double> metrics = new LinkedHashMap<>();
-        metrics.put("loss", Double.isNaN(fittedLoss) ? train.loss() : fittedLoss);
-        metrics.put("accuracy", train.confusion().pixelAccuracy());
-        metrics.put("mean_iou", train.confusion().meanIou());
-        metrics.put("val_loss", validation.loss());
-        metrics.put("val_accuracy", validation.confusion().pixelAccuracy());
-        metrics.put("val_mean_iou", validation.confusion().meanIou());
-        double[] perClass = validation.confusion().perClassIou();
-        List<String> names = data.validation().classNames();
-        for (int c = 0; c < perClass.length; c++) {
-            metrics.put("val_iou_" + names.get(c), perClass[c]);
-        }
-        metrics.put("epoch_seconds", seconds);
-        metrics.put("images_per_second", seconds > 0 ? images / seconds : 0);
-        return metrics;
     }
 
     private void logMetrics(Lease lease, int epoch, Map<String, Double> metrics) {
@@ -283,45 +286,9 @@ class SpecTraining implements JobTraining {
 
     private static void deleteRecursively(Path dir) {
         try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             log.debug("Could not clean {}", dir, e);
-        }
-    }
-
-    /** Times an epoch and turns batch counts into progress for the heartbeat. */
-    private static final class EpochClock {
-        private final Lease lease;
-        private final RunSpec spec;
-        private final int epoch;
-        private final int stepsPerEpoch;
-        private final long started = System.nanoTime();
-        private int done;
-        private final int skipped;
-
-        EpochClock(Lease lease, RunSpec spec, int epoch, int stepsPerEpoch, int skipped) {
-            this.lease = lease;
-            this.spec = spec;
-            this.epoch = epoch;
-            this.stepsPerEpoch = stepsPerEpoch;
-            this.skipped = skipped;
-        }
-
-        void batchDone() {
-            done++;
-            double seconds = seconds();
-            double perStep = seconds / done;
-            long remaining = (long) (spec.epochs() - epoch) * stepsPerEpoch + (stepsPerEpoch - skipped - done);
-            lease.report(new Progress(epoch, spec.epochs(), (long) (epoch - 1) * stepsPerEpoch + skipped + done,
-                    (long) stepsPerEpoch, seconds > 0 ? images() / seconds : 0.0, Math.max(0, remaining * perStep)));
-        }
-
-        long images() {
-            return (long) done * spec.batchSize();
-        }
-
-        double seconds() {
-            return (System.nanoTime() - started) / 1e9;
         }
     }
 }
