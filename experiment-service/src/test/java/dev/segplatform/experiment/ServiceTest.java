@@ -35,6 +35,8 @@ public abstract class ServiceTest {
         registry.add("experiment.max-artifact-size", () -> "1MB");
         // The tests expire leases by hand; the background sweeper stays out of their way.
         registry.add("experiment.sweep-interval", () -> "1h");
+        // Likewise the study scheduler: study tests advance their studies by hand.
+        registry.add("experiment.study-interval", () -> "1h");
     }
 
     @BeforeEach

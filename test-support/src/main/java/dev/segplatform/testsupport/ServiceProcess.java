@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A platform service run as its own JVM, as in production: real process, real port, real HTTP.
@@ -39,18 +40,19 @@ public final class ServiceProcess implements AutoCloseable {
                     + "or 'mvn -pl experiment-service -am package -DskipTests' first");
         }
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m", "-jar", jar.toString()));
-        return start(command, dataDir.resolve("experiment-service.log"), withDataDir(dataDir, args));
+        return start(command, dataDir.resolve("experiment-service.log"), Map.of(), withDataDir(dataDir, args));
     }
 
     /**
      * A service whose main class is on the calling test's classpath, in a JVM of its own so that it
-     * can be killed outright.
+     * can be killed outright; {@code environment} adds variables such as {@code OMP_NUM_THREADS}.
      */
-    public static ServiceProcess onTestClasspath(Class<?> mainClass, Path logFile, String... args) throws Exception {
+    public static ServiceProcess onTestClasspath(Class<?> mainClass, Path logFile, Map<String, String> environment,
+                                                 String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx2g",
                 "-Dorg.bytedeco.javacpp.maxbytes=4G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=6G",
                 "-cp", System.getProperty("java.class.path"), mainClass.getName()));
-        return start(command, logFile, args);
+        return start(command, logFile, environment, args);
     }
 
     public URI url() {
@@ -85,13 +87,15 @@ public final class ServiceProcess implements AutoCloseable {
         return all.toArray(String[]::new);
     }
 
-    private static ServiceProcess start(List<String> command, Path logFile, String... args) throws Exception {
+    private static ServiceProcess start(List<String> command, Path logFile, Map<String, String> environment,
+                                        String... args) throws Exception {
         int port = freePort();
         command.add("--server.port=" + port);
         command.addAll(List.of(args));
         Files.createDirectories(logFile.toAbsolutePath().getParent());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(logFile.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(logFile.toFile());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         ServiceProcess service = new ServiceProcess(process, port, logFile);
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
         service.awaitReady(Duration.ofMinutes(2));

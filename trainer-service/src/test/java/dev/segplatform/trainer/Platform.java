@@ -30,7 +30,8 @@ final class Platform {
         if (experiment == null) {
             Files.createDirectories(ROOT);
             experiment = ServiceProcess.experimentService(Files.createTempDirectory(ROOT, "experiment-"),
-                    "--experiment.lease-duration=6s", "--experiment.sweep-interval=1s");
+                    "--experiment.lease-duration=6s", "--experiment.sweep-interval=1s",
+                    "--experiment.study-interval=1s");
         }
         return experiment;
     }
@@ -41,6 +42,12 @@ final class Platform {
 
     /** A trainer process against the shared experiment service, sharing one work folder (and data sets). */
     static ServiceProcess trainer(String name, String... extra) throws Exception {
+        return trainer(name, java.util.Map.of(), extra);
+    }
+
+    /** A trainer with extra environment variables for its process. */
+    static ServiceProcess trainer(String name, java.util.Map<String, String> environment, String... extra)
+            throws Exception {
         String[] args = new String[extra.length + 5];
         args[0] = "--trainer.experiment-url=" + experimentService().url();
         args[1] = "--trainer.worker-id=" + name;
@@ -49,7 +56,7 @@ final class Platform {
         args[4] = "--trainer.idle-backoff-max=1s";
         System.arraycopy(extra, 0, args, 5, extra.length);
         return ServiceProcess.onTestClasspath(TrainerServiceApplication.class,
-                ROOT.resolve(name + "-" + System.nanoTime() + ".log"), args);
+                ROOT.resolve(name + "-" + System.nanoTime() + ".log"), environment, args);
     }
 
     static long experiment(String name) throws Exception {
@@ -97,7 +104,16 @@ final class Platform {
         });
     }
 
-    private static JsonNode post(String path, String json) throws Exception {
+    static JsonNode get(String path) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(experimentService().url() + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() >= 300) {
+            throw new AssertionError(path + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return JSON.readTree(response.body());
+    }
+
+    static JsonNode post(String path, String json) throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create(experimentService().url() + path)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());

@@ -17,6 +17,7 @@ import org.springframework.util.unit.DataSize;
  * @param maxAttempts      leases that may expire before the job is failed
  * @param sweepInterval    how often expired leases are collected
  * @param maxQueuedJobs    queued jobs beyond which new runs are refused with 503 and Retry-After
+ * @param studyInterval    how often running tuning studies are advanced (new trials, pruning, completion)
  */
 @ConfigurationProperties("experiment")
 public record ExperimentProperties(
@@ -26,7 +27,8 @@ public record ExperimentProperties(
         @DefaultValue("60s") Duration leaseDuration,
         @DefaultValue("3") int maxAttempts,
         @DefaultValue("5s") Duration sweepInterval,
-        @DefaultValue("10000") int maxQueuedJobs) {
+        @DefaultValue("10000") int maxQueuedJobs,
+        @DefaultValue("2s") Duration studyInterval) {
 
     public Path postgresDir() {
         return dataDir.resolve("postgres");

@@ -10,4 +10,11 @@ public class InvalidInputException extends ApiException {
         super(HttpStatus.BAD_REQUEST, ProblemTypes.VALIDATION, "Invalid input", field + ": " + reason,
                 List.of(new FieldProblem(field, reason)));
     }
+
+    /** Several rejected fields at once, so a client can fix them all in one go. */
+    public InvalidInputException(List<FieldProblem> errors) {
+        super(HttpStatus.BAD_REQUEST, ProblemTypes.VALIDATION, "Invalid input", errors.stream()
+                .map(error -> error.field() + ": " + error.reason())
+                .collect(java.util.stream.Collectors.joining("; ")), errors);
+    }
 }

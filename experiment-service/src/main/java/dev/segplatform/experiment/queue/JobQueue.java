@@ -42,6 +42,14 @@ public interface JobQueue {
     void cancel(long runId);
 
     /**
+     * A tuning study's pruner stops a trial: a running job is told PRUNE on its next heartbeat (and
+     * ends PRUNED if its lease expires or it is given back meanwhile). Joins the caller's transaction
+     * and never throws for a job that already ended or was cancelled: it answers whether the request
+     * was recorded.
+     */
+    boolean requestPrune(long runId);
+
+    /**
      * Fencing for worker writes to a run (metrics, params, artifacts), called inside the write's
      * transaction. With a token, the run's job must be running under that lease; without one, it
      * must not be running at all (a leased run only takes writes from its worker). The job row stays

@@ -156,9 +156,10 @@ class PostgresJobQueue implements JobQueue {
     public void release(long jobId, UUID leaseToken, String message) {
         int updated = jdbc.sql("""
                         update job
-                        set status = case when cancel_requested then 'CANCELLED' else 'QUEUED' end,
-                            ended_at = case when cancel_requested then now() end,
-                            attempt = case when cancel_requested then attempt else attempt + 1 end,
+                        set status = case when cancel_requested then 'CANCELLED'
+                                          when prune_requested then 'PRUNED' else 'QUEUED' end,
+                            ended_at = case when cancel_requested or prune_requested then now() end,
+                            attempt = case when cancel_requested or prune_requested then attempt else attempt + 1 end,
                             message = :message, lease_token = null, lease_expires_at = null, worker_id = null
                         where id = :id and lease_token = :token and status = 'RUNNING'""")
                 .param("message", message)
@@ -188,6 +189,16 @@ class PostgresJobQueue implements JobQueue {
     }
 
     @Override
+    @Transactional
+    public boolean requestPrune(long runId) {
+        return jdbc.sql("""
+                        update job set prune_requested = true
+                        where run_id = :runId and status = 'RUNNING' and not cancel_requested""")
+                .param("runId", runId)
+                .update() > 0;
+    }
+
+    @Override
     @Transactional(propagation = Propagation.MANDATORY)
     public void guardWrite(long runId, UUID leaseToken) {
         record Lease(String status, UUID token) {
@@ -210,19 +221,23 @@ class PostgresJobQueue implements JobQueue {
     @Override
     @Transactional
     public int sweepExpiredLeases() {
-        // Cancelled runs end, runs out of attempts fail, the rest go back to the queue keeping their
+        // Cancelled and pruned runs end, runs out of attempts fail, the rest go back to the queue keeping their
         // original queued_at, so a resumed job is next in line rather than behind newer work.
         return jdbc.sql("""
                         update job
                         set status = case when cancel_requested then 'CANCELLED'
+                                          when prune_requested then 'PRUNED'
                                           when attempt >= :maxAttempts then 'FAILED'
                                           else 'QUEUED' end,
                             message = case when cancel_requested then 'cancelled; the worker stopped answering'
+                                           when prune_requested then 'pruned; the worker stopped answering'
                                            when attempt >= :maxAttempts then 'lease expired on attempt ' || attempt
                                                 || ' of ' || :maxAttempts || '; the worker stopped answering'
                                            else message end,
-                            ended_at = case when cancel_requested or attempt >= :maxAttempts then now() end,
-                            attempt = case when cancel_requested or attempt >= :maxAttempts then attempt
+                            ended_at = case when cancel_requested or prune_requested or attempt >= :maxAttempts
+                                            then now() end,
+                            attempt = case when cancel_requested or prune_requested or attempt >= :maxAttempts
+                                           then attempt
                                            else attempt + 1 end,
                             lease_token = null, lease_expires_at = null, worker_id = null
                         where status = 'RUNNING' and lease_expires_at < now()""")

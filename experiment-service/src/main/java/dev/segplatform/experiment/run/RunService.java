@@ -14,7 +14,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Creating runs (run, params, tags and job in one transaction), extra params, tags and cancel. */
 @Service
-class RunService {
+public class RunService {
 
     private final RunRepository runs;
     private final ExperimentService experiments;
@@ -35,12 +35,21 @@ class RunService {
 
     @Transactional
     RunResponse create(long experimentId, RunRequests.Create request) {
+        return create(experimentId, request.name(), request.spec(), request.tags() == null ? Map.of() : request.tags());
+    }
+
+    /**
+     * Creates a run and queues its job, joining the caller's transaction; the one path by which runs
+     * come to exist, for users and for tuning studies' trials alike. The spec must already be valid.
+     */
+    @Transactional
+    public RunResponse create(long experimentId, String name, RunSpec requested, Map<String, String> tags) {
         experiments.requireLive(experimentId);
         queue.ensureCapacity();
         // The stored spec is the defaulted one, so params record exactly what will be trained.
-        RunSpec spec = request.spec().withDefaults();
-        RunEntity run = runs.saveAndFlush(new RunEntity(experimentId, request.name(), json.writeValueAsString(spec),
-                RunParams.of(spec, json), request.tags() == null ? Map.of() : request.tags(), clock.instant()));
+        RunSpec spec = requested.withDefaults();
+        RunEntity run = runs.saveAndFlush(new RunEntity(experimentId, name, json.writeValueAsString(spec),
+                RunParams.of(spec, json), tags, clock.instant()));
         queue.enqueue(run.getId(), spec);
         return views.get(run.getId());
     }

@@ -177,6 +177,36 @@ class JobQueueContractTest extends ServiceTest {
         assertThat(api.post("/api/runs/" + runId + "/cancel", "").status()).isEqualTo(409);
     }
 
+    @Test
+    void aPruneRequestReachesARunningJobOnItsNextHeartbeatAndNothingElse() {
+        long queuedRun = api.run(experimentId, "unet");
+        long runId = api.run(experimentId, "unet");
+        JobClaim claim = queue.claim("w", WorkerCapabilities.ANY).orElseThrow();
+        assertThat(claim.runId()).isEqualTo(queuedRun);
+        assertThat(queue.requestPrune(runId)).as("still queued").isFalse();
+        assertThat(queue.requestPrune(queuedRun)).isTrue();
+        assertThat(queue.heartbeat(claim.jobId(), claim.leaseToken(), null).action()).isEqualTo(JobAction.PRUNE);
+        queue.complete(claim.jobId(), claim.leaseToken(), JobStatus.PRUNED, "pruned by the tuning study");
+        assertThat(status(queuedRun)).isEqualTo(JobStatus.PRUNED);
+        assertThat(queue.requestPrune(queuedRun)).as("already ended").isFalse();
+    }
+
+    @Test
+    void aPrunedJobWhoseWorkerVanishesOrGivesItBackEndsPrunedInsteadOfRequeued() {
+        long swept = api.run(experimentId, "unet");
+        long released = api.run(experimentId, "unet");
+        JobClaim first = queue.claim("silent", WorkerCapabilities.ANY).orElseThrow();
+        JobClaim second = queue.claim("leaving", WorkerCapabilities.ANY).orElseThrow();
+        assertThat(queue.requestPrune(swept)).isTrue();
+        assertThat(queue.requestPrune(released)).isTrue();
+        expireLease(first.jobId());
+        assertThat(queue.sweepExpiredLeases()).isEqualTo(1);
+        queue.release(second.jobId(), second.leaseToken(), "shutting down");
+        assertThat(status(swept)).isEqualTo(JobStatus.PRUNED);
+        assertThat(status(released)).isEqualTo(JobStatus.PRUNED);
+        assertThat(queue.claim("w", WorkerCapabilities.ANY)).isEmpty();
+    }
+
     private void expireLease(long jobId) {
         jdbc.sql("update job set lease_expires_at = now() - interval '1 second' where id = :id")
                 .param("id", jobId).update();
