@@ -126,6 +126,17 @@ class ScenarioTest {
     }
 
     @Test
+    void inferenceSettingsReachItsConfigMapAndAPinnedRunOnlyWhenGiven() {
+        Map<String, Object> defaults = applicationYml(rendered(Scenario.DEFAULTS).get(ConfigMap.class, "inference-service"));
+        assertThat(defaults.get("inference").toString()).contains("metric=val_mean_iou", "mode=max", "poll-interval=30s")
+                .doesNotContain("run-id", "experiment-id");
+        Map<String, Object> pinned = applicationYml(Chart.render(Chart.values(
+                "inference.runId", 42, "inference.experimentId", 7, "inference.pollInterval", "10s"))
+                .get(ConfigMap.class, "inference-service"));
+        assertThat(pinned.get("inference").toString()).contains("run-id=42", "experiment-id=7", "poll-interval=10s");
+    }
+
+    @Test
     void externalPostgresReplacesTheBundledOneAndComesWithTheGivenSecret() {
         Chart.Rendered rendered = rendered(Scenario.EXTERNAL_POSTGRES);
         assertThat(rendered.all(StatefulSet.class)).isEmpty();
