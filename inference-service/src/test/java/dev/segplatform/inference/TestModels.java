@@ -19,6 +19,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
  * The models and images the tests share: a tiny U-Net (width 8, 32 px) trained for a few epochs on
@@ -57,9 +58,9 @@ public final class TestModels {
                             TrainingOptions.of(EPOCHS, 16).withTrainEvalLimit(16), null).last();
                     System.out.printf("test model: val accuracy %.3f, val mean IoU %.3f after %.1f s%n",
                             last.valAccuracy(), last.valMeanIou(), (System.nanoTime() - start) / 1e9);
-                    ModelBundle.of(trainer.graph(), SPEC, SegmentationDataset.CLASS_NAMES,
-                            Map.of("val_mean_iou", last.valMeanIou(), "val_accuracy", last.valAccuracy()), "trained")
-                            .save(file);
+                    save(trainer.graph(), SPEC,
+                            Map.of("val_mean_iou", last.valMeanIou(), "val_accuracy", last.valAccuracy()), "trained",
+                            file);
                 }
                 trainedIou = ModelBundle.load(file).descriptor().metrics().get("val_mean_iou");
                 trained = file;
@@ -81,13 +82,32 @@ public final class TestModels {
             try {
                 ModelSpec spec = SPEC.withSeed(99);
                 untrained = ROOT.resolve("unet-untrained-" + ProcessHandle.current().pid() + ".zip");
-                ModelBundle.of(Networks.build(spec), spec, SegmentationDataset.CLASS_NAMES,
-                        Map.of("val_mean_iou", 0.1), "untrained").save(untrained);
+                save(Networks.build(spec), spec, Map.of("val_mean_iou", 0.1), "untrained", untrained);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         return untrained;
+    }
+
+    /**
+     * {@code ModelBundle.of(...).save(...)}, tried again when it reports that "the graph changed":
+     * DL4J's model zip stamps its entries with the current time (2 s resolution), so the weights
+     * serialised by {@code of} and again by {@code save} differ when a 2-second boundary falls
+     * between them, which a busy machine makes likely. The graph did not change.
+     */
+    private static void save(ComputationGraph graph, ModelSpec spec, Map<String, Double> metrics, String runId,
+            Path file) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                ModelBundle.of(graph, spec, SegmentationDataset.CLASS_NAMES, metrics, runId).save(file);
+                return;
+            } catch (IllegalStateException e) {
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Names of generated pets the model never trained on. */

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -84,7 +85,7 @@ public final class DynamicBatcher implements AutoCloseable {
 
     /**
      * Queues one input {@code [1, ...]}; the future completes with its output {@code [1, ...]}, or
-     * with {@link InferenceTimeoutException} after {@code timeout}.
+     * fails after {@code timeout} ({@link #await} turns that into {@link InferenceTimeoutException}).
      *
      * @throws QueueFullException if the queue is at capacity
      */
@@ -102,20 +103,27 @@ public final class DynamicBatcher implements AutoCloseable {
         }
         List<CompletableFuture<INDArray>> futures = new ArrayList<>(inputs.size());
         for (INDArray input : inputs) {
-            CompletableFuture<INDArray> future = new CompletableFuture<>();
-            CompletableFuture.delayedExecutor(timeout.toNanos(), TimeUnit.NANOSECONDS)
-                    .execute(() -> future.completeExceptionally(new InferenceTimeoutException(timeout)));
+            // orTimeout cancels its timer when the future completes, so answered images leave nothing behind.
+            CompletableFuture<INDArray> future = new CompletableFuture<INDArray>().orTimeout(timeout.toNanos(),
+                    TimeUnit.NANOSECONDS);
             futures.add(future);
             queue.add(new Pending(model, input, future));
         }
         return futures;
     }
 
-    /** Waits for a submitted image's output, rethrowing the batcher's exceptions as they are. */
+    /**
+     * Waits for a submitted image's output, rethrowing the batcher's exceptions as they are.
+     *
+     * @throws InferenceTimeoutException if the image's timeout passed first
+     */
     public static INDArray await(CompletableFuture<INDArray> future) {
         try {
             return future.join();
         } catch (CompletionException e) {
+            if (e.getCause() instanceof TimeoutException) {
+                throw new InferenceTimeoutException();
+            }
             if (e.getCause() instanceof RuntimeException cause) {
                 throw cause;
             }
@@ -140,14 +148,25 @@ public final class DynamicBatcher implements AutoCloseable {
             } catch (InterruptedException e) {
                 break;
             }
+            List<Pending> live = batch.stream().filter(p -> !p.result().isDone()).toList();
+            List<INDArray> outputs = null;
+            Throwable failure = null;
             try {
-                run(batch);
+                outputs = live.isEmpty() ? List.of() : run(live);
             } catch (RuntimeException | Error e) {
                 // A failed pass fails its images, never the worker.
-                log.error("Forward pass over {} images failed", batch.size(), e);
-                batch.forEach(p -> p.result().completeExceptionally(e));
+                log.error("Forward pass over {} images failed", live.size(), e);
+                failure = e;
             } finally {
+                // Released before the answers go out, so a caller that got its answer sees the room it left.
                 admitted.release(batch.size());
+            }
+            for (int i = 0; i < live.size(); i++) {
+                if (failure != null) {
+                    live.get(i).result().completeExceptionally(failure);
+                } else {
+                    live.get(i).result().complete(outputs.get(i));
+                }
             }
         }
         drainOnClose();
@@ -174,21 +193,19 @@ public final class DynamicBatcher implements AutoCloseable {
         return batch;
     }
 
-    private void run(List<Pending> batch) {
-        List<Pending> live = batch.stream().filter(p -> !p.result().isDone()).toList();
-        if (live.isEmpty()) {
-            return;
-        }
+    /** One forward pass over images of one model; the output of each, in order. */
+    private List<INDArray> run(List<Pending> live) {
         INDArray stacked = live.size() == 1 ? live.get(0).input()
                 : Nd4j.concat(0, live.stream().map(Pending::input).toArray(INDArray[]::new));
         long start = System.nanoTime();
         INDArray out = live.get(0).model().forward(stacked);
         forwardTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         batchSizes.record(live.size());
+        List<INDArray> outputs = new ArrayList<>(live.size());
         for (int i = 0; i < live.size(); i++) {
-            INDArray one = live.size() == 1 ? out : out.get(NDArrayIndex.interval(i, i + 1)).dup();
-            live.get(i).result().complete(one);
+            outputs.add(live.size() == 1 ? out : out.get(NDArrayIndex.interval(i, i + 1)).dup());
         }
+        return outputs;
     }
 
     private void drainOnClose() {
