@@ -1,22 +1,76 @@
 package dev.segplatform.inference;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
- * Inference settings.
+ * Inference settings ({@code inference.*}).
  *
- * @param experimentUrl base URL of the experiment service that names the best model
- * @param metric        metric that ranks finished runs
- * @param mode          {@code max} or {@code min}
- * @param pollInterval  how often to look for a better model
+ * <p>Where the model comes from, in order of precedence: {@code bundle-path} (a bundle file, no
+ * experiment service needed), {@code run-id} (a pinned run), else the best succeeded run of
+ * {@code experiment-id} (or of every experiment) by {@code metric} and {@code mode}.
+ *
+ * @param experimentUrl      base URL of the experiment service that names and stores the model
+ * @param runId              serve this run's bundle and never change it; null to follow the best run
+ * @param experimentId       look for the best run in this experiment only; null for all experiments
+ * @param metric             metric that ranks succeeded runs
+ * @param mode               {@code max} or {@code min}
+ * @param pollInterval       how often to look for a better model (and retry a failed first load)
+ * @param bundlePath         serve this bundle file (reloaded when it changes); overrides the rest
+ * @param modelDir           where bundles are downloaded to before loading (deleted once loaded);
+ *                           {@code java.io.tmpdir/segplatform-inference} when unset
+ * @param modelName          the model's name in the KServe v2 protocol ({@code /v2/models/{name}})
+ * @param maxBatchSize       images gathered into one forward pass at most (Triton's {@code max_batch_size});
+ *                           1 switches dynamic batching off
+ * @param maxBatchDelay      how long the first image of a batch waits for company (Triton's
+ *                           {@code max_queue_delay_microseconds})
+ * @param queueCapacity      images waiting or in a forward pass at most; beyond it requests get 429
+ * @param retryAfter         the {@code Retry-After} sent with 429 and 503 answers
+ * @param requestTimeout     an image not segmented within this time fails with 503 instead of waiting on
+ * @param maxUploadSize      largest image accepted (raw body or one multipart file), 413 beyond
+ * @param maxPixels          largest image by its header's width x height, checked before decoding, 413 beyond
+ * @param maxImagesPerRequest most images in one batch or KServe request
+ * @param maxTensorRequestSize largest KServe JSON request body, 413 beyond
  */
 @ConfigurationProperties("inference")
 public record InferenceProperties(
         @DefaultValue("http://localhost:8081") URI experimentUrl,
+        Long runId,
+        Long experimentId,
         @DefaultValue("val_mean_iou") String metric,
         @DefaultValue("max") String mode,
-        @DefaultValue("30s") Duration pollInterval) {
+        @DefaultValue("30s") Duration pollInterval,
+        Path bundlePath,
+        Path modelDir,
+        @DefaultValue("segmentation") String modelName,
+        @DefaultValue("8") int maxBatchSize,
+        @DefaultValue("5ms") Duration maxBatchDelay,
+        @DefaultValue("64") int queueCapacity,
+        @DefaultValue("1s") Duration retryAfter,
+        @DefaultValue("30s") Duration requestTimeout,
+        @DefaultValue("10MB") DataSize maxUploadSize,
+        @DefaultValue("40000000") long maxPixels,
+        @DefaultValue("32") int maxImagesPerRequest,
+        @DefaultValue("64MB") DataSize maxTensorRequestSize) {
+
+    public InferenceProperties {
+        if (modelDir == null) {
+            modelDir = Path.of(System.getProperty("java.io.tmpdir"), "segplatform-inference");
+        }
+        if (!"max".equals(mode) && !"min".equals(mode)) {
+            throw new IllegalArgumentException("inference.mode must be max or min, got " + mode);
+        }
+        if (maxBatchSize < 1 || queueCapacity < 1 || maxImagesPerRequest < 1 || maxPixels < 1) {
+            throw new IllegalArgumentException("inference.max-batch-size, queue-capacity, max-images-per-request "
+                    + "and max-pixels must be positive");
+        }
+        if (maxImagesPerRequest > queueCapacity) {
+            throw new IllegalArgumentException("inference.max-images-per-request (" + maxImagesPerRequest
+                    + ") cannot exceed inference.queue-capacity (" + queueCapacity + "): such a request would never fit");
+        }
+    }
 }

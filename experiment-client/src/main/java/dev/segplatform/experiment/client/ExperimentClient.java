@@ -2,6 +2,7 @@ package dev.segplatform.experiment.client;
 
 import dev.segplatform.experiment.api.ArtifactInfo;
 import dev.segplatform.experiment.api.ArtifactPaths;
+import dev.segplatform.experiment.api.BestModel;
 import dev.segplatform.experiment.api.ClaimRequest;
 import dev.segplatform.experiment.api.CompleteRequest;
 import dev.segplatform.experiment.api.HeartbeatRequest;
@@ -104,6 +105,26 @@ public final class ExperimentClient {
     /** A run as JSON (status, params, metrics, progress...). */
     public JsonNode run(long runId) {
         return JSON.readTree(send("get run", get("api/runs/" + runId)).body());
+    }
+
+    // --- model registry -----------------------------------------------------------------------
+
+    /**
+     * The best servable run by {@code metric} ({@code mode} {@code max} or {@code min}), in one
+     * experiment or, with a null {@code experimentId}, in all; empty when no succeeded run has both
+     * the metric and a model bundle.
+     */
+    public Optional<BestModel> bestModel(Long experimentId, String metric, String mode) {
+        String query = "?metric=" + encode(metric) + "&mode=" + encode(mode)
+                + (experimentId == null ? "" : "&experimentId=" + experimentId);
+        try {
+            return Optional.of(read(send("best model", get("api/models/best" + query)), BestModel.class));
+        } catch (ExperimentApiException e) {
+            if (e.status() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
     }
 
     // --- artifacts ----------------------------------------------------------------------------

@@ -1,0 +1,16 @@
+package dev.segplatform.inference.batching;
+
+import dev.segplatform.inference.InferenceProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+@Configuration(proxyBeanMethods = false)
+class BatchingConfiguration {
+
+    @Bean(destroyMethod = "close")
+    DynamicBatcher dynamicBatcher(InferenceProperties properties, MeterRegistry meters) {
+        return new DynamicBatcher(properties.maxBatchSize(), properties.maxBatchDelay(), properties.queueCapacity(),
+                meters);
+    }
+}

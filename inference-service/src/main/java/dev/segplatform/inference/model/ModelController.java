@@ -1,0 +1,49 @@
+package dev.segplatform.inference.model;
+
+import dev.segplatform.inference.InferenceProperties;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+@Tag(name = "Model", description = "The model being served")
+class ModelController {
+
+    private final ModelHolder holder;
+    private final String name;
+
+    ModelController(ModelHolder holder, InferenceProperties properties) {
+        this.holder = holder;
+        this.name = properties.modelName();
+    }
+
+    /**
+     * The served model.
+     *
+     * @param version      this service's load counter: grows by one with every swap
+     * @param source       {@code best-run}, {@code pinned-run} or {@code bundle-file}
+     * @param rankMetric   the metric that made it the best run, with {@code rankValue}; null otherwise
+     * @param metrics      the metrics recorded in the bundle when it was written
+     * @param weightsSha256 sha256 of the weights inside the bundle
+     */
+    record ModelInfo(String name, long version, String runId, Long experimentId, String architecture, int inputSize,
+                     List<String> classes, Map<String, Double> metrics, Instant loadedAt, String source,
+                     String rankMetric, Double rankValue, String createdAt, String weightsSha256,
+                     Map<String, String> libraries) {
+    }
+
+    @GetMapping("/api/model")
+    @Operation(summary = "The model now served, its metrics and when it was loaded (503 until one is)")
+    ModelInfo model() {
+        ServedModel m = holder.require();
+        var d = m.descriptor();
+        var c = m.candidate();
+        return new ModelInfo(name, m.version(), m.runId(), c.experimentId(), m.architecture(), m.inputSize(),
+                m.classNames(), d.metrics(), m.loadedAt(), c.source(), c.rankMetric(), c.rankValue(), d.createdAt(),
+                d.weightsSha256(), d.libraries());
+    }
+}

@@ -1,0 +1,94 @@
+package dev.segplatform.inference.model;
+
+import dev.segplatform.core.bundle.BundleDescriptor;
+import dev.segplatform.core.bundle.ModelBundle;
+import dev.segplatform.core.bundle.Predictor;
+import dev.segplatform.core.predict.ImagePreprocessor;
+import dev.segplatform.core.predict.MaskEncoder;
+import dev.segplatform.inference.batching.BatchModel;
+import java.time.Instant;
+import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A loaded model as requests see it: the bundle, its own pre- and post-processing, and a version
+ * number that grows with every load. A request takes one {@code ServedModel} at its start and uses
+ * it to the end, so a swap in between never mixes two models in one answer.
+ */
+public final class ServedModel implements BatchModel {
+
+    private final long version;
+    private final ModelBundle bundle;
+    private final ModelCandidate candidate;
+    private final Instant loadedAt;
+    private final Predictor predictor;
+    private final ImagePreprocessor preprocessor;
+    private final MaskEncoder encoder;
+
+    ServedModel(long version, ModelBundle bundle, ModelCandidate candidate, Instant loadedAt, long maxPixels) {
+        this.version = version;
+        this.bundle = bundle;
+        this.candidate = candidate;
+        this.loadedAt = loadedAt;
+        this.predictor = new Predictor(bundle);
+        this.preprocessor = new ImagePreprocessor(bundle.spec().inputSize(), maxPixels);
+        this.encoder = new MaskEncoder(classNames(), palette(classNames().size()), 0.5);
+    }
+
+    /** The classes' colours: the Pet palette, then evenly spread hues for models with more classes. */
+    static int[] palette(int classes) {
+        int[] palette = new int[Math.max(classes, MaskEncoder.DEFAULT_PALETTE.length)];
+        System.arraycopy(MaskEncoder.DEFAULT_PALETTE, 0, palette, 0, MaskEncoder.DEFAULT_PALETTE.length);
+        for (int c = MaskEncoder.DEFAULT_PALETTE.length; c < palette.length; c++) {
+            palette[c] = java.awt.Color.HSBtoRGB((c * 0.618034f) % 1f, 0.8f, 0.9f) & 0xFFFFFF;
+        }
+        return palette;
+    }
+
+    /** Class probabilities {@code [B, C, S, S]}; called by the batcher's worker only. */
+    @Override
+    public INDArray forward(INDArray batch) {
+        return predictor.probabilities(batch);
+    }
+
+    public long version() {
+        return version;
+    }
+
+    public BundleDescriptor descriptor() {
+        return bundle.descriptor();
+    }
+
+    public ModelCandidate candidate() {
+        return candidate;
+    }
+
+    public Instant loadedAt() {
+        return loadedAt;
+    }
+
+    /** The training run: the experiment service's run id, or the bundle's own record of it. */
+    public String runId() {
+        return candidate.runId() != null ? candidate.runId().toString() : bundle.descriptor().trainingRunId();
+    }
+
+    public String architecture() {
+        return bundle.descriptor().architecture();
+    }
+
+    public int inputSize() {
+        return bundle.spec().inputSize();
+    }
+
+    public List<String> classNames() {
+        return bundle.descriptor().classes();
+    }
+
+    public ImagePreprocessor preprocessor() {
+        return preprocessor;
+    }
+
+    public MaskEncoder encoder() {
+        return encoder;
+    }
+}
