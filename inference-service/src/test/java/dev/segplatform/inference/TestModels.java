@@ -90,24 +90,9 @@ public final class TestModels {
         return untrained;
     }
 
-    /**
-     * {@code ModelBundle.of(...).save(...)}, tried again when it reports that "the graph changed":
-     * DL4J's model zip stamps its entries with the current time (2 s resolution), so the weights
-     * serialised by {@code of} and again by {@code save} differ when a 2-second boundary falls
-     * between them, which a busy machine makes likely. The graph did not change.
-     */
     private static void save(ComputationGraph graph, ModelSpec spec, Map<String, Double> metrics, String runId,
             Path file) throws IOException {
-        for (int attempt = 1; ; attempt++) {
-            try {
-                ModelBundle.of(graph, spec, SegmentationDataset.CLASS_NAMES, metrics, runId).save(file);
-                return;
-            } catch (IllegalStateException e) {
-                if (attempt == 5) {
-                    throw e;
-                }
-            }
-        }
+        ModelBundle.of(graph, spec, SegmentationDataset.CLASS_NAMES, metrics, runId).save(file);
     }
 
     /** Names of generated pets the model never trained on. */

@@ -66,18 +66,7 @@ public final class ServingBench {
         ModelSpec spec = ModelSpec.of(Architecture.UNET, 128, 3).withWidth(width);
         ComputationGraph graph = Networks.build(spec);
         Path bundle = dir.resolve("serving-unet-w" + width + ".zip");
-        for (int attempt = 1; ; attempt++) {
-            try {
-                ModelBundle.of(graph, spec, SegmentationDataset.CLASS_NAMES, Map.of(), "bench").save(bundle);
-                break;
-            } catch (IllegalStateException e) {
-                // DL4J stamps zip entries with the time (2 s steps): a boundary between of() and save() looks
-                // like a changed graph. Serialise again.
-                if (attempt == 5) {
-                    throw e;
-                }
-            }
-        }
+        ModelBundle.of(graph, spec, SegmentationDataset.CLASS_NAMES, Map.of(), "bench").save(bundle);
         byte[] image = petPng(dir, 128);
         System.out.printf("Model: U-Net width %d, input 128x128, %,d parameters; image: %d-byte 128x128 PNG; "
                 + "%d s per measurement; %d cores%n", width, graph.numParams(), image.length, seconds,
