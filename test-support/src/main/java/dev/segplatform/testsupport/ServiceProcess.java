@@ -34,13 +34,24 @@ public final class ServiceProcess implements AutoCloseable {
      * use it.
      */
     public static ServiceProcess experimentService(Path dataDir, String... args) throws Exception {
-        Path jar = Path.of("..", "experiment-service", "target", "experiment-service.jar");
+        return fromJar("experiment-service", dataDir.resolve("experiment-service.log"), "/readyz",
+                withDataDir(dataDir, args));
+    }
+
+    /**
+     * A service from its built jar {@code <module>/target/<module>.jar}, started once
+     * {@code readinessPath} answers 200 ({@code /livez} for a service that is only ready later, such
+     * as inference before it has a model).
+     */
+    public static ServiceProcess fromJar(String module, Path logFile, String readinessPath, String... args)
+            throws Exception {
+        Path jar = Path.of("..", module, "target", module + ".jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar.toAbsolutePath() + " is missing: run 'mvn verify' from the root, "
-                    + "or 'mvn -pl experiment-service -am package -DskipTests' first");
+                    + "or 'mvn -pl " + module + " -am package -DskipTests' first");
         }
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m", "-jar", jar.toString()));
-        return start(command, dataDir.resolve("experiment-service.log"), Map.of(), withDataDir(dataDir, args));
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx1g", "-jar", jar.toString()));
+        return start(command, logFile, readinessPath, Map.of(), args);
     }
 
     /**
@@ -52,7 +63,7 @@ public final class ServiceProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx2g",
                 "-Dorg.bytedeco.javacpp.maxbytes=4G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=6G",
                 "-cp", System.getProperty("java.class.path"), mainClass.getName()));
-        return start(command, logFile, environment, args);
+        return start(command, logFile, "/readyz", environment, args);
     }
 
     public URI url() {
@@ -87,8 +98,8 @@ public final class ServiceProcess implements AutoCloseable {
         return all.toArray(String[]::new);
     }
 
-    private static ServiceProcess start(List<String> command, Path logFile, Map<String, String> environment,
-                                        String... args) throws Exception {
+    private static ServiceProcess start(List<String> command, Path logFile, String readinessPath,
+                                        Map<String, String> environment, String... args) throws Exception {
         int port = freePort();
         command.add("--server.port=" + port);
         command.addAll(List.of(args));
@@ -98,11 +109,11 @@ public final class ServiceProcess implements AutoCloseable {
         Process process = builder.start();
         ServiceProcess service = new ServiceProcess(process, port, logFile);
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
-        service.awaitReady(Duration.ofMinutes(2));
+        service.awaitReady(readinessPath, Duration.ofMinutes(2));
         return service;
     }
 
-    private void awaitReady(Duration timeout) throws Exception {
+    private void awaitReady(String path, Duration timeout) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
@@ -110,7 +121,7 @@ public final class ServiceProcess implements AutoCloseable {
                 throw new IllegalStateException("service exited during start-up; log:\n" + Files.readString(log));
             }
             try {
-                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(url().resolve("/readyz")).build(),
+                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(url().resolve(path)).build(),
                         HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() == 200) {
                     return;

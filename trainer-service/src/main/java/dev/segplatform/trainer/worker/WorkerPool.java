@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
@@ -27,18 +28,25 @@ import org.springframework.stereotype.Component;
 public class WorkerPool implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(WorkerPool.class);
-    private static final Duration STOP_WAIT = Duration.ofMinutes(2);
 
     private final ExperimentClient client;
     private final JobRunner runner;
     private final TrainerProperties properties;
     private final List<Slot> slots = new ArrayList<>();
+    /**
+     * How long stop() waits for jobs to checkpoint and hand themselves back: Spring's own shutdown
+     * budget for this phase less a margin, so the wait ends before Spring gives up on it. Set the
+     * budget (and the pod's grace period) to cover one checkpoint of the largest model.
+     */
+    private final Duration stopWait;
     private volatile boolean running;
 
-    WorkerPool(ExperimentClient client, JobRunner runner, TrainerProperties properties) {
+    WorkerPool(ExperimentClient client, JobRunner runner, TrainerProperties properties,
+               @Value("${spring.lifecycle.timeout-per-shutdown-phase:30s}") Duration shutdownPhase) {
         this.client = client;
         this.runner = runner;
         this.properties = properties;
+        this.stopWait = shutdownPhase.minusSeconds(5).isNegative() ? shutdownPhase : shutdownPhase.minusSeconds(5);
     }
 
     @Override
@@ -57,7 +65,7 @@ public class WorkerPool implements SmartLifecycle {
         running = false;
         runner.stopAll();
         slots.stream().filter(slot -> slot.idle).forEach(slot -> slot.thread.interrupt());
-        long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+        long deadline = System.nanoTime() + stopWait.toNanos();
         for (Slot slot : slots) {
             try {
                 slot.thread.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
