@@ -108,7 +108,17 @@ public final class ServiceProcess implements AutoCloseable {
         builder.environment().putAll(environment);
         Process process = builder.start();
         ServiceProcess service = new ServiceProcess(process, port, logFile);
-        Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
+        // SIGTERM first: a killed experiment service would leave its embedded PostgreSQL running.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            process.destroy();
+            try {
+                if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+            }
+        }));
         service.awaitReady(readinessPath, Duration.ofMinutes(2));
         return service;
     }
