@@ -1,9 +1,9 @@
 package dev.segplatform.inference;
 
 import dev.segplatform.core.bundle.ModelBundle;
-import dev.segplatform.core.data.PetData;
-import dev.segplatform.core.data.PetDataOptions;
-import dev.segplatform.core.data.SegmentationDataset;
+import dev.segplatform.core.dataset.PetData;
+import dev.segplatform.core.dataset.PetDataOptions;
+import dev.segplatform.core.dataset.SegmentationDataset;
 import dev.segplatform.core.image.ImageDecoder;
 import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;

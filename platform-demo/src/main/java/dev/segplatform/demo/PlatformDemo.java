@@ -1,6 +1,6 @@
 package dev.segplatform.demo;
 
-import dev.segplatform.core.data.SyntheticPets;
+import dev.segplatform.core.dataset.SyntheticPets;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;

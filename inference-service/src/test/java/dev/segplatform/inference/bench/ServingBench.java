@@ -1,8 +1,8 @@
 package dev.segplatform.inference.bench;
 
 import dev.segplatform.core.bundle.ModelBundle;
-import dev.segplatform.core.data.SegmentationDataset;
-import dev.segplatform.core.data.SyntheticPets;
+import dev.segplatform.core.dataset.SegmentationDataset;
+import dev.segplatform.core.dataset.SyntheticPets;
 import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;

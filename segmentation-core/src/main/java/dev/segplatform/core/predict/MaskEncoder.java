@@ -1,6 +1,6 @@
 package dev.segplatform.core.predict;
 
-import dev.segplatform.core.data.SegmentationDataset;
+import dev.segplatform.core.dataset.SegmentationDataset;
 import dev.segplatform.core.image.RgbImage;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;

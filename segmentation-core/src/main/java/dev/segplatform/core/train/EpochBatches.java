@@ -1,6 +1,6 @@
 package dev.segplatform.core.train;
 
-import dev.segplatform.core.data.SegmentationIterator;
+import dev.segplatform.core.dataset.SegmentationIterator;
 import org.nd4j.linalg.dataset.api.MultiDataSet;
 import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.MultiDataSetIterator;

@@ -1,7 +1,7 @@
 package dev.segplatform.core.train;
 
-import dev.segplatform.core.data.SegmentationDataset;
-import dev.segplatform.core.data.SegmentationIterator;
+import dev.segplatform.core.dataset.SegmentationDataset;
+import dev.segplatform.core.dataset.SegmentationIterator;
 import dev.segplatform.core.metrics.ConfusionMatrix;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;

@@ -3,7 +3,7 @@ package dev.segplatform.core.bundle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.segplatform.core.data.SegmentationDataset;
+import dev.segplatform.core.dataset.SegmentationDataset;
 import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;

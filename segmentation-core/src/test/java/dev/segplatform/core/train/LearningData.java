@@ -1,7 +1,7 @@
 package dev.segplatform.core.train;
 
-import dev.segplatform.core.data.PetData;
-import dev.segplatform.core.data.PetDataOptions;
+import dev.segplatform.core.dataset.PetData;
+import dev.segplatform.core.dataset.PetDataOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

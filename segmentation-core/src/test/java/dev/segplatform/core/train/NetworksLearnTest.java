@@ -2,7 +2,7 @@ package dev.segplatform.core.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.segplatform.core.data.PetData;
+import dev.segplatform.core.dataset.PetData;
 import dev.segplatform.core.metrics.ConfusionMatrix;
 import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;

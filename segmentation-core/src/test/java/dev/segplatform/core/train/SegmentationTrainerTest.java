@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.segplatform.core.data.PetData;
-import dev.segplatform.core.data.SegmentationDataset;
+import dev.segplatform.core.dataset.PetData;
+import dev.segplatform.core.dataset.SegmentationDataset;
 import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Optimizer;

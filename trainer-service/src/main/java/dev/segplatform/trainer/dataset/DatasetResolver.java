@@ -1,7 +1,7 @@
 package dev.segplatform.trainer.dataset;
 
-import dev.segplatform.core.data.PetData;
-import dev.segplatform.core.data.PetDataOptions;
+import dev.segplatform.core.dataset.PetData;
+import dev.segplatform.core.dataset.PetDataOptions;
 import dev.segplatform.experiment.api.DatasetSpec;
 import dev.segplatform.experiment.api.DatasetType;
 import dev.segplatform.trainer.TrainerProperties;

@@ -1,8 +1,8 @@
 package dev.segplatform.trainer.training;
 
 import dev.segplatform.core.bundle.ModelBundle;
-import dev.segplatform.core.data.PetData;
-import dev.segplatform.core.data.SegmentationDataset;
+import dev.segplatform.core.dataset.PetData;
+import dev.segplatform.core.dataset.SegmentationDataset;
 import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;

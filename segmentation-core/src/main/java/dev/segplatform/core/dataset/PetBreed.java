@@ -1,4 +1,4 @@
-package dev.segplatform.core.data;
+package dev.segplatform.core.dataset;
 
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,4 +1,4 @@
-package dev.segplatform.core.data;
+package dev.segplatform.core.dataset;
 
 /**
  * How to turn a Pet folder into train and validation sets.

@@ -1,4 +1,4 @@
-package dev.segplatform.core.data;
+package dev.segplatform.core.dataset;
 
 import java.io.IOException;
 import java.nio.file.Files;

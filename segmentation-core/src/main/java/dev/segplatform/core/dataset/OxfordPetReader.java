@@ -1,4 +1,4 @@
-package dev.segplatform.core.data;
+package dev.segplatform.core.dataset;
 
 import dev.segplatform.core.image.ImageDecoder;
 import dev.segplatform.core.image.RgbImage;

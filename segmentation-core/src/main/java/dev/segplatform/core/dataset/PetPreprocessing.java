@@ -1,4 +1,4 @@
-package dev.segplatform.core.data;
+package dev.segplatform.core.dataset;
 
 import dev.segplatform.core.image.Resize;
 import dev.segplatform.core.image.RgbImage;

@@ -1,6 +1,0 @@
-/**
- * Training data: the synthetic pets generator, the Oxford-IIIT Pet reader, preprocessing into
- * cached in-memory {@link dev.segplatform.core.data.SegmentationDataset}s, and the
- * {@link dev.segplatform.core.data.SegmentationIterator} that DL4J trains from.
- */
-package dev.segplatform.core.data;
