@@ -1,5 +1,6 @@
 package dev.segplatform.trainer;
 
+import dev.segplatform.core.runtime.NativeBackend;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
@@ -10,6 +11,8 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
 public class TrainerServiceApplication {
 
     public static void main(String[] args) {
+        // Before Spring or anything else loads ND4J: the native build is chosen once, at load.
+        NativeBackend.configure();
         SpringApplication.run(TrainerServiceApplication.class, args);
     }
 }

@@ -14,15 +14,25 @@ final class GraphBlocks {
     private GraphBlocks() {
     }
 
-    static String conv(GraphBuilder g, String name, String input, int nOut, int kernel, int stride, int dilation,
-            boolean bias) {
+    static String conv(GraphBuilder g, String name, String input, int nOut, int kernel, int stride, boolean bias) {
         g.addLayer(name, new ConvolutionLayer.Builder(kernel, kernel)
                 .stride(stride, stride)
-                .dilation(dilation, dilation)
                 .nOut(nOut)
                 .hasBias(bias)
                 .build(), input);
         return name;
+    }
+
+    /**
+     * 3x3 convolution with dilation {@code dilation} (no bias) of a {@code size x size} input, as
+     * {@code <name>-to-batch}, {@code <name>} (a plain 3x3 convolution) and {@code <name>-to-space}:
+     * see {@link PhaseShuffle} for why and why it is exact.
+     */
+    static String dilatedConv(GraphBuilder g, String name, String input, int nOut, int dilation, int size) {
+        g.addLayer(name + "-to-batch", new PhaseShuffle(dilation, PhaseShuffle.Direction.TO_BATCH, size, size), input);
+        conv(g, name, name + "-to-batch", nOut, 3, 1, false);
+        g.addLayer(name + "-to-space", new PhaseShuffle(dilation, PhaseShuffle.Direction.TO_SPACE, size, size), name);
+        return name + "-to-space";
     }
 
     static String batchNorm(GraphBuilder g, String name, String input) {
@@ -40,10 +50,16 @@ final class GraphBlocks {
      * {@code <block>-relu<i>}.
      */
     static String convBnRelu(GraphBuilder g, String block, int index, String input, int nOut, int kernel,
-            int stride, int dilation) {
-        String c = conv(g, block + "-conv" + index, input, nOut, kernel, stride, dilation, false);
-        String b = batchNorm(g, block + "-bn" + index, c);
-        return relu(g, block + "-relu" + index, b);
+            int stride) {
+        String c = conv(g, block + "-conv" + index, input, nOut, kernel, stride, false);
+        return relu(g, block + "-relu" + index, batchNorm(g, block + "-bn" + index, c));
+    }
+
+    /** As {@link #convBnRelu} with a 3x3 {@link #dilatedConv} of a {@code size x size} input. */
+    static String dilatedConvBnRelu(GraphBuilder g, String block, int index, String input, int nOut, int dilation,
+            int size) {
+        String c = dilatedConv(g, block + "-conv" + index, input, nOut, dilation, size);
+        return relu(g, block + "-relu" + index, batchNorm(g, block + "-bn" + index, c));
     }
 
     static String pool(GraphBuilder g, String name, String input, SubsamplingLayer.PoolingType type) {
@@ -53,7 +69,7 @@ final class GraphBlocks {
 
     /** 1x1 classifier conv to {@code numClasses} logits. */
     static String classifier(GraphBuilder g, String name, String input, int numClasses) {
-        return conv(g, name, input, numClasses, 1, 1, 1, true);
+        return conv(g, name, input, numClasses, 1, 1, true);
     }
 
     /** Softmax over channels + weighted per-pixel-mean cross-entropy, see {@link PixelMeanLoss}. */

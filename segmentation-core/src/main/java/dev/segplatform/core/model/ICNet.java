@@ -4,6 +4,8 @@ import static dev.segplatform.core.model.GraphBlocks.batchNorm;
 import static dev.segplatform.core.model.GraphBlocks.classifier;
 import static dev.segplatform.core.model.GraphBlocks.conv;
 import static dev.segplatform.core.model.GraphBlocks.convBnRelu;
+import static dev.segplatform.core.model.GraphBlocks.dilatedConv;
+import static dev.segplatform.core.model.GraphBlocks.dilatedConvBnRelu;
 import static dev.segplatform.core.model.GraphBlocks.lossOutput;
 import static dev.segplatform.core.model.GraphBlocks.pool;
 import static dev.segplatform.core.model.GraphBlocks.relu;
@@ -71,20 +73,20 @@ public final class ICNet extends SegmentationNetwork {
         GraphBuilder g = newGraph();
         int w = width;
 
-        String sub1 = convBnRelu(g, "sub1", 1, INPUT, w, 3, 2, 1);
-        sub1 = convBnRelu(g, "sub1", 2, sub1, w, 3, 2, 1);
-        sub1 = convBnRelu(g, "sub1", 3, sub1, 2 * w, 3, 2, 1);
+        String sub1 = convBnRelu(g, "sub1", 1, INPUT, w, 3, 2);
+        sub1 = convBnRelu(g, "sub1", 2, sub1, w, 3, 2);
+        sub1 = convBnRelu(g, "sub1", 3, sub1, 2 * w, 3, 2);
 
         String half = pool(g, "sub2-downsample", INPUT, PoolingType.AVG);
-        String sub2 = convBnRelu(g, "sub2", 1, half, w, 3, 2, 1);
-        sub2 = convBnRelu(g, "sub2", 2, sub2, 2 * w, 3, 2, 1);
-        sub2 = convBnRelu(g, "sub2", 3, sub2, 4 * w, 3, 2, 1);
-        sub2 = convBnRelu(g, "sub2", 4, sub2, 4 * w, 3, 1, 1);
+        String sub2 = convBnRelu(g, "sub2", 1, half, w, 3, 2);
+        sub2 = convBnRelu(g, "sub2", 2, sub2, 2 * w, 3, 2);
+        sub2 = convBnRelu(g, "sub2", 3, sub2, 4 * w, 3, 2);
+        sub2 = convBnRelu(g, "sub2", 4, sub2, 4 * w, 3, 1);
 
         String sub4 = pool(g, "sub4-downsample", sub2, PoolingType.AVG);
-        sub4 = convBnRelu(g, "sub4", 1, sub4, 8 * w, 3, 1, 2);
-        sub4 = convBnRelu(g, "sub4", 2, sub4, 8 * w, 3, 1, 2);
         int size32 = inputSize / 32;
+        sub4 = dilatedConvBnRelu(g, "sub4", 1, sub4, 8 * w, 2, size32);
+        sub4 = dilatedConvBnRelu(g, "sub4", 2, sub4, 8 * w, 2, size32);
         List<String> pyramid = new ArrayList<>();
         pyramid.add(sub4);
         for (int bin : PSPNet.BINS) {
@@ -93,7 +95,7 @@ public final class ICNet extends SegmentationNetwork {
             pyramid.add("ppm-up" + bin);
         }
         g.addVertex("ppm-sum", new ElementWiseVertex(ElementWiseVertex.Op.Add), pyramid.toArray(String[]::new));
-        sub4 = convBnRelu(g, "sub4-reduce", 1, "ppm-sum", 4 * w, 1, 1, 1);
+        sub4 = convBnRelu(g, "sub4-reduce", 1, "ppm-sum", 4 * w, 1, 1);
 
         String cff1 = cascadeFeatureFusion(g, 1, sub4, size32, sub2, 4 * w);
         String aux16 = classifier(g, "cff1-cls", "cff1-up", numClasses);
@@ -117,8 +119,8 @@ public final class ICNet extends SegmentationNetwork {
             int nOut) {
         String p = "cff" + k;
         g.addLayer(p + "-up", new BilinearResize2D(2 * coarseSize, 2 * coarseSize), coarse);
-        String c = batchNorm(g, p + "-bn-coarse", conv(g, p + "-dilated", p + "-up", nOut, 3, 1, 2, false));
-        String f = batchNorm(g, p + "-bn-fine", conv(g, p + "-proj", fine, nOut, 1, 1, 1, false));
+        String c = batchNorm(g, p + "-bn-coarse", dilatedConv(g, p + "-dilated", p + "-up", nOut, 2, 2 * coarseSize));
+        String f = batchNorm(g, p + "-bn-fine", conv(g, p + "-proj", fine, nOut, 1, 1, false));
         g.addVertex(p + "-sum", new ElementWiseVertex(ElementWiseVertex.Op.Add), c, f);
         return relu(g, p + "-relu", p + "-sum");
     }

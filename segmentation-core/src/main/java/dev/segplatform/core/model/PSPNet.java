@@ -4,6 +4,7 @@ import static dev.segplatform.core.model.GraphBlocks.batchNorm;
 import static dev.segplatform.core.model.GraphBlocks.classifier;
 import static dev.segplatform.core.model.GraphBlocks.conv;
 import static dev.segplatform.core.model.GraphBlocks.convBnRelu;
+import static dev.segplatform.core.model.GraphBlocks.dilatedConvBnRelu;
 import static dev.segplatform.core.model.GraphBlocks.lossOutput;
 import static dev.segplatform.core.model.GraphBlocks.relu;
 
@@ -44,31 +45,31 @@ public final class PSPNet extends SegmentationNetwork {
         String x = INPUT;
         int filters = width;
         for (int stage = 1; stage <= 3; stage++) {
-            x = convBnRelu(g, "stage" + stage, 1, x, filters, 3, 2, 1);
-            x = convBnRelu(g, "stage" + stage, 2, x, filters, 3, 1, 1);
+            x = convBnRelu(g, "stage" + stage, 1, x, filters, 3, 2);
+            x = convBnRelu(g, "stage" + stage, 2, x, filters, 3, 1);
             filters *= 2;
         }
         // Dilated stages keep 1/8 resolution while growing the receptive field.
-        x = convBnRelu(g, "stage4", 1, x, filters, 3, 1, 2);
-        x = convBnRelu(g, "stage4", 2, x, filters, 3, 1, 2);
-        x = convBnRelu(g, "stage5", 1, x, filters, 3, 1, 4);
-        x = convBnRelu(g, "stage5", 2, x, filters, 3, 1, 4);
-        String features = x;
         int featureSize = inputSize / 8;
+        x = dilatedConvBnRelu(g, "stage4", 1, x, filters, 2, featureSize);
+        x = dilatedConvBnRelu(g, "stage4", 2, x, filters, 2, featureSize);
+        x = dilatedConvBnRelu(g, "stage5", 1, x, filters, 4, featureSize);
+        x = dilatedConvBnRelu(g, "stage5", 2, x, filters, 4, featureSize);
+        String features = x;
         int binFilters = Math.max(1, filters / 4);
 
         List<String> merged = new ArrayList<>();
         merged.add(features);
         for (int bin : BINS) {
             g.addLayer("ppm-pool" + bin, new AdaptiveAvgPool2D(bin, bin), features);
-            String c = conv(g, "ppm-bin" + bin, "ppm-pool" + bin, binFilters, 1, 1, 1, false);
+            String c = conv(g, "ppm-bin" + bin, "ppm-pool" + bin, binFilters, 1, 1, false);
             String r = relu(g, "ppm-relu" + bin, batchNorm(g, "ppm-bn" + bin, c));
             g.addLayer("ppm-up" + bin, new BilinearResize2D(featureSize, featureSize), r);
             merged.add("ppm-up" + bin);
         }
         g.addVertex("ppm-concat", new MergeVertex(), merged.toArray(String[]::new));
 
-        x = convBnRelu(g, "cls", 1, "ppm-concat", Math.max(1, filters / 2), 3, 1, 1);
+        x = convBnRelu(g, "cls", 1, "ppm-concat", Math.max(1, filters / 2), 3, 1);
         String logits = classifier(g, "cls-logits", x, numClasses);
         g.addLayer("upsample", new BilinearResize2D(inputSize, inputSize), logits);
         lossOutput(g, OUTPUT, "upsample", 1.0, (long) inputSize * inputSize);

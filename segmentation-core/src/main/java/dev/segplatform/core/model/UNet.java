@@ -51,20 +51,20 @@ public final class UNet extends SegmentationNetwork {
         String x = INPUT;
         int filters = width;
         for (int i = 1; i <= depth; i++) {
-            x = convBnRelu(g, "enc" + i, 1, x, filters, 3, 1, 1);
-            x = convBnRelu(g, "enc" + i, 2, x, filters, 3, 1, 1);
+            x = convBnRelu(g, "enc" + i, 1, x, filters, 3, 1);
+            x = convBnRelu(g, "enc" + i, 2, x, filters, 3, 1);
             skips[i] = x;
             x = pool(g, "pool" + i, x, PoolingType.MAX);
             filters *= 2;
         }
-        x = convBnRelu(g, "bridge", 1, x, filters, 3, 1, 1);
-        x = convBnRelu(g, "bridge", 2, x, filters, 3, 1, 1);
+        x = convBnRelu(g, "bridge", 1, x, filters, 3, 1);
+        x = convBnRelu(g, "bridge", 2, x, filters, 3, 1);
         for (int i = depth; i >= 1; i--) {
             filters /= 2;
             g.addLayer("up" + i, new Deconvolution2D.Builder(2, 2).stride(2, 2).nOut(filters).build(), x);
             g.addVertex("merge" + i, new MergeVertex(), "up" + i, skips[i]);
-            x = convBnRelu(g, "dec" + i, 1, "merge" + i, filters, 3, 1, 1);
-            x = convBnRelu(g, "dec" + i, 2, x, filters, 3, 1, 1);
+            x = convBnRelu(g, "dec" + i, 1, "merge" + i, filters, 3, 1);
+            x = convBnRelu(g, "dec" + i, 2, x, filters, 3, 1);
         }
         String logits = classifier(g, "head", x, numClasses);
         lossOutput(g, OUTPUT, logits, 1.0, (long) inputSize * inputSize);

@@ -1,0 +1,108 @@
+package dev.segplatform.core.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * {@link PhaseShuffle} + plain 3x3 convolution + {@link PhaseShuffle} computes DL4J's own dilated
+ * convolution: same outputs, same weight and input gradients, and gradients that match finite
+ * differences, for sizes the dilation divides and sizes it does not (the padded path).
+ */
+class DilatedConvolutionTest {
+
+    private static NeuralNetConfiguration.Builder base() {
+        return new NeuralNetConfiguration.Builder()
+                .seed(3)
+                .dataType(DataType.DOUBLE)
+                .updater(new NoOp())
+                .weightInit(WeightInit.XAVIER)
+                .activation(Activation.IDENTITY)
+                .convolutionMode(ConvolutionMode.Same);
+    }
+
+    private static ComputationGraph graph(ComputationGraphConfiguration.GraphBuilder g, String last) {
+        g.addLayer("out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.TANH).build(), last)
+                .setOutputs("out");
+        ComputationGraph graph = new ComputationGraph(g.build());
+        graph.init();
+        return graph;
+    }
+
+    /** A 1x1 convolution first, so that its gradient shows what reaches the dilated layer's input. */
+    private static ComputationGraphConfiguration.GraphBuilder input(int size) {
+        return base().graphBuilder().addInputs("in").setInputTypes(InputType.convolutional(size, size, 2))
+                .addLayer("pre", new ConvolutionLayer.Builder(1, 1).nOut(2).build(), "in");
+    }
+
+    /** DL4J's dilated ConvolutionLayer, the reference. */
+    private static ComputationGraph reference(int dilation, int size) {
+        var g = input(size).addLayer("conv", new ConvolutionLayer.Builder(3, 3).dilation(dilation, dilation).nOut(3)
+                .hasBias(false).build(), "pre");
+        return graph(g, "conv");
+    }
+
+    /** The same through {@link GraphBlocks#dilatedConv}. */
+    private static ComputationGraph shuffled(int dilation, int size) {
+        var g = input(size);
+        return graph(g, GraphBlocks.dilatedConv(g, "conv", "pre", 3, dilation, size));
+    }
+
+    @ParameterizedTest(name = "dilation {0}, {1}x{1}")
+    @CsvSource({"2, 8", "4, 16", "2, 5", "4, 6", "2, 1"})
+    void equalsDilatedConvolutionInValueAndGradient(int dilation, int size) {
+        ComputationGraph reference = reference(dilation, size);
+        ComputationGraph shuffled = shuffled(dilation, size);
+        shuffled.setParams(reference.params());
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 3, 2, size, size);
+        INDArray y = Nd4j.rand(DataType.DOUBLE, 3, 3, size, size);
+
+        assertClose(shuffled.outputSingle(x), reference.outputSingle(x), 1e-12);
+        assertClose(gradient(shuffled, x, y), gradient(reference, x, y), 1e-12);
+    }
+
+    @ParameterizedTest(name = "dilation {0}, {1}x{1}")
+    @CsvSource({"2, 5", "2, 4"})
+    void gradientsMatchFiniteDifferences(int dilation, int size) {
+        ComputationGraph graph = shuffled(dilation, size);
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 2, size, size);
+        INDArray y = Nd4j.rand(DataType.DOUBLE, 2, 3, size, size);
+        boolean ok = DoublePrecision.run(() -> GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig()
+                .net(graph)
+                .inputs(new INDArray[] {x})
+                .labels(new INDArray[] {y})
+                .epsilon(1e-6)
+                .maxRelError(1e-3)
+                .minAbsoluteError(1e-9)));
+        assertThat(ok).isTrue();
+    }
+
+    /** All parameter gradients, flattened: the dilated conv's weights and the 1x1 conv's before it. */
+    static INDArray gradient(ComputationGraph graph, INDArray x, INDArray y) {
+        graph.setInputs(x);
+        graph.setLabels(y);
+        graph.computeGradientAndScore();
+        return graph.getFlattenedGradients().dup();
+    }
+
+    private static void assertClose(INDArray actual, INDArray expected, double tolerance) {
+        assertThat(actual.shape()).containsExactly(expected.shape());
+        assertThat(actual.sub(expected).amaxNumber().doubleValue()).as("max |difference|").isLessThan(tolerance);
+    }
+}

@@ -1,0 +1,146 @@
+package dev.segplatform.core.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.segplatform.core.model.Architecture;
+import dev.segplatform.core.model.ModelSpec;
+import dev.segplatform.core.model.Networks;
+import java.lang.reflect.Field;
+import java.util.List;
+import java.util.Random;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
+import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
+import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
+
+/**
+ * The fast path is really taken, and computes what DL4J's built-in layers compute: for each
+ * network, a graph whose convolution, batch-norm and pooling layers run in oneDNN gives the same
+ * outputs and gradients as the same graph (same seed, so same weights) built with the helpers
+ * off, and no layer falls back to the built-in path while training.
+ */
+class OneDnnPathTest {
+
+    private static final int SIZE = 64;
+    private static final int BATCH = 2;
+
+    @Test
+    void theOneDnnBuildIsLoadedBeforeAnyTest() {
+        // Configured by test-support's NativeBackendListener when the test JVM started.
+        assertThat(NativeBackend.configure().extension()).isEqualTo(NativeBackend.ONEDNN_EXTENSION);
+        assertThat(NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo()).contains("HAVE_ONEDNN");
+        assertThat(Nd4j.getEnvironment().helpersAllowed()).isTrue();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void helpersComputeWhatTheBuiltInLayersCompute(Architecture architecture) throws Exception {
+        ModelSpec spec = ModelSpec.of(architecture, SIZE, 3);
+        ComputationGraph fast = Networks.build(spec);
+        ComputationGraph builtIn = withHelpersOff(() -> Networks.build(spec));
+        assertThat(fast.params()).isEqualTo(builtIn.params());
+        List<Layer> helped = helpedLayers(fast);
+        assertThat(helped).as("conv, BN and pooling layers").isNotEmpty()
+                .allSatisfy(l -> assertThat(helper(l)).as(l.conf().getLayer().getLayerName()).isNotNull());
+        assertThat(helpedLayers(builtIn)).allSatisfy(l -> assertThat(helper(l)).isNull());
+
+        MultiDataSet batch = randomBatch(spec);
+        INDArray[] expected = builtIn.output(false, batch.getFeatures());
+        INDArray[] actual = fast.output(false, batch.getFeatures());
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(relativeDifference(actual[i], expected[i])).as("output %d", i).isLessThan(1e-4);
+        }
+
+        Gradient expectedGradient = gradient(builtIn, batch);
+        Gradient actualGradient = gradient(fast, batch);
+        for (String name : expectedGradient.gradientForVariable().keySet()) {
+            assertThat(relativeDifference(actualGradient.getGradientFor(name), expectedGradient.getGradientFor(name)))
+                    .as(name).isLessThan(2e-3);
+        }
+
+        fast.fit(batch);
+        for (Layer l : helped) {
+            assertThat(failures(l)).as("helper fallbacks in " + l.conf().getLayer().getLayerName()).isZero();
+        }
+    }
+
+    private static <T> T withHelpersOff(java.util.function.Supplier<T> body) {
+        String before = System.getProperty(NativeBackend.HELPERS_DISABLED_PROPERTY);
+        System.setProperty(NativeBackend.HELPERS_DISABLED_PROPERTY, "true");
+        try {
+            return body.get();
+        } finally {
+            System.setProperty(NativeBackend.HELPERS_DISABLED_PROPERTY, before);
+        }
+    }
+
+    private static List<Layer> helpedLayers(ComputationGraph graph) {
+        return List.of(graph.getLayers()).stream()
+                .filter(l -> l instanceof ConvolutionLayer || l instanceof BatchNormalization || l instanceof SubsamplingLayer)
+                .filter(l -> !(l instanceof org.deeplearning4j.nn.layers.convolution.Deconvolution2DLayer))
+                .toList();
+    }
+
+    private static Object helper(Layer layer) {
+        if (layer instanceof ConvolutionLayer c) {
+            return c.getHelper();
+        }
+        if (layer instanceof BatchNormalization b) {
+            return b.getHelper();
+        }
+        return ((SubsamplingLayer) layer).getHelper();
+    }
+
+    /** DL4J counts a helper's failures (after which it silently uses the built-in path). */
+    private static int failures(Layer layer) {
+        try {
+            Field f = layer.getClass().getDeclaredField("helperCountFail");
+            f.setAccessible(true);
+            return f.getInt(layer);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static Gradient gradient(ComputationGraph graph, MultiDataSet batch) {
+        graph.setInputs(batch.getFeatures());
+        graph.setLabels(batch.getLabels());
+        graph.computeGradientAndScore();
+        return graph.gradient();
+    }
+
+    /** max |a - b| / max |b|: the scale of these arrays varies per layer by orders of magnitude. */
+    private static double relativeDifference(INDArray actual, INDArray expected) {
+        assertThat(actual.shape()).containsExactly(expected.shape());
+        double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-12);
+        return actual.sub(expected).amaxNumber().doubleValue() / scale;
+    }
+
+    private static MultiDataSet randomBatch(ModelSpec spec) {
+        Random random = new Random(5);
+        int[] strides = Networks.labelDownsample(spec);
+        INDArray[] labels = new INDArray[strides.length];
+        for (int o = 0; o < strides.length; o++) {
+            int side = SIZE / strides[o];
+            labels[o] = Nd4j.zeros(BATCH, spec.numClasses(), side, side);
+            for (int b = 0; b < BATCH; b++) {
+                for (int y = 0; y < side; y++) {
+                    for (int x = 0; x < side; x++) {
+                        labels[o].putScalar(new long[] {b, random.nextInt(spec.numClasses()), y, x}, 1.0);
+                    }
+                }
+            }
+        }
+        Nd4j.getRandom().setSeed(5);
+        return new MultiDataSet(new INDArray[] {Nd4j.rand(BATCH, 3, SIZE, SIZE)}, labels);
+    }
+}
