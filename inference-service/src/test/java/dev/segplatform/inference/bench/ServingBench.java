@@ -6,6 +6,7 @@ import dev.segplatform.core.dataset.SyntheticPets;
 import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
+import dev.segplatform.core.runtime.NativeBackend;
 import dev.segplatform.inference.InferenceServiceApplication;
 import java.awt.Image;
 import java.awt.image.BufferedImage;
@@ -52,6 +53,7 @@ public final class ServingBench {
     }
 
     public static void main(String[] args) throws Exception {
+        NativeBackend.configure();
         int seconds = 6;
         int width = 8;
         for (int i = 0; i < args.length; i++) {
