@@ -22,7 +22,7 @@ Protocol: one command per line on stdin, one answer line per command on stdout (
     train <iters>                          -> train <images_per_second>
     latency <runs>                         -> latency <median_ms>     (one image, eval, no_grad)
     infer <runs>                           -> infer <images_per_second> (the whole batch)
-    rss                                    -> rss <peak_resident_bytes>
+    rss                                    -> rss <peak_resident_bytes>     (VmHWM, see Peer.rss)
     quit
 A failing command answers `error <message>` and the peer keeps serving. Threads: env THREADS (2).
 """
@@ -276,8 +276,17 @@ class Peer:
 
     @staticmethod
     def rss():
-        # Linux reports ru_maxrss in KiB.
-        return f"rss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}"
+        # Not getrusage's ru_maxrss alone: Linux carries the parent's high-water mark over fork and
+        # exec, so a peer started by a 3 GB JVM reports 3 GB. VmHWM belongs to this process's own
+        # memory map, which exec made new.
+        try:
+            with open("/proc/self/status") as status:
+                for line in status:
+                    if line.startswith("VmHWM:"):
+                        return f"rss {int(line.split()[1]) * 1024}"  # kB
+        except OSError:
+            pass
+        return f"rss {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}"  # Linux: KiB
 
 
 def main():
