@@ -17,7 +17,7 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType;
  * upsample with a 2x2 stride-2 transposed convolution, concatenate the encoder block's output of
  * the same resolution and apply two conv+BN+ReLU; a 1x1 head.
  *
- * <p>Defaults (width 16, depth 4, 3 classes) match the PyTorch peer {@code unet_torch_bench.py}
+ * <p>Defaults (width 16, depth 4, 3 classes) match the PyTorch peer {@code src/test/python/torch_peer.py}
  * layer for layer: 1,942,611 trainable parameters. Layers: {@code enc<i>-conv<j>}, {@code pool<i>},
  * {@code bridge-conv<j>}, {@code up<i>}, {@code merge<i>}, {@code dec<i>-conv<j>}, {@code head},
  * {@code output}; decoder block {@code i} works at encoder block {@code i}'s resolution.

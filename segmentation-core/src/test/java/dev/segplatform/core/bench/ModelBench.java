@@ -4,8 +4,10 @@ import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -16,125 +18,339 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 import org.bytedeco.javacpp.Pointer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Training and inference speed of U-Net, PSPNet and ICNet on this machine's CPU, run by
  * {@code bin/bench models [--peer]}.
  *
- * <p>Per network, at 128x128 with batch 16 and default widths: training images/s after warm-up
- * minibatches, median latency of one image, throughput of a batch of 16 and peak memory: the JVM
- * heap pools' peak, and the process's resident set ({@code Pointer.physicalBytes()}, sampled every
- * 5 ms) as a peak and as growth over its level before the network was built. ND4J's native
- * buffers are not counted by {@code Pointer.totalBytes()} on this backend (it stays near 0), so
- * the resident set is the honest measure of heap plus off-heap. Data are random:
- * speed does not depend on content. With {@code --peer}, the PyTorch U-Net of
- * {@code shared/peer/unet_torch_bench.py} runs in the same session with the same size, batch and
- * threads, and the ratios are printed.
+ * <p>Per network, at 128x128 with batch 16 and default widths: training images/s, median latency
+ * of one image, throughput of a batch, and peak memory: the JVM heap pools' peak, and the
+ * process's resident set ({@code Pointer.physicalBytes()}, sampled every 5 ms) as a peak and as
+ * growth over its level before the network was built. ND4J's native buffers are not counted by
+ * {@code Pointer.totalBytes()} on this backend (it stays near 0), so the resident set is the
+ * honest measure of heap plus off-heap. Data are random: speed does not depend on content.
+ *
+ * <p>With {@code --peer}, the same network in PyTorch ({@code src/test/python/torch_peer.py},
+ * layer for layer the DL4J definition, same input, batch, Adam and thread count) runs in a peer
+ * process, one per network so that its peak resident set is that network's. Both sides warm up,
+ * then each measurement alternates DL4J and PyTorch for {@code --rounds} rounds and the medians
+ * are compared: measured in the same run, interleaved, so that load from other work on a shared
+ * machine falls on both sides rather than on whichever happened to run during it.
  *
  * <p>Options: {@code --size N} (128), {@code --batch N} (16), {@code --iters N} timed training
- * minibatches (5), {@code --archs unet,pspnet,icnet}.
+ * minibatches per round (5), {@code --rounds N} (3), {@code --archs unet,pspnet,icnet}.
  */
 public final class ModelBench {
 
     private static final int WARMUP_ITERATIONS = 2;
     private static final int LATENCY_RUNS = 10;
+    private static final int BATCH_RUNS = 3;
+    /** bin/bench runs from the repository root; an IDE or Maven may run from the module directory. */
+    private static final List<Path> PEER_SCRIPT = List.of(
+            Path.of("segmentation-core", "src", "test", "python", "torch_peer.py"),
+            Path.of("src", "test", "python", "torch_peer.py"));
 
-    private record Row(Architecture architecture, long params, double trainImagesPerSecond, double latencyMs,
-            double batchMs, double batchImagesPerSecond, long peakHeap, long rssGrowth, long peakRss) {
+    private record Options(int size, int batch, int iters, int rounds, boolean peer, List<Architecture> architectures) {
+    }
+
+    /** One side's figures for one network, each the median over the rounds. */
+    private record Speed(double trainImagesPerSecond, double latencyMs, double inferImagesPerSecond) {
+    }
+
+    /** The JVM's memory while one network ran. */
+    private record Memory(long peakHeap, long rssGrowth, long peakRss) {
+    }
+
+    /** The PyTorch side of a row: its trainable parameter count, speed and peak resident set. */
+    private record PeerResult(long params, Speed speed, long peakRss) {
+    }
+
+    /** One network; {@code peer} is null when PyTorch did not run. */
+    private record Row(Architecture architecture, long params, long trainableParams, Speed dl4j, Memory memory,
+            PeerResult peer) {
+
+        double trainRatio() {
+            return dl4j.trainImagesPerSecond() / peer.speed().trainImagesPerSecond();
+        }
+
+        /** Speed ratio, so PyTorch's time over DL4J's. */
+        double latencyRatio() {
+            return peer.speed().latencyMs() / dl4j.latencyMs();
+        }
+
+        double inferRatio() {
+            return dl4j.inferImagesPerSecond() / peer.speed().inferImagesPerSecond();
+        }
+    }
+
+    /** What both sides can be asked to do; each call returns one measurement. */
+    private interface Contender {
+        /** Trains on the fixed batch for {@code iterations} minibatches; images/s. */
+        double train(int iterations);
+
+        /** Median time in ms of {@code runs} forward passes of one image. */
+        double latencyMs(int runs);
+
+        /** Images/s over {@code runs} forward passes of the whole batch. */
+        double inferImagesPerSecond(int runs);
     }
 
     public static void main(String[] args) throws Exception {
+        // NativeBackend.configure() goes here
+        Options options = parse(args);
+        System.out.printf(Locale.ROOT, "ModelBench: %dx%d input, batch %d, %d warm-up + %d timed minibatches, "
+                        + "%d rounds, %d cores, ND4J %s%n", options.size(), options.size(), options.batch(),
+                WARMUP_ITERATIONS, options.iters(), options.rounds(), Runtime.getRuntime().availableProcessors(),
+                Nd4j.getExecutioner().getClass().getSimpleName());
+
+        PeerLauncher launcher = options.peer() ? PeerLauncher.find() : null;
+        String peerStatus = !options.peer() ? "peer: not requested (add --peer to compare with the same networks in PyTorch)"
+                : launcher.problem() != null ? launcher.problem()
+                : "peer: " + launcher.python() + " " + launcher.script() + ", " + launcher.threads() + " threads";
+        System.out.println(peerStatus);
+
+        List<Row> rows = new ArrayList<>();
+        for (Architecture a : options.architectures()) {
+            boolean usePeer = launcher != null && launcher.problem() == null;
+            Row row = measure(ModelSpec.of(a, options.size(), 3), options, usePeer ? launcher : null);
+            if (usePeer && row.peer() == null) {
+                launcher = launcher.failed("peer: failed on " + a.jsonName() + ", DL4J only from there on");
+                peerStatus = launcher.problem();
+            }
+            rows.add(row);
+        }
+        printReport(rows, options, peerStatus);
+    }
+
+    private static Options parse(String[] args) {
         int size = 128;
         int batch = 16;
         int iters = 5;
+        int rounds = 3;
         boolean peer = false;
-        List<Architecture> architectures = new ArrayList<>(List.of(Architecture.values()));
+        List<Architecture> architectures = List.of(Architecture.values());
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--peer" -> peer = true;
                 case "--size" -> size = Integer.parseInt(args[++i]);
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
                 case "--iters" -> iters = Integer.parseInt(args[++i]);
+                case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--archs" -> architectures = Arrays.stream(args[++i].split(","))
                         .map(s -> Architecture.valueOf(s.trim().toUpperCase(Locale.ROOT))).toList();
-                default -> {
-                    System.err.println("usage: ModelBench [--peer] [--size N] [--batch N] [--iters N] [--archs unet,pspnet,icnet]");
-                    System.exit(2);
-                }
+                default -> usage();
             }
         }
-        System.out.printf("ModelBench: %dx%d input, batch %d, %d warm-up + %d timed minibatches, %d cores, ND4J %s%n",
-                size, size, batch, WARMUP_ITERATIONS, iters, Runtime.getRuntime().availableProcessors(),
-                Nd4j.getExecutioner().getClass().getSimpleName());
-
-        List<Row> rows = new ArrayList<>();
-        for (Architecture a : architectures) {
-            rows.add(measure(ModelSpec.of(a, size, 3), batch, iters));
+        if (size < 32 || batch < 1 || iters < 1 || rounds < 1) {
+            usage();
         }
-        printTable(rows, size, batch);
-        if (peer) {
-            runPeer(rows, size, batch, iters);
-        }
+        return new Options(size, batch, iters, rounds, peer, architectures);
     }
 
-    private static Row measure(ModelSpec spec, int batch, int iters) {
+    private static void usage() {
+        System.err.println("usage: ModelBench [--peer] [--size N] [--batch N] [--iters N] [--rounds N] "
+                + "[--archs unet,pspnet,icnet]");
+        System.exit(2);
+    }
+
+    // ---- measuring one network -----------------------------------------------------------------
+
+    /** Builds the network on both sides, warms both up and measures them alternately. */
+    private static Row measure(ModelSpec spec, Options options, PeerLauncher launcher) {
+        String name = spec.architecture().jsonName();
         System.gc();
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             pool.resetPeakUsage();
         }
         long rssBefore = Pointer.physicalBytes();
         try (PeakSampler sampler = new PeakSampler()) {
-            ComputationGraph graph = Networks.build(spec);
-            MultiDataSet data = randomBatch(spec, batch, new Random(1));
+            Dl4jSide dl4j = new Dl4jSide(spec, options.batch());
+            long trainable = trainableParams(dl4j.graph);
+            TorchPeer peer = launcher == null ? null : startPeer(launcher, spec, options.batch(), trainable);
+            try {
+                List<Contender> sides = peer == null ? List.of(dl4j) : List.of(dl4j, peer);
+                warmUp(dl4j);
+                if (peer != null && !warmUpPeer(peer, name)) {
+                    peer.close();
+                    peer = null;
+                    sides = List.of(dl4j);
+                }
+                List<String> labels = peer == null ? List.of("DL4J") : List.of("DL4J", "PyTorch");
+                // Train, then latency, then batch inference; each alternates the sides round by round.
+                double[] train = alternate(sides, options.rounds(), c -> c.train(options.iters()));
+                progress(name, "train img/s", labels, train, options.rounds());
+                double[] latency = alternate(sides, options.rounds(), c -> c.latencyMs(LATENCY_RUNS));
+                progress(name, "latency ms", labels, latency, options.rounds());
+                double[] infer = alternate(sides, options.rounds(), c -> c.inferImagesPerSecond(BATCH_RUNS));
+                progress(name, "infer img/s", labels, infer, options.rounds());
 
-            for (int i = 0; i < WARMUP_ITERATIONS; i++) {
-                graph.fit(data);
+                long peakHeap = ManagementFactory.getMemoryPoolMXBeans().stream()
+                        .filter(p -> p.getType() == MemoryType.HEAP)
+                        .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
+                Memory memory = new Memory(peakHeap, Math.max(0, sampler.peakRss.get() - rssBefore), sampler.peakRss.get());
+                int rounds = options.rounds();
+                Speed dl4jSpeed = new Speed(median(train, 0, rounds), median(latency, 0, rounds), median(infer, 0, rounds));
+                PeerResult peerResult = peer == null ? null : new PeerResult(peer.params,
+                        new Speed(median(train, 1, rounds), median(latency, 1, rounds), median(infer, 1, rounds)),
+                        peer.peakRss());
+                return new Row(spec.architecture(), dl4j.graph.numParams(), trainable, dl4jSpeed, memory, peerResult);
+            } finally {
+                if (peer != null) {
+                    peer.close();
+                }
             }
-            long t = System.nanoTime();
-            for (int i = 0; i < iters; i++) {
-                graph.fit(data);
-            }
-            double trainSeconds = (System.nanoTime() - t) / 1e9;
-
-            INDArray one = data.getFeatures(0).get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup();
-            graph.output(false, one);
-            double[] latencies = new double[LATENCY_RUNS];
-            for (int i = 0; i < LATENCY_RUNS; i++) {
-                long s = System.nanoTime();
-                graph.output(false, one);
-                latencies[i] = (System.nanoTime() - s) / 1e6;
-            }
-            Arrays.sort(latencies);
-            graph.output(false, data.getFeatures(0));
-            long s = System.nanoTime();
-            int batchRuns = 3;
-            for (int i = 0; i < batchRuns; i++) {
-                graph.output(false, data.getFeatures(0));
-            }
-            double batchMs = (System.nanoTime() - s) / 1e6 / batchRuns;
-
-            long peakHeap = ManagementFactory.getMemoryPoolMXBeans().stream()
-                    .filter(p -> p.getType() == MemoryType.HEAP)
-                    .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
-            Row row = new Row(spec.architecture(), graph.numParams(), batch * iters / trainSeconds,
-                    latencies[LATENCY_RUNS / 2], batchMs, batch * 1000.0 / batchMs, peakHeap,
-                    Math.max(0, sampler.peakRss.get() - rssBefore), sampler.peakRss.get());
-            System.out.printf("  %s done: %.2f train img/s%n", spec.architecture().jsonName(), row.trainImagesPerSecond());
-            return row;
         }
     }
 
-    /** Random images and random one-hot labels, one label array per output. */
+    /** Starts a peer process and builds the network in it; null (and says why) if that fails. */
+    private static TorchPeer startPeer(PeerLauncher launcher, ModelSpec spec, int batch, long dl4jTrainable) {
+        TorchPeer peer;
+        try {
+            peer = launcher.start();
+        } catch (IOException e) {
+            System.out.println("peer: could not start " + launcher.python() + ": " + e.getMessage());
+            return null;
+        }
+        try {
+            peer.build(spec, batch);
+        } catch (PeerException e) {
+            System.out.println("peer: build failed: " + e.getMessage());
+            peer.close();
+            return null;
+        }
+        if (peer.params != dl4jTrainable) {
+            // Still measured, but the reader must know the ratio is not like for like.
+            System.out.printf(Locale.ROOT, "peer: WARNING %s has %d trainable parameters in PyTorch, %d in DL4J%n",
+                    spec.architecture().jsonName(), peer.params, dl4jTrainable);
+        }
+        return peer;
+    }
+
+    /** Warm-up: JIT, workspaces, allocator pools and thread pools settle before anything is timed. */
+    private static void warmUp(Contender side) {
+        side.train(WARMUP_ITERATIONS);
+        side.latencyMs(1);
+        side.inferImagesPerSecond(1);
+    }
+
+    /**
+     * The peer's warm-up also checks that it can do all it will be asked; a failure here drops the
+     * peer for this network. A failure after it aborts the run: half-measured ratios would mislead.
+     */
+    private static boolean warmUpPeer(TorchPeer peer, String name) {
+        try {
+            warmUp(peer);
+            return true;
+        } catch (PeerException e) {
+            System.out.println("peer: warm-up of " + name + " failed: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * Runs {@code measurement} on each side in turn, {@code rounds} times.
+     *
+     * @return {@code values[side * rounds + round]}
+     */
+    private static double[] alternate(List<Contender> sides, int rounds, ToDoubleFunction<Contender> measurement) {
+        double[] values = new double[sides.size() * rounds];
+        for (int round = 0; round < rounds; round++) {
+            for (int side = 0; side < sides.size(); side++) {
+                values[side * rounds + round] = measurement.applyAsDouble(sides.get(side));
+            }
+        }
+        return values;
+    }
+
+    private static double median(double[] values, int side, int rounds) {
+        double[] v = Arrays.copyOfRange(values, side * rounds, (side + 1) * rounds);
+        Arrays.sort(v);
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+
+    /** Every round's value, so that noise between rounds is visible. */
+    private static void progress(String network, String what, List<String> sides, double[] values, int rounds) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "  %-7s %-12s", network, what));
+        for (int side = 0; side < sides.size(); side++) {
+            line.append(side == 0 ? "" : " |").append(' ').append(sides.get(side));
+            for (int round = 0; round < rounds; round++) {
+                line.append(String.format(Locale.ROOT, " %.2f", values[side * rounds + round]));
+            }
+        }
+        System.out.println(line);
+    }
+
+    /** DL4J's numParams() without BatchNorm's running mean and variance, which PyTorch keeps as buffers. */
+    private static long trainableParams(ComputationGraph graph) {
+        long trainable = 0;
+        for (Map.Entry<String, INDArray> e : graph.paramTable().entrySet()) {
+            String param = e.getKey().substring(e.getKey().lastIndexOf('_') + 1);
+            if (!param.equals("mean") && !param.equals("var") && !param.equals("log10stdev")) {
+                trainable += e.getValue().length();
+            }
+        }
+        return trainable;
+    }
+
+    // ---- the DL4J side -------------------------------------------------------------------------
+
+    /** A DL4J graph with one fixed random batch. */
+    private static final class Dl4jSide implements Contender {
+        final ComputationGraph graph;
+        private final MultiDataSet data;
+        private final INDArray one;
+        private final int batch;
+
+        Dl4jSide(ModelSpec spec, int batch) {
+            this.graph = Networks.build(spec);
+            this.data = randomBatch(spec, batch, new Random(1));
+            this.one = data.getFeatures(0).get(NDArrayIndex.interval(0, 1)).dup();
+            this.batch = batch;
+        }
+
+        @Override
+        public double train(int iterations) {
+            long t = System.nanoTime();
+            for (int i = 0; i < iterations; i++) {
+                graph.fit(data);
+            }
+            return batch * iterations / ((System.nanoTime() - t) / 1e9);
+        }
+
+        @Override
+        public double latencyMs(int runs) {
+            double[] ms = new double[runs];
+            for (int i = 0; i < runs; i++) {
+                long t = System.nanoTime();
+                graph.output(false, one);
+                ms[i] = (System.nanoTime() - t) / 1e6;
+            }
+            return median(ms, 0, runs);
+        }
+
+        @Override
+        public double inferImagesPerSecond(int runs) {
+            long t = System.nanoTime();
+            for (int i = 0; i < runs; i++) {
+                graph.output(false, data.getFeatures(0));
+            }
+            return batch * runs / ((System.nanoTime() - t) / 1e9);
+        }
+    }
+
+    /** Random images in [0, 1] and random one-hot labels, one label array per output. */
     private static MultiDataSet randomBatch(ModelSpec spec, int batch, Random random) {
         int[] strides = Networks.labelDownsample(spec);
         INDArray[] labels = new INDArray[strides.length];
@@ -153,86 +369,143 @@ public final class ModelBench {
         return new MultiDataSet(new INDArray[] {Nd4j.rand(batch, 3, spec.inputSize(), spec.inputSize())}, labels);
     }
 
-    private static void printTable(List<Row> rows, int size, int batch) {
-        System.out.printf("%n%-7s %9s %12s %13s %14s %13s %10s %11s %9s%n", "network", "params", "train img/s",
-                "latency 1 ms", "batch" + batch + " ms", "infer img/s", "heap MB", "+RSS MB", "RSS MB");
-        for (Row r : rows) {
-            System.out.printf("%-7s %9d %12.2f %13.1f %14.1f %13.1f %10.0f %11.0f %9.0f%n", r.architecture().jsonName(),
-                    r.params(), r.trainImagesPerSecond(), r.latencyMs(), r.batchMs(), r.batchImagesPerSecond(),
-                    r.peakHeap() / 1e6, r.rssGrowth() / 1e6, r.peakRss() / 1e6);
+    // ---- the PyTorch side ----------------------------------------------------------------------
+
+    /** A peer failed or answered something unexpected. */
+    private static final class PeerException extends RuntimeException {
+        PeerException(String message) {
+            super(message);
         }
-        System.out.printf("(%dx%d; heap MB = peak of the JVM heap pools, +RSS MB = peak resident set growth while the "
-                + "network ran, RSS MB = peak resident set of the process, JVM and earlier networks included)%n", size, size);
     }
 
-    private static void runPeer(List<Row> rows, int size, int batch, int iters) throws IOException, InterruptedException {
-        System.out.println();
-        // The python3 on PATH may be a pyenv or venv without torch while the system one has it
-        // (Debian's python3-torch installs for /usr/bin/python3).
-        String python = null;
-        for (String candidate : List.of("python3", "/usr/bin/python3")) {
-            if (commandSucceeds(candidate, "-c", "import torch")) {
-                python = candidate;
-                break;
+    /**
+     * How to start peers, or why none can run ({@code problem}, the line to print, when non-null).
+     */
+    private record PeerLauncher(String python, Path script, int threads, String problem) {
+
+        static PeerLauncher find() throws InterruptedException {
+            // The python3 on PATH may be a pyenv or venv without torch while the system one has it
+            // (Debian's python3-torch installs for /usr/bin/python3).
+            String python = null;
+            for (String candidate : List.of("python3", "/usr/bin/python3")) {
+                if (commandSucceeds(candidate, "-c", "import torch")) {
+                    python = candidate;
+                    break;
+                }
             }
-        }
-        if (python == null) {
-            System.out.println("peer: PyTorch is not installed (python3 -c 'import torch' failed); "
-                    + "install it (e.g. Debian's python3-torch) to compare with the PyTorch U-Net");
-            return;
-        }
-        Path script = findPeerScript();
-        if (script == null) {
-            System.out.println("peer: unet_torch_bench.py not found (set SEG_PEER_DIR or keep shared/peer beside the repo)");
-            return;
-        }
-        int threads = Runtime.getRuntime().availableProcessors();
-        ProcessBuilder pb = new ProcessBuilder(python, script.toString(), String.valueOf(size), String.valueOf(batch),
-                String.valueOf(iters)).redirectErrorStream(true);
-        pb.environment().put("THREADS", String.valueOf(threads));
-        Process p = pb.start();
-        StringBuilder out = new StringBuilder();
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = r.readLine()) != null) {
-                System.out.println("peer: " + line);
-                out.append(line).append('\n');
+            if (python == null) {
+                return new PeerLauncher(null, null, 0, "peer: PyTorch not installed (Debian: apt-get install python3-torch)");
             }
+            Path script = PEER_SCRIPT.stream().filter(Files::isRegularFile).findFirst().orElse(null);
+            if (script == null) {
+                return new PeerLauncher(python, null, 0, "peer: torch_peer.py not found (looked for " + PEER_SCRIPT
+                        + " under " + Path.of("").toAbsolutePath() + ")");
+            }
+            // As many threads as ND4J uses by default: one per core.
+            return new PeerLauncher(python, script, Runtime.getRuntime().availableProcessors(), null);
         }
-        if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            System.out.println("peer: the PyTorch run failed");
-            return;
+
+        PeerLauncher failed(String why) {
+            return new PeerLauncher(python, script, threads, why);
         }
-        Matcher train = Pattern.compile("TRAIN .*-> ([0-9.]+) img/s").matcher(out);
-        Matcher infer = Pattern.compile("INFER bs1 median=([0-9.]+) ms \\| bs\\d+ ([0-9.]+) ms/batch -> ([0-9.]+) img/s")
-                .matcher(out);
-        Row unet = rows.stream().filter(r -> r.architecture() == Architecture.UNET).findFirst().orElse(null);
-        if (unet == null || !train.find() || !infer.find()) {
-            System.out.println("peer: no U-Net row or unparseable peer output; no ratio");
-            return;
+
+        TorchPeer start() throws IOException {
+            ProcessBuilder pb = new ProcessBuilder(python, script.toString())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT);
+            pb.environment().put("THREADS", String.valueOf(threads));
+            return new TorchPeer(pb.start());
         }
-        double torchTrain = Double.parseDouble(train.group(1));
-        double torchLatency = Double.parseDouble(infer.group(1));
-        double torchInfer = Double.parseDouble(infer.group(3));
-        System.out.printf("%nU-Net, DL4J vs PyTorch (same layers, input, batch, Adam, %d threads):%n", threads);
-        System.out.printf("  train img/s   %8.2f vs %8.2f  -> DL4J at %.2fx PyTorch's speed%n", unet.trainImagesPerSecond(),
-                torchTrain, unet.trainImagesPerSecond() / torchTrain);
-        System.out.printf("  latency ms    %8.1f vs %8.1f  -> DL4J takes %.2fx as long%n", unet.latencyMs(), torchLatency,
-                unet.latencyMs() / torchLatency);
-        System.out.printf("  infer img/s   %8.1f vs %8.1f  -> DL4J at %.2fx PyTorch's speed%n",
-                unet.batchImagesPerSecond(), torchInfer, unet.batchImagesPerSecond() / torchInfer);
     }
 
-    private static Path findPeerScript() {
-        List<Path> candidates = new ArrayList<>();
-        String env = System.getenv("SEG_PEER_DIR");
-        if (env != null) {
-            candidates.add(Path.of(env, "unet_torch_bench.py"));
+    /** A torch_peer.py process: one command line in, one answer line out (see the script's docstring). */
+    private static final class TorchPeer implements Contender, AutoCloseable {
+        private final Process process;
+        private final BufferedWriter commands;
+        private final BufferedReader answers;
+        long params;
+
+        TorchPeer(Process process) {
+            this.process = process;
+            this.commands = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+            this.answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         }
-        candidates.add(Path.of("..", "shared", "peer", "unet_torch_bench.py"));
-        candidates.add(Path.of("shared", "peer", "unet_torch_bench.py"));
-        candidates.add(Path.of("/work/shared/peer/unet_torch_bench.py"));
-        return candidates.stream().filter(Files::isRegularFile).findFirst().orElse(null);
+
+        void build(ModelSpec spec, int batch) {
+            // "built <arch> params <n>"
+            String[] words = ask(String.format(Locale.ROOT, "build %s %d %d %d", spec.architecture().jsonName(),
+                    spec.inputSize(), batch, spec.numClasses()), "built").split(" ");
+            params = Long.parseLong(words[words.length - 1]);
+        }
+
+        @Override
+        public double train(int iterations) {
+            return Double.parseDouble(ask("train " + iterations, "train"));
+        }
+
+        @Override
+        public double latencyMs(int runs) {
+            return Double.parseDouble(ask("latency " + runs, "latency"));
+        }
+
+        @Override
+        public double inferImagesPerSecond(int runs) {
+            return Double.parseDouble(ask("infer " + runs, "infer"));
+        }
+
+        long peakRss() {
+            return Long.parseLong(ask("rss", "rss"));
+        }
+
+        /** Sends one command and returns its answer without the leading keyword. */
+        private String ask(String command, String keyword) {
+            String answer;
+            try {
+                commands.write(command);
+                commands.newLine();
+                commands.flush();
+                answer = answers.readLine();
+            } catch (IOException e) {
+                throw new PeerException("'" + command + "': " + e.getMessage());
+            }
+            if (answer == null) {
+                throw new PeerException("'" + command + "': the peer exited" + exitCode());
+            }
+            if (answer.startsWith("error ")) {
+                throw new PeerException("'" + command + "': " + answer.substring("error ".length()));
+            }
+            if (!answer.startsWith(keyword + " ")) {
+                throw new PeerException("'" + command + "': unexpected answer '" + answer + "'");
+            }
+            return answer.substring(keyword.length() + 1).trim();
+        }
+
+        private String exitCode() {
+            try {
+                return process.waitFor(5, TimeUnit.SECONDS) ? " with code " + process.exitValue() : "";
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return "";
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                commands.write("quit");
+                commands.newLine();
+                commands.flush();
+            } catch (IOException e) {
+                // Already gone; destroy below makes sure.
+            }
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroy();
+                }
+            } catch (InterruptedException e) {
+                process.destroy();
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     private static boolean commandSucceeds(String... command) throws InterruptedException {
@@ -241,6 +514,103 @@ public final class ModelBench {
             return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    // ---- the report ----------------------------------------------------------------------------
+
+    /** A table column: a header and how to show a row in it; values are right-aligned to the header. */
+    private record Column(String header, Function<Row, String> value) {
+    }
+
+    private static Column number(String header, String format, ToDoubleFunction<Row> value) {
+        return new Column(header, r -> String.format(Locale.ROOT, format, value.applyAsDouble(r)));
+    }
+
+    /** A PyTorch column, or a ratio, which are blank for a network the peer failed on. */
+    private static Column peerNumber(String header, String format, ToDoubleFunction<Row> value) {
+        return new Column(header, r -> r.peer() == null ? "-" : String.format(Locale.ROOT, format, value.applyAsDouble(r)));
+    }
+
+    private static void printReport(List<Row> rows, Options options, String peerStatus) {
+        boolean peer = rows.stream().anyMatch(r -> r.peer() != null);
+        boolean everyPeer = !rows.isEmpty() && rows.stream().allMatch(r -> r.peer() != null);
+        Column network = new Column("network", r -> r.architecture().jsonName());
+        List<Column> speed = new ArrayList<>(List.of(network));
+        speed.add(number("DL4J train img/s", "%.2f", r -> r.dl4j().trainImagesPerSecond()));
+        if (peer) {
+            speed.add(peerNumber("PyTorch train img/s", "%.2f", r -> r.peer().speed().trainImagesPerSecond()));
+            speed.add(peerNumber("ratio", "%.2f", Row::trainRatio));
+        }
+        speed.add(number("DL4J lat ms", "%.1f", r -> r.dl4j().latencyMs()));
+        if (peer) {
+            speed.add(peerNumber("PyTorch lat ms", "%.1f", r -> r.peer().speed().latencyMs()));
+            speed.add(peerNumber("ratio", "%.2f", Row::latencyRatio));
+        }
+        speed.add(number("DL4J infer img/s", "%.2f", r -> r.dl4j().inferImagesPerSecond()));
+        if (peer) {
+            speed.add(peerNumber("PyTorch infer img/s", "%.2f", r -> r.peer().speed().inferImagesPerSecond()));
+            speed.add(peerNumber("ratio", "%.2f", Row::inferRatio));
+        }
+        speed.add(number("DL4J RSS MB", "%.0f", r -> r.memory().peakRss() / 1e6));
+        if (peer) {
+            speed.add(peerNumber("PyTorch RSS MB", "%.0f", r -> r.peer().peakRss() / 1e6));
+        }
+        System.out.println();
+        printTable(speed, rows);
+
+        List<Column> detail = new ArrayList<>(List.of(network,
+                number("DL4J params", "%.0f", Row::params),
+                number("DL4J trainable", "%.0f", Row::trainableParams)));
+        if (peer) {
+            detail.add(peerNumber("PyTorch params", "%.0f", r -> r.peer().params()));
+        }
+        detail.add(number("DL4J heap MB", "%.0f", r -> r.memory().peakHeap() / 1e6));
+        detail.add(number("DL4J +RSS MB", "%.0f", r -> r.memory().rssGrowth() / 1e6));
+        System.out.println();
+        printTable(detail, rows);
+
+        System.out.printf(Locale.ROOT, "%n%dx%d, batch %d; medians over %d rounds after warm-up (%d minibatches, one "
+                        + "latency and one batch run per side).%n", options.size(), options.size(), options.batch(),
+                options.rounds(), WARMUP_ITERATIONS);
+        System.out.printf(Locale.ROOT, "train: %d minibatches per round; lat: median of %d single-image passes; "
+                + "infer: %d passes of the whole batch.%n", options.iters(), LATENCY_RUNS, BATCH_RUNS);
+        System.out.println("DL4J RSS MB: peak resident set of the JVM (earlier networks included); +RSS MB: its "
+                + "growth while the network ran; heap MB: peak of the heap pools.");
+        System.out.println("DL4J params: numParams(), which counts BatchNorm's running mean and variance; trainable: "
+                + "without them, as PyTorch counts.");
+        if (!peer) {
+            System.out.println(peerStatus);
+            return;
+        }
+        System.out.println("PyTorch: the same networks (src/test/python/torch_peer.py), one process per network; "
+                + "PyTorch RSS MB is that process's peak resident set.");
+        System.out.println("ratio: DL4J speed / PyTorch speed (for latency PyTorch ms / DL4J ms): above 1, DL4J is faster.");
+        if (!everyPeer) {
+            // A minimum over some networks only would look like a result for all of them.
+            System.out.println(peerStatus + "; no min ratio");
+            return;
+        }
+        double training = rows.stream().mapToDouble(Row::trainRatio).min().orElseThrow();
+        double inference = rows.stream().mapToDouble(r -> Math.min(r.latencyRatio(), r.inferRatio())).min().orElseThrow();
+        System.out.printf(Locale.ROOT, "min ratio DL4J/PyTorch: training %.2f, inference %.2f%n", training, inference);
+    }
+
+    private static void printTable(List<Column> columns, List<Row> rows) {
+        StringBuilder header = new StringBuilder();
+        for (int c = 0; c < columns.size(); c++) {
+            header.append(c == 0 ? String.format("%-7s", columns.get(c).header()) : "  " + columns.get(c).header());
+        }
+        System.out.println(header);
+        for (Row r : rows) {
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < columns.size(); c++) {
+                Column column = columns.get(c);
+                String value = column.value().apply(r);
+                line.append(c == 0 ? String.format("%-7s", value)
+                        : String.format("  %" + column.header().length() + "s", value));
+            }
+            System.out.println(line);
         }
     }
 

@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 class UNetParameterCountTest {
 
-    /** Parameters of the PyTorch peer's U-Net (unet_torch_bench.py), counted the way it counts them. */
+    /** Parameters of the PyTorch peer's U-Net (src/test/python/torch_peer.py), counted the way it counts them. */
     private static long peerParameterCount(int base, int depth, int classes) {
         long p = 0;
         int in = 3;
