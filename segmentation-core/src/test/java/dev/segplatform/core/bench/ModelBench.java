@@ -3,6 +3,7 @@ package dev.segplatform.core.bench;
 import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
+import dev.segplatform.core.runtime.NativeBackend;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -108,7 +109,7 @@ public final class ModelBench {
     }
 
     public static void main(String[] args) throws Exception {
-        // NativeBackend.configure() goes here
+        NativeBackend.configure();
         Options options = parse(args);
         System.out.printf(Locale.ROOT, "ModelBench: %dx%d input, batch %d, %d warm-up + %d timed minibatches, "
                         + "%d rounds, %d cores, ND4J %s%n", options.size(), options.size(), options.batch(),
