@@ -26,13 +26,28 @@ final class GraphBlocks {
     /**
      * 3x3 convolution with dilation {@code dilation} (no bias) of a {@code size x size} input, as
      * {@code <name>-to-batch}, {@code <name>} (a plain 3x3 convolution) and {@code <name>-to-space}:
-     * see {@link PhaseShuffle} for why and why it is exact.
+     * see {@link PhaseShuffle} for why and why it is exact. Consecutive dilated layers had better
+     * share one {@link #toPhases}/{@link #fromPhases} pair: each shuffle is a copy of the activation.
      */
     static String dilatedConv(GraphBuilder g, String name, String input, int nOut, int dilation, int size) {
-        g.addLayer(name + "-to-batch", new PhaseShuffle(dilation, PhaseShuffle.Direction.TO_BATCH, size, size), input);
-        conv(g, name, name + "-to-batch", nOut, 3, 1, false);
-        g.addLayer(name + "-to-space", new PhaseShuffle(dilation, PhaseShuffle.Direction.TO_SPACE, size, size), name);
-        return name + "-to-space";
+        String phases = toPhases(g, name + "-to-batch", input, dilation, size);
+        return fromPhases(g, name + "-to-space", conv(g, name, phases, nOut, 3, 1, false), dilation, size);
+    }
+
+    /**
+     * Moves the {@code d x d} phases of a {@code size x size} activation into the batch: a 3x3
+     * convolution there is a 3x3 convolution with dilation {@code d} of the activation, and batch
+     * norm and ReLU are unchanged by the move. See {@link PhaseShuffle}.
+     */
+    static String toPhases(GraphBuilder g, String name, String input, int d, int size) {
+        g.addLayer(name, new PhaseShuffle(d, PhaseShuffle.Direction.TO_BATCH, size, size), input);
+        return name;
+    }
+
+    /** The inverse of {@link #toPhases}, back to {@code size x size}. */
+    static String fromPhases(GraphBuilder g, String name, String input, int d, int size) {
+        g.addLayer(name, new PhaseShuffle(d, PhaseShuffle.Direction.TO_SPACE, size, size), input);
+        return name;
     }
 
     static String batchNorm(GraphBuilder g, String name, String input) {
@@ -52,13 +67,6 @@ final class GraphBlocks {
     static String convBnRelu(GraphBuilder g, String block, int index, String input, int nOut, int kernel,
             int stride) {
         String c = conv(g, block + "-conv" + index, input, nOut, kernel, stride, false);
-        return relu(g, block + "-relu" + index, batchNorm(g, block + "-bn" + index, c));
-    }
-
-    /** As {@link #convBnRelu} with a 3x3 {@link #dilatedConv} of a {@code size x size} input. */
-    static String dilatedConvBnRelu(GraphBuilder g, String block, int index, String input, int nOut, int dilation,
-            int size) {
-        String c = dilatedConv(g, block + "-conv" + index, input, nOut, dilation, size);
         return relu(g, block + "-relu" + index, batchNorm(g, block + "-bn" + index, c));
     }
 

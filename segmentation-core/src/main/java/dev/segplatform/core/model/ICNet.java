@@ -5,10 +5,11 @@ import static dev.segplatform.core.model.GraphBlocks.classifier;
 import static dev.segplatform.core.model.GraphBlocks.conv;
 import static dev.segplatform.core.model.GraphBlocks.convBnRelu;
 import static dev.segplatform.core.model.GraphBlocks.dilatedConv;
-import static dev.segplatform.core.model.GraphBlocks.dilatedConvBnRelu;
+import static dev.segplatform.core.model.GraphBlocks.fromPhases;
 import static dev.segplatform.core.model.GraphBlocks.lossOutput;
 import static dev.segplatform.core.model.GraphBlocks.pool;
 import static dev.segplatform.core.model.GraphBlocks.relu;
+import static dev.segplatform.core.model.GraphBlocks.toPhases;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -85,8 +86,11 @@ public final class ICNet extends SegmentationNetwork {
 
         String sub4 = pool(g, "sub4-downsample", sub2, PoolingType.AVG);
         int size32 = inputSize / 32;
-        sub4 = dilatedConvBnRelu(g, "sub4", 1, sub4, 8 * w, 2, size32);
-        sub4 = dilatedConvBnRelu(g, "sub4", 2, sub4, 8 * w, 2, size32);
+        // Two dilated convs, BNs and ReLUs on the phases (see PhaseShuffle).
+        sub4 = toPhases(g, "sub4-to-batch", sub4, 2, size32);
+        sub4 = convBnRelu(g, "sub4", 1, sub4, 8 * w, 3, 1);
+        sub4 = convBnRelu(g, "sub4", 2, sub4, 8 * w, 3, 1);
+        sub4 = fromPhases(g, "sub4-to-space", sub4, 2, size32);
         List<String> pyramid = new ArrayList<>();
         pyramid.add(sub4);
         for (int bin : PSPNet.BINS) {

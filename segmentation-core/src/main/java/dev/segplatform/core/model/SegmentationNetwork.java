@@ -98,6 +98,7 @@ public abstract class SegmentationNetwork {
                 .weightInit(WeightInit.RELU)
                 .activation(Activation.IDENTITY)
                 .convolutionMode(ConvolutionMode.Same)
+                .cacheMode(org.deeplearning4j.nn.conf.CacheMode.DEVICE)
                 .updater(new Adam(learningRate));
         if (weightDecay > 0) {
             if (optimizer == Optimizer.ADAMW) {

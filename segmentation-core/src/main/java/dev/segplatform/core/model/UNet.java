@@ -1,6 +1,7 @@
 package dev.segplatform.core.model;
 
 import static dev.segplatform.core.model.GraphBlocks.classifier;
+import static dev.segplatform.core.model.GraphBlocks.conv;
 import static dev.segplatform.core.model.GraphBlocks.convBnRelu;
 import static dev.segplatform.core.model.GraphBlocks.lossOutput;
 import static dev.segplatform.core.model.GraphBlocks.pool;
@@ -8,7 +9,6 @@ import static dev.segplatform.core.model.GraphBlocks.pool;
 import java.util.List;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
-import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType;
 
 /**
@@ -19,8 +19,9 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType;
  *
  * <p>Defaults (width 16, depth 4, 3 classes) match the PyTorch peer {@code src/test/python/torch_peer.py}
  * layer for layer: 1,942,611 trainable parameters. Layers: {@code enc<i>-conv<j>}, {@code pool<i>},
- * {@code bridge-conv<j>}, {@code up<i>}, {@code merge<i>}, {@code dec<i>-conv<j>}, {@code head},
- * {@code output}; decoder block {@code i} works at encoder block {@code i}'s resolution.
+ * {@code bridge-conv<j>}, {@code up<i>-conv} + {@code up<i>} (the transposed convolution, see
+ * {@link PixelShuffleUp}), {@code merge<i>}, {@code dec<i>-conv<j>}, {@code head}, {@code output};
+ * decoder block {@code i} works at encoder block {@code i}'s resolution.
  */
 public final class UNet extends SegmentationNetwork {
 
@@ -61,7 +62,9 @@ public final class UNet extends SegmentationNetwork {
         x = convBnRelu(g, "bridge", 2, x, filters, 3, 1);
         for (int i = depth; i >= 1; i--) {
             filters /= 2;
-            g.addLayer("up" + i, new Deconvolution2D.Builder(2, 2).stride(2, 2).nOut(filters).build(), x);
+            // The 2x2 stride-2 transposed convolution as 1x1 conv + pixel shuffle + bias (see PixelShuffleUp).
+            String up = conv(g, "up" + i + "-conv", x, 4 * filters, 1, 1, false);
+            g.addLayer("up" + i, new PixelShuffleUp(2), up);
             g.addVertex("merge" + i, new MergeVertex(), "up" + i, skips[i]);
             x = convBnRelu(g, "dec" + i, 1, "merge" + i, filters, 3, 1);
             x = convBnRelu(g, "dec" + i, 2, x, filters, 3, 1);
