@@ -95,7 +95,8 @@ public final class Resampling {
         long outH = rowsT.size(1);
         long outW = colsT.size(1);
         // Columns: [B*C*H, W] x [W, Wo]. Rows: swap the last two axes and do the same with [H, Ho].
-        INDArray cols = x.dup('c').reshape('c', b * c * h, w).mmul(colsT);
+        // reshape copies only if x is not c-contiguous already (a dup would copy always).
+        INDArray cols = x.reshape('c', b * c * h, w).mmul(colsT);
         INDArray swapped = cols.reshape('c', b * c, h, outW).permute(0, 2, 1).dup('c');
         INDArray rows = swapped.reshape('c', b * c * outW, h).mmul(rowsT);
         return rows.reshape('c', b * c, outW, outH).permute(0, 2, 1).dup('c').reshape('c', b, c, outH, outW);

@@ -66,9 +66,9 @@ class PixelShuffleUpTest {
         return finish(g, "up");
     }
 
-    /** Deconvolution weights {@code [in, out, p, q]} as 1x1 weights {@code [out*4 + p*2 + q, in, 1, 1]}. */
+    /** Deconvolution weights {@code [in, out, p, q]} as 1x1 weights {@code [(p*2 + q)*out + o, in, 1, 1]}. */
     private static INDArray asOneByOne(INDArray deconvolution) {
-        return deconvolution.permute(1, 2, 3, 0).dup('c').reshape('c', 4L * OUT, IN, 1, 1);
+        return deconvolution.permute(2, 3, 1, 0).dup('c').reshape('c', 4L * OUT, IN, 1, 1);
     }
 
     @Test
