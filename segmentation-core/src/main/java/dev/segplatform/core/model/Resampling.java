@@ -73,6 +73,11 @@ public final class Resampling {
         if (h == outHeight && w == outWidth) {
             return x.dup();
         }
+        if (x.dataType() == DataType.FLOAT) {
+            INDArray out = Nd4j.createUninitialized(DataType.FLOAT, x.size(0), x.size(1), outHeight, outWidth);
+            AxisMap.apply(x, AxisMap.of(bilinearWeights(h, outHeight)), AxisMap.of(bilinearWeights(w, outWidth)), out);
+            return out;
+        }
         return applySeparable(x,
                 matrix(bilinearWeights(h, outHeight), x.dataType()).transpose(),
                 matrix(bilinearWeights(w, outWidth), x.dataType()).transpose());

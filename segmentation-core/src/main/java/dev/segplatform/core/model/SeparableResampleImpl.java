@@ -18,9 +18,14 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class SeparableResampleImpl extends AbstractLayer<SeparableResampleLayer> {
 
-    /** Row and column matrices, made once per data type outside any workspace. */
+    /** Row and column matrices, made once per data type outside any workspace: the double (gradient-check) path. */
     private INDArray rows;
     private INDArray cols;
+    /** The same maps as taps, and their transposes for the backward pass: the float path, see {@link AxisMap}. */
+    private AxisMap rowMap;
+    private AxisMap colMap;
+    private AxisMap rowMapTransposed;
+    private AxisMap colMapTransposed;
 
     SeparableResampleImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -37,10 +42,28 @@ final class SeparableResampleImpl extends AbstractLayer<SeparableResampleLayer> 
         }
     }
 
+    private void ensureMaps() {
+        if (rowMap == null) {
+            SeparableResampleLayer c = layerConf();
+            rowMap = AxisMap.of(c.axisWeights(c.inHeight(), c.getOutHeight()));
+            colMap = AxisMap.of(c.axisWeights(c.inWidth(), c.getOutWidth()));
+            rowMapTransposed = rowMap.transposed();
+            colMapTransposed = colMap.transposed();
+        }
+    }
+
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         checkInput();
+        SeparableResampleLayer c = layerConf();
+        if (input.dataType() == DataType.FLOAT) {
+            ensureMaps();
+            INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
+                    new long[] {input.size(0), input.size(1), c.getOutHeight(), c.getOutWidth()}, 'c');
+            AxisMap.apply(input, rowMap, colMap, out);
+            return out;
+        }
         ensureMatrices(input.dataType());
         INDArray out = Resampling.applySeparable(input, rows.transpose(), cols.transpose());
         return workspaceMgr.leverageTo(ArrayType.ACTIVATIONS, out);
@@ -49,6 +72,12 @@ final class SeparableResampleImpl extends AbstractLayer<SeparableResampleLayer> 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
+        if (epsilon.dataType() == DataType.FLOAT) {
+            ensureMaps();
+            INDArray dIn = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
+            AxisMap.apply(epsilon, rowMapTransposed, colMapTransposed, dIn);
+            return new Pair<>(new DefaultGradient(), dIn);
+        }
         ensureMatrices(epsilon.dataType());
         INDArray dIn = Resampling.applySeparable(epsilon, rows, cols);
         return new Pair<>(new DefaultGradient(), workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, dIn));

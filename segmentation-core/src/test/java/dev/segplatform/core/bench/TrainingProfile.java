@@ -28,7 +28,8 @@ import org.nd4j.linalg.dataset.MultiDataSet;
  * backward, {@code Resampling.applySeparable} the bilinear/adaptive-pool layers, and so on. GC
  * pauses are summed separately. Sampling, not instrumentation, so the iteration runs at full speed.
  *
- * <p>Options: {@code --seconds N} per network (15), {@code --archs unet,pspnet,icnet}, {@code --top N} rows (14).
+ * <p>Options: {@code --seconds N} per network (15), {@code --archs unet,pspnet,icnet}, {@code --top N} rows (14),
+ * {@code --inference} to profile {@code output()} of the batch instead of {@code fit()}.
  */
 public final class TrainingProfile {
 
@@ -41,26 +42,29 @@ public final class TrainingProfile {
         NativeBackend.configure();
         int seconds = 15;
         int top = 14;
+        boolean inference = false;
         List<Architecture> architectures = List.of(Architecture.values());
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--top" -> top = Integer.parseInt(args[++i]);
+                case "--inference" -> inference = true;
                 case "--archs" -> architectures = Arrays.stream(args[++i].split(","))
                         .map(s -> Architecture.valueOf(s.trim().toUpperCase(Locale.ROOT))).toList();
-                default -> throw new IllegalArgumentException("usage: bin/bench profile [--seconds N] [--archs unet,pspnet,icnet] [--top N]");
+                default -> throw new IllegalArgumentException("usage: bin/bench profile [--seconds N] [--archs unet,pspnet,icnet] [--top N] [--inference]");
             }
         }
         for (Architecture architecture : architectures) {
-            profile(ModelSpec.of(architecture, 128, 3), 16, seconds, top);
+            profile(ModelSpec.of(architecture, 128, 3), 16, seconds, top, inference);
         }
     }
 
-    private static void profile(ModelSpec spec, int batch, int seconds, int top) throws Exception {
+    private static void profile(ModelSpec spec, int batch, int seconds, int top, boolean inference) throws Exception {
         ComputationGraph graph = Networks.build(spec);
         MultiDataSet data = ModelBench.randomBatch(spec, batch, new Random(1));
+        Runnable iteration = inference ? () -> graph.output(false, data.getFeatures()) : () -> graph.fit(data);
         for (int i = 0; i < 3; i++) {
-            graph.fit(data);
+            iteration.run();
         }
         Path file = Files.createTempFile("training-profile", ".jfr");
         int iterations = 0;
@@ -74,7 +78,7 @@ public final class TrainingProfile {
             start = System.nanoTime();
             long end = start + seconds * 1_000_000_000L;
             while (System.nanoTime() < end) {
-                graph.fit(data);
+                iteration.run();
                 iterations++;
             }
             elapsed = System.nanoTime() - start;
@@ -101,8 +105,9 @@ public final class TrainingProfile {
         Files.deleteIfExists(file);
 
         double msPerIteration = elapsed / 1e6 / iterations;
-        System.out.printf(Locale.ROOT, "%n%s: %d iterations, %.1f ms each (%.1f images/s), %d samples of the training thread, "
-                + "GC pauses %.1f%% of the time%n", spec.architecture().jsonName(), iterations, msPerIteration,
+        System.out.printf(Locale.ROOT, "%n%s %s: %d iterations, %.1f ms each (%.1f images/s), %d samples of the training thread, "
+                + "GC pauses %.1f%% of the time%n", spec.architecture().jsonName(), inference ? "inference" : "training",
+                iterations, msPerIteration,
                 batch * 1000 / msPerIteration, total, 100.0 * gcNanos / elapsed);
         final int all = total;
         samples.entrySet().stream()
