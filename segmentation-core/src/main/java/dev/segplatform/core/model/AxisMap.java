@@ -1,8 +1,6 @@
 package dev.segplatform.core.model;
 
-import java.nio.FloatBuffer;
 import java.util.stream.IntStream;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -77,17 +75,14 @@ final class AxisMap {
      * images are split between the cores.
      */
     static void apply(INDArray x, AxisMap rows, AxisMap cols, INDArray target) {
-        if (x.dataType() != DataType.FLOAT || target.dataType() != DataType.FLOAT || x.rank() != 4
-                || x.size(2) != rows.in || x.size(3) != cols.in || target.size(2) != rows.out
-                || target.size(3) != cols.out || !isDense(target)) {
-            throw new IllegalArgumentException("expected float [B, C, " + rows.in + ", " + cols.in + "] -> dense [B, C, "
-                    + rows.out + ", " + cols.out + "], got " + x.dataType() + java.util.Arrays.toString(x.shape())
-                    + " -> " + target.dataType() + java.util.Arrays.toString(target.shape()));
+        if (x.rank() != 4 || x.size(2) != rows.in || x.size(3) != cols.in || target.size(2) != rows.out
+                || target.size(3) != cols.out) {
+            throw new IllegalArgumentException("expected [B, C, " + rows.in + ", " + cols.in + "] -> [B, C, " + rows.out
+                    + ", " + cols.out + "], got " + java.util.Arrays.toString(x.shape()) + " -> "
+                    + java.util.Arrays.toString(target.shape()));
         }
-        INDArray source = isDense(x) ? x : x.dup('c');
         int images = Math.toIntExact(x.size(0) * x.size(1));
-        float[] src = new float[Math.toIntExact(source.length())];
-        buffer(source).get(src);
+        float[] src = FloatArrays.read(x);
         float[] dst = new float[Math.toIntExact(target.length())];
         int chunks = Math.max(1, Math.min(images, Runtime.getRuntime().availableProcessors()));
         IntStream.range(0, chunks).parallel().forEach(chunk -> {
@@ -97,7 +92,7 @@ final class AxisMap {
                 rows.applyToColumns(columns, cols.out, dst, image * rows.out * cols.out);
             }
         });
-        buffer(target).put(dst);
+        FloatArrays.write(dst, target);
     }
 
     /** {@code y[r, o] = Σ w · x[r, i]} for each of {@code n} rows of length {@code in}. */
@@ -128,23 +123,5 @@ final class AxisMap {
                 }
             }
         }
-    }
-
-    /** C-contiguous from its offset on (strides of size-1 dimensions do not matter, and ND4J sets them freely). */
-    private static boolean isDense(INDArray a) {
-        long expected = 1;
-        for (int d = a.rank() - 1; d >= 0; d--) {
-            if (a.size(d) != 1 && a.stride(d) != expected) {
-                return false;
-            }
-            expected *= a.size(d);
-        }
-        return true;
-    }
-
-    private static FloatBuffer buffer(INDArray a) {
-        FloatBuffer b = a.data().asNioFloat();
-        b.position(Math.toIntExact(a.offset()));
-        return b;
     }
 }

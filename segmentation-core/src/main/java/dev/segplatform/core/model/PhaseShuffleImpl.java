@@ -49,6 +49,11 @@ final class PhaseShuffleImpl extends AbstractLayer<PhaseShuffle> {
         checkShape(x, c.getHeight(), c.getWidth());
         long batch = x.size(0);
         long channels = x.size(1);
+        if (x.dataType() == DataType.FLOAT) {
+            INDArray out = mgr.createUninitialized(type, DataType.FLOAT, new long[] {d * d * batch, channels, ph, pw}, 'c');
+            FloatArrays.write(gather(FloatArrays.read(x), (int) batch, (int) channels, c.getHeight(), c.getWidth(), d, true), out);
+            return out;
+        }
         INDArray padded = x;
         if (ph * d != c.getHeight() || pw * d != c.getWidth()) {
             padded = mgr.create(type, x.dataType(), batch, channels, (long) ph * d, (long) pw * d);
@@ -74,6 +79,11 @@ final class PhaseShuffleImpl extends AbstractLayer<PhaseShuffle> {
         }
         long batch = y.size(0) / ((long) d * d);
         long channels = y.size(1);
+        if (y.dataType() == DataType.FLOAT) {
+            INDArray out = mgr.createUninitialized(type, DataType.FLOAT, new long[] {batch, channels, c.getHeight(), c.getWidth()}, 'c');
+            FloatArrays.write(gather(FloatArrays.read(y), (int) batch, (int) channels, c.getHeight(), c.getWidth(), d, false), out);
+            return out;
+        }
         boolean cropped = ph * d != c.getHeight() || pw * d != c.getWidth();
         INDArray full = mgr.createUninitialized(type, y.dataType(), new long[] {batch, channels, (long) ph * d, (long) pw * d}, 'c');
         full.reshape('c', batch, channels, ph, d, pw, d)
@@ -84,6 +94,36 @@ final class PhaseShuffleImpl extends AbstractLayer<PhaseShuffle> {
         INDArray out = mgr.createUninitialized(type, y.dataType(), new long[] {batch, channels, c.getHeight(), c.getWidth()}, 'c');
         return out.assign(full.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, c.getHeight()),
                 NDArrayIndex.interval(0, c.getWidth())));
+    }
+
+    /**
+     * The float path of both directions as one loop over the spatial layout, which for floats is
+     * 2-3x faster than ND4J's six-dimensional strided assign: pixel {@code (b, c, y*d + i, x*d + j)}
+     * is phase pixel {@code ((i*d + j)*B + b, c, y, x)}; phase pixels beyond the image are zero.
+     */
+    private static float[] gather(float[] from, int batch, int channels, int height, int width, int d, boolean toBatch) {
+        int ph = (height + d - 1) / d;
+        int pw = (width + d - 1) / d;
+        float[] to = new float[toBatch ? d * d * batch * channels * ph * pw : batch * channels * height * width];
+        for (int b = 0; b < batch; b++) {
+            for (int ch = 0; ch < channels; ch++) {
+                for (int sy = 0; sy < height; sy++) {
+                    int spatialRow = ((b * channels + ch) * height + sy) * width;
+                    int i = sy % d;
+                    int y = sy / d;
+                    for (int sx = 0; sx < width; sx++) {
+                        int j = sx % d;
+                        int phase = ((((i * d + j) * batch + b) * channels + ch) * ph + y) * pw + sx / d;
+                        if (toBatch) {
+                            to[phase] = from[spatialRow + sx];
+                        } else {
+                            to[spatialRow + sx] = from[phase];
+                        }
+                    }
+                }
+            }
+        }
+        return to;
     }
 
     private void checkShape(INDArray x, long height, long width) {

@@ -1,0 +1,58 @@
+package dev.segplatform.core.model;
+
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Bulk copies between float INDArrays and Java arrays, for layers whose work is a gather or a
+ * short weighted sum that Java loops over a plain {@code float[]} do faster than a chain of ND4J
+ * ops over strided views (see {@link AxisMap}, {@link PhaseShuffleImpl}).
+ */
+final class FloatArrays {
+
+    private FloatArrays() {
+    }
+
+    /** The elements of a float array in c order (one bulk copy; a copy to c order first if it is strided). */
+    static float[] read(INDArray a) {
+        requireFloat(a);
+        INDArray dense = isDense(a) ? a : a.dup('c');
+        float[] values = new float[Math.toIntExact(dense.length())];
+        buffer(dense).get(values);
+        return values;
+    }
+
+    /** Writes {@code values} into a c-contiguous float array, e.g. one just made by a workspace manager. */
+    static void write(float[] values, INDArray target) {
+        requireFloat(target);
+        if (!isDense(target) || target.length() != values.length) {
+            throw new IllegalArgumentException("target must be a c-contiguous array of " + values.length + " floats");
+        }
+        buffer(target).put(values);
+    }
+
+    private static void requireFloat(INDArray a) {
+        if (a.dataType() != DataType.FLOAT) {
+            throw new IllegalArgumentException("expected a float array, got " + a.dataType());
+        }
+    }
+
+    /** C-contiguous from its offset on (strides of size-1 dimensions do not matter, and ND4J sets them freely). */
+    private static boolean isDense(INDArray a) {
+        long expected = 1;
+        for (int d = a.rank() - 1; d >= 0; d--) {
+            if (a.size(d) != 1 && a.stride(d) != expected) {
+                return false;
+            }
+            expected *= a.size(d);
+        }
+        return true;
+    }
+
+    private static FloatBuffer buffer(INDArray a) {
+        FloatBuffer b = a.data().asNioFloat();
+        b.position(Math.toIntExact(a.offset()));
+        return b;
+    }
+}
