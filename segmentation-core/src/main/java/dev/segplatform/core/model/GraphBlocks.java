@@ -1,12 +1,16 @@
 package dev.segplatform.core.model;
 
+import java.util.Collection;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Small wiring helpers shared by the network builders; each returns the name of its last vertex. */
 final class GraphBlocks {
@@ -86,5 +90,19 @@ final class GraphBlocks {
                 .activation(Activation.SOFTMAX)
                 .build(), input);
         return name;
+    }
+
+    /**
+     * What every custom layer's {@code instantiate} does with the runtime layer it made: listeners,
+     * index, its slice of the network's parameters, the configuration.
+     */
+    static org.deeplearning4j.nn.api.Layer wire(org.deeplearning4j.nn.api.Layer layer, NeuralNetConfiguration conf,
+            Collection<TrainingListener> listeners, int index, INDArray paramsView, boolean initializeParams) {
+        layer.setListeners(listeners);
+        layer.setIndex(index);
+        layer.setParamsViewArray(paramsView);
+        layer.setParamTable(conf.getLayer().initializer().init(conf, paramsView, initializeParams));
+        layer.setConf(conf);
+        return layer;
     }
 }

@@ -1,7 +1,10 @@
 package dev.segplatform.core.model;
 
 import java.util.function.Supplier;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /** GradientCheckUtil insists on double as ND4J's global default; tests restore float afterwards. */
@@ -19,5 +22,19 @@ final class DoublePrecision {
         } finally {
             Nd4j.setDefaultDataTypes(before, floatBefore);
         }
+    }
+
+    /**
+     * DL4J's finite-difference check of every parameter gradient of a double graph with one input
+     * and one output (step 1e-6, relative error at most 1e-3, absolute differences below 1e-9 ignored).
+     */
+    static boolean gradientsMatchFiniteDifferences(ComputationGraph graph, INDArray input, INDArray labels) {
+        return run(() -> GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig()
+                .net(graph)
+                .inputs(new INDArray[] {input})
+                .labels(new INDArray[] {labels})
+                .epsilon(1e-6)
+                .maxRelError(1e-3)
+                .minAbsoluteError(1e-9)));
     }
 }
