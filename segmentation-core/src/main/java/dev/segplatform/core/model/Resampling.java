@@ -10,7 +10,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Both operations act on the rows and the columns of an image independently, so each is a
  * pair of matrices: {@code out = R_h · x · R_w^T} for every channel. DL4J 1.0.0-M2.1 has no
  * adaptive pooling and no resize to an arbitrary size with a backward pass; a matrix product
- * gives both, and its gradient is the transposed product, which SameDiff derives by itself.
+ * gives both, and its gradient is the transposed product. For float arrays the layers and
+ * {@link #resizeBilinear} apply the same maps through {@link AxisMap}, which skips the zeros.
  */
 public final class Resampling {
 

@@ -1,6 +1,7 @@
 package dev.segplatform.core.model;
 
 import java.util.List;
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -98,7 +99,10 @@ public abstract class SegmentationNetwork {
                 .weightInit(WeightInit.RELU)
                 .activation(Activation.IDENTITY)
                 .convolutionMode(ConvolutionMode.Same)
-                .cacheMode(org.deeplearning4j.nn.conf.CacheMode.DEVICE)
+                // Each layer keeps its pre-activation for its backward pass instead of recomputing the
+                // forward convolution: 5-12% faster training for ~400 MB more at 128 px, batch 16
+                // (bin/bench ab unet '"cacheMode" : "DEVICE"' '"cacheMode" : "NONE"').
+                .cacheMode(CacheMode.DEVICE)
                 .updater(new Adam(learningRate));
         if (weightDecay > 0) {
             if (optimizer == Optimizer.ADAMW) {
