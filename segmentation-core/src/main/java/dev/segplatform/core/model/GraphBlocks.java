@@ -3,6 +3,7 @@ package dev.segplatform.core.model;
 import java.util.Collection;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
@@ -90,6 +91,14 @@ final class GraphBlocks {
                 .activation(Activation.SOFTMAX)
                 .build(), input);
         return name;
+    }
+
+    /** The convolutional (NCHW) type a custom layer needs, or a clear error naming the layer. */
+    static InputType.InputTypeConvolutional convolutional(String layer, InputType inputType) {
+        if (!(inputType instanceof InputType.InputTypeConvolutional conv)) {
+            throw new IllegalArgumentException(layer + " needs a convolutional (NCHW) input, got " + inputType);
+        }
+        return conv;
     }
 
     /**

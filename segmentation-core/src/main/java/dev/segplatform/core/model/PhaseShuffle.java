@@ -100,7 +100,7 @@ public class PhaseShuffle extends NoParamLayer {
 
     @Override
     public void setNIn(InputType inputType, boolean override) {
-        InputType.InputTypeConvolutional in = convolutional(inputType);
+        InputType.InputTypeConvolutional in = GraphBlocks.convolutional("PhaseShuffle", inputType);
         long expectedHeight = direction == Direction.TO_BATCH ? height : phaseHeight();
         long expectedWidth = direction == Direction.TO_BATCH ? width : phaseWidth();
         if (in.getHeight() != expectedHeight || in.getWidth() != expectedWidth) {
@@ -111,7 +111,7 @@ public class PhaseShuffle extends NoParamLayer {
 
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
-        long channels = convolutional(inputType).getChannels();
+        long channels = GraphBlocks.convolutional("PhaseShuffle", inputType).getChannels();
         return direction == Direction.TO_BATCH
                 ? InputType.convolutional(phaseHeight(), phaseWidth(), channels)
                 : InputType.convolutional(height, width, channels);
@@ -119,7 +119,7 @@ public class PhaseShuffle extends NoParamLayer {
 
     @Override
     public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        convolutional(inputType);
+        GraphBlocks.convolutional("PhaseShuffle", inputType);
         return null;
     }
 
@@ -132,13 +132,6 @@ public class PhaseShuffle extends NoParamLayer {
                         MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .build();
-    }
-
-    private InputType.InputTypeConvolutional convolutional(InputType inputType) {
-        if (!(inputType instanceof InputType.InputTypeConvolutional conv)) {
-            throw new IllegalArgumentException("PhaseShuffle needs a convolutional (NCHW) input, got " + inputType);
-        }
-        return conv;
     }
 
     @Override

@@ -79,7 +79,7 @@ public class PixelShuffleUp extends BaseLayer {
 
     @Override
     public void setNIn(InputType inputType, boolean override) {
-        InputType.InputTypeConvolutional in = convolutional(inputType);
+        InputType.InputTypeConvolutional in = GraphBlocks.convolutional("PixelShuffleUp", inputType);
         long f2 = (long) factor * factor;
         if (in.getChannels() % f2 != 0) {
             throw new IllegalArgumentException(getLayerName() + ": " + in.getChannels()
@@ -92,14 +92,14 @@ public class PixelShuffleUp extends BaseLayer {
 
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
-        InputType.InputTypeConvolutional in = convolutional(inputType);
+        InputType.InputTypeConvolutional in = GraphBlocks.convolutional("PixelShuffleUp", inputType);
         return InputType.convolutional(in.getHeight() * factor, in.getWidth() * factor,
                 in.getChannels() / ((long) factor * factor));
     }
 
     @Override
     public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        convolutional(inputType);
+        GraphBlocks.convolutional("PixelShuffleUp", inputType);
         return null;
     }
 
@@ -116,13 +116,6 @@ public class PixelShuffleUp extends BaseLayer {
                 .workingMemory(0, 0, MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .build();
-    }
-
-    private static InputType.InputTypeConvolutional convolutional(InputType inputType) {
-        if (!(inputType instanceof InputType.InputTypeConvolutional conv)) {
-            throw new IllegalArgumentException("PixelShuffleUp needs a convolutional (NCHW) input, got " + inputType);
-        }
-        return conv;
     }
 
     @Override

@@ -80,7 +80,7 @@ public abstract class SeparableResampleLayer extends NoParamLayer {
 
     @Override
     public void setNIn(InputType inputType, boolean override) {
-        InputType.InputTypeConvolutional conv = convolutional(inputType);
+        InputType.InputTypeConvolutional conv = GraphBlocks.convolutional(getClass().getSimpleName(), inputType);
         inHeight = (int) conv.getHeight();
         inWidth = (int) conv.getWidth();
         channels = (int) conv.getChannels();
@@ -88,12 +88,12 @@ public abstract class SeparableResampleLayer extends NoParamLayer {
 
     @Override
     public InputType getOutputType(int layerIndex, InputType inputType) {
-        return InputType.convolutional(outHeight, outWidth, convolutional(inputType).getChannels());
+        return InputType.convolutional(outHeight, outWidth, GraphBlocks.convolutional(getClass().getSimpleName(), inputType).getChannels());
     }
 
     @Override
     public InputPreProcessor getPreProcessorForInputType(InputType inputType) {
-        convolutional(inputType);
+        GraphBlocks.convolutional(getClass().getSimpleName(), inputType);
         return null;
     }
 
@@ -107,13 +107,6 @@ public abstract class SeparableResampleLayer extends NoParamLayer {
                 .workingMemory(0, working, MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .cacheMemory(MemoryReport.CACHE_MODE_ALL_ZEROS, MemoryReport.CACHE_MODE_ALL_ZEROS)
                 .build();
-    }
-
-    private InputType.InputTypeConvolutional convolutional(InputType inputType) {
-        if (!(inputType instanceof InputType.InputTypeConvolutional conv)) {
-            throw new IllegalArgumentException(getClass().getSimpleName() + " needs a convolutional (NCHW) input, got " + inputType);
-        }
-        return conv;
     }
 
     @Override

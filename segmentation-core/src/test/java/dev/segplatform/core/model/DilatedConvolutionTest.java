@@ -3,20 +3,17 @@ package dev.segplatform.core.model;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -27,13 +24,9 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 class DilatedConvolutionTest {
 
     private static NeuralNetConfiguration.Builder base(DataType dataType) {
-        return new NeuralNetConfiguration.Builder()
-                .seed(3)
+        return DoublePrecision.configuration(3)
                 .dataType(dataType)
-                .updater(new NoOp())
-                .weightInit(WeightInit.XAVIER)
-                .activation(Activation.IDENTITY)
-                .convolutionMode(ConvolutionMode.Same);
+                .activation(Activation.IDENTITY);
     }
 
     private static ComputationGraph graph(ComputationGraphConfiguration.GraphBuilder g, String last) {

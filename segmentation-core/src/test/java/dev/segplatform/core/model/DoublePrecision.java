@@ -2,10 +2,14 @@ package dev.segplatform.core.model;
 
 import java.util.function.Supplier;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.NoOp;
 
 /** GradientCheckUtil insists on double as ND4J's global default; tests restore float afterwards. */
 final class DoublePrecision {
@@ -22,6 +26,19 @@ final class DoublePrecision {
         } finally {
             Nd4j.setDefaultDataTypes(before, floatBefore);
         }
+    }
+
+    /**
+     * What the gradient tests' small graphs share: double precision, a seed, no updater (a check
+     * must not move the weights), Xavier weights and "same" padding, as the networks use.
+     */
+    static NeuralNetConfiguration.Builder configuration(long seed) {
+        return new NeuralNetConfiguration.Builder()
+                .seed(seed)
+                .dataType(DataType.DOUBLE)
+                .updater(new NoOp())
+                .weightInit(WeightInit.XAVIER)
+                .convolutionMode(ConvolutionMode.Same);
     }
 
     /**

@@ -11,14 +11,10 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
@@ -70,12 +66,7 @@ class PixelMeanLossTest {
     void weightedMultiOutputGradientsMatchFiniteDifferences() {
         // Two outputs of different sizes and weights, as ICNet's, on a graph small enough to check
         // every parameter (BatchNorm left out: its batch statistics make finite differences noisy).
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-                .seed(5)
-                .dataType(DataType.DOUBLE)
-                .updater(new NoOp())
-                .weightInit(WeightInit.XAVIER)
-                .convolutionMode(ConvolutionMode.Same)
+        ComputationGraphConfiguration conf = DoublePrecision.configuration(5)
                 .graphBuilder()
                 .addInputs("in")
                 .setInputTypes(InputType.convolutional(8, 8, 2))

@@ -4,20 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Deconvolution2D;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
@@ -32,11 +29,7 @@ class PixelShuffleUpTest {
     private static final int SIZE = 5;
 
     private static ComputationGraphConfiguration.GraphBuilder base() {
-        return new NeuralNetConfiguration.Builder()
-                .seed(11)
-                .dataType(DataType.DOUBLE)
-                .updater(new NoOp())
-                .weightInit(WeightInit.XAVIER)
+        return DoublePrecision.configuration(11)
                 .biasInit(0.1)
                 .activation(Activation.IDENTITY)
                 .convolutionMode(ConvolutionMode.Same)

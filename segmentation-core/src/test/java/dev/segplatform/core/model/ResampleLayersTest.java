@@ -4,20 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
-import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /** The custom resample layers against a direct computation, and their gradients. */
@@ -135,12 +132,7 @@ class ResampleLayersTest {
     void gradientsThroughPoolingAndResizeMatchFiniteDifferences() {
         // conv -> adaptive pool 6x6 -> 3x3 -> bilinear back to 6x6 -> conv -> weighted softmax loss:
         // the convs' parameter gradients pass through both custom layers on the way back.
-        ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-                .seed(7)
-                .dataType(DataType.DOUBLE)
-                .updater(new NoOp())
-                .weightInit(WeightInit.XAVIER)
-                .convolutionMode(ConvolutionMode.Same)
+        ComputationGraphConfiguration conf = DoublePrecision.configuration(7)
                 .graphBuilder()
                 .addInputs("in")
                 .setInputTypes(InputType.convolutional(6, 6, 2))
