@@ -352,8 +352,8 @@ public final class ModelBench {
         }
     }
 
-    /** Random images in [0, 1] and random one-hot labels, one label array per output. */
-    static MultiDataSet randomBatch(ModelSpec spec, int batch, Random random) {
+    /** Random images in [0, 1] and random one-hot labels, one label array per output (also used by tests). */
+    public static MultiDataSet randomBatch(ModelSpec spec, int batch, Random random) {
         int[] strides = Networks.labelDownsample(spec);
         INDArray[] labels = new INDArray[strides.length];
         for (int o = 0; o < strides.length; o++) {

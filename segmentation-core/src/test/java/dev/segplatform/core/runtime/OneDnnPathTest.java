@@ -2,6 +2,7 @@ package dev.segplatform.core.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.segplatform.core.bench.ModelBench;
 import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
@@ -37,8 +38,9 @@ class OneDnnPathTest {
     void theOneDnnBuildIsLoadedBeforeAnyTest() {
         // Configured by test-support's NativeBackendListener when the test JVM started.
         assertThat(NativeBackend.configure().extension()).isEqualTo(NativeBackend.ONEDNN_EXTENSION);
-        assertThat(NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo()).contains("HAVE_ONEDNN");
+        // Nd4j first: NativeOpsHolder cannot initialise before ND4J has loaded its backend.
         assertThat(Nd4j.getEnvironment().helpersAllowed()).isTrue();
+        assertThat(NativeOpsHolder.getInstance().getDeviceNativeOps().buildInfo()).contains("HAVE_ONEDNN");
     }
 
     @ParameterizedTest
@@ -53,7 +55,7 @@ class OneDnnPathTest {
                 .allSatisfy(l -> assertThat(helper(l)).as(l.conf().getLayer().getLayerName()).isNotNull());
         assertThat(helpedLayers(builtIn)).allSatisfy(l -> assertThat(helper(l)).isNull());
 
-        MultiDataSet batch = randomBatch(spec);
+        MultiDataSet batch = ModelBench.randomBatch(spec, BATCH, new Random(5));
         INDArray[] expected = builtIn.output(false, batch.getFeatures());
         INDArray[] actual = fast.output(false, batch.getFeatures());
         for (int i = 0; i < expected.length; i++) {
@@ -136,22 +138,4 @@ class OneDnnPathTest {
         return actual.sub(expected).norm2Number().doubleValue() / Math.max(expected.norm2Number().doubleValue(), 1e-12);
     }
 
-    private static MultiDataSet randomBatch(ModelSpec spec) {
-        Random random = new Random(5);
-        int[] strides = Networks.labelDownsample(spec);
-        INDArray[] labels = new INDArray[strides.length];
-        for (int o = 0; o < strides.length; o++) {
-            int side = SIZE / strides[o];
-            labels[o] = Nd4j.zeros(BATCH, spec.numClasses(), side, side);
-            for (int b = 0; b < BATCH; b++) {
-                for (int y = 0; y < side; y++) {
-                    for (int x = 0; x < side; x++) {
-                        labels[o].putScalar(new long[] {b, random.nextInt(spec.numClasses()), y, x}, 1.0);
-                    }
-                }
-            }
-        }
-        Nd4j.getRandom().setSeed(5);
-        return new MultiDataSet(new INDArray[] {Nd4j.rand(BATCH, 3, SIZE, SIZE)}, labels);
-    }
 }
