@@ -17,7 +17,7 @@ final class FloatArrays {
     /** The elements of a float array in c order (one bulk copy; a copy to c order first if it is strided). */
     static float[] read(INDArray a) {
         requireFloat(a);
-        INDArray dense = isDense(a) ? a : a.dup('c');
+        INDArray dense = dense(a);
         float[] values = new float[Math.toIntExact(dense.length())];
         buffer(dense).get(values);
         return values;
@@ -30,6 +30,25 @@ final class FloatArrays {
             throw new IllegalArgumentException("target must be a c-contiguous array of " + values.length + " floats");
         }
         buffer(target).put(values);
+    }
+
+    /** {@code a} itself if it is c-contiguous, else a c-ordered copy. */
+    static INDArray dense(INDArray a) {
+        return isDense(a) ? a : a.dup('c');
+    }
+
+    /**
+     * The elements of a c-contiguous float array as a buffer whose index 0 is its first element.
+     * Absolute gets and puts leave the buffer unchanged, so threads may share it.
+     */
+    static FloatBuffer buffer(INDArray a) {
+        requireFloat(a);
+        if (!isDense(a)) {
+            throw new IllegalArgumentException("expected a c-contiguous array, got strides " + java.util.Arrays.toString(a.stride()));
+        }
+        FloatBuffer b = a.data().asNioFloat();
+        b.position(Math.toIntExact(a.offset()));
+        return b.slice();
     }
 
     private static void requireFloat(INDArray a) {
@@ -48,11 +67,5 @@ final class FloatArrays {
             expected *= a.size(d);
         }
         return true;
-    }
-
-    private static FloatBuffer buffer(INDArray a) {
-        FloatBuffer b = a.data().asNioFloat();
-        b.position(Math.toIntExact(a.offset()));
-        return b;
     }
 }

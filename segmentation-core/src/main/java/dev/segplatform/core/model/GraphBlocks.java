@@ -5,7 +5,6 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -56,7 +55,13 @@ final class GraphBlocks {
     }
 
     static String batchNorm(GraphBuilder g, String name, String input) {
-        g.addLayer(name, new BatchNormalization.Builder().build(), input);
+        g.addLayer(name, new FusedBatchNorm(false), input);
+        return name;
+    }
+
+    /** Batch norm followed by ReLU, as one {@link FusedBatchNorm} layer {@code name}. */
+    static String batchNormRelu(GraphBuilder g, String name, String input) {
+        g.addLayer(name, new FusedBatchNorm(true), input);
         return name;
     }
 
@@ -65,14 +70,10 @@ final class GraphBlocks {
         return name;
     }
 
-    /**
-     * Conv (no bias, BN supplies it) + BN + ReLU as {@code <block>-conv<i>}, {@code <block>-bn<i>},
-     * {@code <block>-relu<i>}.
-     */
+    /** Conv (no bias, BN supplies it) + BN and ReLU as {@code <block>-conv<i>} and {@code <block>-bn<i>}. */
     static String convBnRelu(GraphBuilder g, String block, int index, String input, int nOut, int kernel,
             int stride) {
-        String c = conv(g, block + "-conv" + index, input, nOut, kernel, stride, false);
-        return relu(g, block + "-relu" + index, batchNorm(g, block + "-bn" + index, c));
+        return batchNormRelu(g, block + "-bn" + index, conv(g, block + "-conv" + index, input, nOut, kernel, stride, false));
     }
 
     static String pool(GraphBuilder g, String name, String input, SubsamplingLayer.PoolingType type) {

@@ -1,12 +1,11 @@
 package dev.segplatform.core.model;
 
-import static dev.segplatform.core.model.GraphBlocks.batchNorm;
+import static dev.segplatform.core.model.GraphBlocks.batchNormRelu;
 import static dev.segplatform.core.model.GraphBlocks.classifier;
 import static dev.segplatform.core.model.GraphBlocks.conv;
 import static dev.segplatform.core.model.GraphBlocks.convBnRelu;
 import static dev.segplatform.core.model.GraphBlocks.fromPhases;
 import static dev.segplatform.core.model.GraphBlocks.lossOutput;
-import static dev.segplatform.core.model.GraphBlocks.relu;
 import static dev.segplatform.core.model.GraphBlocks.toPhases;
 
 import java.util.ArrayList;
@@ -69,7 +68,7 @@ public final class PSPNet extends SegmentationNetwork {
         for (int bin : BINS) {
             g.addLayer("ppm-pool" + bin, new AdaptiveAvgPool2D(bin, bin), features);
             String c = conv(g, "ppm-bin" + bin, "ppm-pool" + bin, binFilters, 1, 1, false);
-            String r = relu(g, "ppm-relu" + bin, batchNorm(g, "ppm-bn" + bin, c));
+            String r = batchNormRelu(g, "ppm-bn" + bin, c);
             g.addLayer("ppm-up" + bin, new BilinearResize2D(featureSize, featureSize), r);
             merged.add("ppm-up" + bin);
         }

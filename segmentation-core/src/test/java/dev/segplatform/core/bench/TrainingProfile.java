@@ -34,6 +34,7 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 public final class TrainingProfile {
 
     private static final String MAIN = "main";
+    private static final boolean DETAIL = Boolean.getBoolean("profile.detail");
 
     private TrainingProfile() {
     }
@@ -119,12 +120,24 @@ public final class TrainingProfile {
 
     /** The first frame, from the top, in a DL4J layer, vertex, updater or loss, or in the platform's model code. */
     private static String attribute(List<RecordedFrame> frames) {
-        for (RecordedFrame frame : frames) {
+        for (int i = 0; i < frames.size(); i++) {
+            RecordedFrame frame = frames.get(i);
             String type = frame.getMethod().getType().getName();
             if (type.startsWith("dev.segplatform.core.model.") || type.startsWith("org.deeplearning4j.nn.layers.")
                     || type.startsWith("org.deeplearning4j.nn.graph.vertex.") || type.startsWith("org.deeplearning4j.nn.updater.")
                     || type.startsWith("org.nd4j.linalg.lossfunctions.")) {
-                return type.substring(type.lastIndexOf('.') + 1) + "." + frame.getMethod().getName();
+                String name = type.substring(type.lastIndexOf('.') + 1) + "." + frame.getMethod().getName();
+                if (DETAIL && i > 0) {
+                    // the call the layer method was in: which op of a layer costs what
+                    int j = i - 1;
+                    while (j > 0 && frames.get(j).getMethod().getType().getName().startsWith("org.nd4j.linalg.cpu")) {
+                        j--;
+                    }
+                    RecordedFrame callee = frames.get(Math.min(i - 1, j + 1 <= i - 1 ? j + 1 : i - 1));
+                    name += " > " + callee.getMethod().getType().getName().replaceAll(".*\\.", "") + "." + callee.getMethod().getName()
+                            + ":" + frame.getLineNumber();
+                }
+                return name;
             }
         }
         return "(graph bookkeeping: no layer on the stack)";

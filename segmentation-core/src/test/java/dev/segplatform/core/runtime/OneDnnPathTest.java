@@ -7,6 +7,8 @@ import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.deeplearning4j.nn.api.Layer;
@@ -14,7 +16,6 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.layers.convolution.ConvolutionLayer;
 import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
-import org.deeplearning4j.nn.layers.normalization.BatchNormalization;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -25,9 +26,10 @@ import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
  * The fast path is really taken, and computes what DL4J's built-in layers compute: for each
- * network, a graph whose convolution, batch-norm and pooling layers run in oneDNN gives the same
- * outputs and gradients as the same graph (same seed, so same weights) built with the helpers
- * off, and no layer falls back to the built-in path while training.
+ * network, a graph whose convolution and pooling layers run in oneDNN gives the same outputs and
+ * gradients as the same graph (same seed, so same weights) built with the helpers off, and no
+ * layer falls back to the built-in path while training. (Batch norm runs in the platform's own
+ * {@code FusedBatchNorm} either way; {@code FusedBatchNormTest} compares it with DL4J's.)
  */
 class OneDnnPathTest {
 
@@ -51,7 +53,7 @@ class OneDnnPathTest {
         ComputationGraph builtIn = withHelpersOff(() -> Networks.build(spec));
         assertThat(fast.params()).isEqualTo(builtIn.params());
         List<Layer> helped = helpedLayers(fast);
-        assertThat(helped).as("conv, BN and pooling layers").isNotEmpty()
+        assertThat(helped).as("conv and pooling layers").isNotEmpty()
                 .allSatisfy(l -> assertThat(helper(l)).as(l.conf().getLayer().getLayerName()).isNotNull());
         assertThat(helpedLayers(builtIn)).allSatisfy(l -> assertThat(helper(l)).isNull());
 
@@ -64,10 +66,14 @@ class OneDnnPathTest {
 
         Gradient expectedGradient = gradient(builtIn, batch);
         Gradient actualGradient = gradient(fast, batch);
+        List<Double> differences = new ArrayList<>();
         for (String name : expectedGradient.gradientForVariable().keySet()) {
-            assertThat(relativeNormDifference(actualGradient.getGradientFor(name), expectedGradient.getGradientFor(name)))
-                    .as(name).isLessThan(1e-2);
+            double difference = relativeNormDifference(actualGradient.getGradientFor(name), expectedGradient.getGradientFor(name));
+            assertThat(difference).as(name).isLessThan(5e-2);
+            differences.add(difference);
         }
+        Collections.sort(differences);
+        assertThat(differences.get(differences.size() / 2)).as("median over the parameters").isLessThan(1e-4);
 
         fast.fit(batch);
         for (Layer l : helped) {
@@ -87,7 +93,7 @@ class OneDnnPathTest {
 
     private static List<Layer> helpedLayers(ComputationGraph graph) {
         return List.of(graph.getLayers()).stream()
-                .filter(l -> l instanceof ConvolutionLayer || l instanceof BatchNormalization || l instanceof SubsamplingLayer)
+                .filter(l -> l instanceof ConvolutionLayer || l instanceof SubsamplingLayer)
                 .filter(l -> !(l instanceof org.deeplearning4j.nn.layers.convolution.Deconvolution2DLayer))
                 .toList();
     }
@@ -95,9 +101,6 @@ class OneDnnPathTest {
     private static Object helper(Layer layer) {
         if (layer instanceof ConvolutionLayer c) {
             return c.getHelper();
-        }
-        if (layer instanceof BatchNormalization b) {
-            return b.getHelper();
         }
         return ((SubsamplingLayer) layer).getHelper();
     }
@@ -128,10 +131,12 @@ class OneDnnPathTest {
     }
 
     /**
-     * ||a - b|| / ||b||, for gradients. Float32 sums in another order differ by ~1e-7 per layer, but
-     * back through up to 30 batch norms over batches of 2 (as few as 32 values per channel at
-     * U-Net's bridge) the first layers' gradients differ by ~1e-3; a wrong kernel, padding or
-     * statistic differs by 1e-1 or more.
+     * ||a - b|| / ||b||, for gradients. Float32 sums in another order make gradients differ by about
+     * 1e-5, so the median over a network's parameters must stay below 1e-4. A few may differ by
+     * more: where a value before a ReLU or a max pool is within rounding of the switching point,
+     * the two graphs can route its gradient differently, and every layer below sees that (about
+     * 2e-2 with this batch, from one layer of U-Net's encoder on). A wrong kernel, padding or
+     * statistic differs by 1e-1 or more, hence the 5e-2 bound on every parameter.
      */
     private static double relativeNormDifference(INDArray actual, INDArray expected) {
         assertThat(actual.shape()).containsExactly(expected.shape());
