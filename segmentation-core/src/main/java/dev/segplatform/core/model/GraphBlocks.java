@@ -5,7 +5,6 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
-import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
@@ -86,11 +85,9 @@ final class GraphBlocks {
         return conv(g, name, input, numClasses, 1, 1, true);
     }
 
-    /** Softmax over channels + weighted per-pixel-mean cross-entropy, see {@link PixelMeanLoss}. */
+    /** Softmax over channels + weighted per-pixel-mean cross-entropy, see {@link PixelSoftmaxLoss}. */
     static String lossOutput(GraphBuilder g, String name, String input, double weight, long pixelsPerImage) {
-        g.addLayer(name, new CnnLossLayer.Builder(PixelMeanLoss.crossEntropy(weight, pixelsPerImage))
-                .activation(Activation.SOFTMAX)
-                .build(), input);
+        g.addLayer(name, new PixelSoftmaxLoss(weight, pixelsPerImage), input);
         return name;
     }
 

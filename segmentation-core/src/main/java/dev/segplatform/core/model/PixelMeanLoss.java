@@ -66,8 +66,19 @@ public class PixelMeanLoss implements ILossFunction {
         return pixelsPerImage;
     }
 
-    private double factor() {
+    /** What score and gradient are multiplied by: {@code weight / pixelsPerImage}. */
+    double factor() {
         return weight / pixelsPerImage;
+    }
+
+    /** Whether the wrapped loss is LossMCXENT without class weights, as {@link PixelSoftmaxLossImpl} computes it. */
+    boolean isPlainCrossEntropy() {
+        return loss instanceof LossMCXENT m && m.getClass() == LossMCXENT.class && m.getWeights() == null;
+    }
+
+    /** LossMCXENT's lower clip of probabilities inside the logarithm. */
+    double clipEpsilon() {
+        return ((LossMCXENT) loss).getSoftmaxClipEps();
     }
 
     @Override

@@ -17,7 +17,7 @@ import org.nd4j.linalg.learning.config.Adam;
  * {@link #init()} (an initialised graph).
  *
  * <p>Every network takes one NCHW input {@code "input"} of {@code inputSize x inputSize x 3} in
- * [0, 1] and ends in one or more {@code CnnLossLayer}s (softmax over channels, per-pixel
+ * [0, 1] and ends in one or more {@link PixelSoftmaxLoss} layers (softmax over channels, per-pixel
  * cross-entropy via {@link PixelMeanLoss}); {@link #outputNames()} and {@link #labelDownsample()}
  * list them in the graph's output order.
  */
