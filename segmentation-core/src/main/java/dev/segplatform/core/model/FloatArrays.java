@@ -58,7 +58,7 @@ final class FloatArrays {
     }
 
     /** C-contiguous from its offset on (strides of size-1 dimensions do not matter, and ND4J sets them freely). */
-    private static boolean isDense(INDArray a) {
+    static boolean isDense(INDArray a) {
         long expected = 1;
         for (int d = a.rank() - 1; d >= 0; d--) {
             if (a.size(d) != 1 && a.stride(d) != expected) {

@@ -5,7 +5,6 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.Activation;
@@ -18,7 +17,7 @@ final class GraphBlocks {
     }
 
     static String conv(GraphBuilder g, String name, String input, int nOut, int kernel, int stride, boolean bias) {
-        g.addLayer(name, new ConvolutionLayer.Builder(kernel, kernel)
+        g.addLayer(name, new FastConvolution.Builder(kernel, kernel)
                 .stride(stride, stride)
                 .nOut(nOut)
                 .hasBias(bias)

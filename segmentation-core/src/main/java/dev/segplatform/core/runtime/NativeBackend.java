@@ -30,6 +30,11 @@ public final class NativeBackend {
     /** DL4J 1.0.0-M2.1 reads this (default {@code true}) each time a layer is created. */
     public static final String HELPERS_DISABLED_PROPERTY = "org.eclipse.deeplearning4j.helpers.disable";
     public static final String ONEDNN_EXTENSION = "-onednn";
+    /**
+     * {@code false} makes the networks' convolutions use DL4J's layer (and its oneDNN helper)
+     * instead of calling oneDNN directly; read when a layer is created. See {@code FastConvolution}.
+     */
+    public static final String ONEDNN_CONVOLUTION_PROPERTY = "segplatform.onednn-convolution";
     private static final String ONEDNN_LIBRARY =
             "org/nd4j/linalg/cpu/nativecpu/bindings/linux-x86_64" + ONEDNN_EXTENSION + "/libjnind4jcpu.so";
 
