@@ -101,6 +101,8 @@ final class OneDnnConvolution {
     private final memory db;
     private final convolution_forward.primitive_desc forwardDescriptor;
     private final Plan forward = new Plan();
+    /** The input as the forward convolution read it: {@code x} itself, or its reordered copy. */
+    private final memory forwardSource;
     private Plan backward;
 
     OneDnnConvolution(Geometry g) {
@@ -119,6 +121,7 @@ final class OneDnnConvolution {
                 algorithm.convolution_auto, any(g.input), any(g.weights), g.bias ? desc(biasShape, memory.format_tag.x) : new memory.desc(),
                 any(g.output), dims(g.strides), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE);
         memory src = forward.in(x, forwardDescriptor.src_desc());
+        forwardSource = src;
         memory weights = forward.in(w, forwardDescriptor.weights_desc());
         memory dst = forward.scratch(y, forwardDescriptor.dst_desc());
         forward.add(new convolution_forward(forwardDescriptor), args(DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights,
@@ -174,7 +177,10 @@ final class OneDnnConvolution {
                 DNNL_ARG_DIFF_SRC, gradIn), dataDescriptor.scratchpad_desc());
         p.out(gradIn, dx);
 
-        memory src = p.in(x, weightsDescriptor.src_desc());
+        // The weight gradient reads the input in the layout the forward pass reordered it to, as a
+        // rule: then it reads that copy, still there from the forward pass of this same batch.
+        memory src = forwardSource.get_desc().equals(weightsDescriptor.src_desc()) ? forwardSource
+                : p.in(x, weightsDescriptor.src_desc());
         memory gradOutW = gradOut.get_desc().equals(weightsDescriptor.diff_dst_desc()) ? gradOut
                 : p.in(dy, weightsDescriptor.diff_dst_desc());
         memory gradWeights = p.scratch(dw, weightsDescriptor.diff_weights_desc());
