@@ -61,11 +61,12 @@ final class FastConvolutionImpl extends ConvolutionLayer {
         org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = layerConf();
         if (!enabled || x.dataType() != DataType.FLOAT || x.rank() != 4 || c.getCnn2dDataFormat() != CNN2DFormat.NCHW
                 || !(c.getActivationFn() instanceof ActivationIdentity) || c.getIDropout() != null || c.getWeightNoise() != null
-                || x.size(1) != c.getNIn() || c.getDilation()[0] != 1 || c.getDilation()[1] != 1) {
+                || x.size(1) != c.getNIn()) {
             return null;
         }
         int[] kernel = c.getKernelSize();
         int[] stride = c.getStride();
+        int[] dilation = c.getDilation();
         long[] in = {x.size(2), x.size(3)};
         long[] out = new long[2];
         long[] before = new long[2];
@@ -74,15 +75,16 @@ final class FastConvolutionImpl extends ConvolutionLayer {
         if (c.getConvolutionMode() == ConvolutionMode.Same) {
             int[] outSize = {(int) ((in[0] + stride[0] - 1) / stride[0]), (int) ((in[1] + stride[1] - 1) / stride[1])};
             same = ConvolutionUtils.getSameModeTopLeftPadding(outSize, new int[] {(int) in[0], (int) in[1]}, kernel, stride,
-                    c.getDilation());
+                    dilation);
         } else if (c.getConvolutionMode() != ConvolutionMode.Truncate) {
             return null;
         }
         for (int i = 0; i < 2; i++) {
+            long extent = (long) (kernel[i] - 1) * dilation[i] + 1;
             before[i] = same != null ? same[i] : c.getPadding()[i];
-            out[i] = same != null ? (in[i] + stride[i] - 1) / stride[i] : (in[i] + 2L * before[i] - kernel[i]) / stride[i] + 1;
+            out[i] = same != null ? (in[i] + stride[i] - 1) / stride[i] : (in[i] + 2L * before[i] - extent) / stride[i] + 1;
             // DL4J's "same" mode pads the bottom and right with what is left; truncation drops the rest.
-            after[i] = (out[i] - 1) * stride[i] + kernel[i] - in[i] - before[i];
+            after[i] = (out[i] - 1) * stride[i] + extent - in[i] - before[i];
             if (out[i] < 1 || after[i] < 0) {
                 return null;
             }
@@ -90,7 +92,7 @@ final class FastConvolutionImpl extends ConvolutionLayer {
         long n = x.size(0);
         return new OneDnnConvolution.Geometry(new long[] {n, c.getNIn(), in[0], in[1]},
                 new long[] {c.getNOut(), c.getNIn(), kernel[0], kernel[1]}, new long[] {n, c.getNOut(), out[0], out[1]},
-                new long[] {stride[0], stride[1]}, before, after, c.hasBias());
+                new long[] {stride[0], stride[1]}, new long[] {dilation[0], dilation[1]}, before, after, c.hasBias());
     }
 
     /** How many input shapes have oneDNN primitives now: 0 means every call went to DL4J's layer. */

@@ -17,38 +17,22 @@ final class GraphBlocks {
     }
 
     static String conv(GraphBuilder g, String name, String input, int nOut, int kernel, int stride, boolean bias) {
+        return conv(g, name, input, nOut, kernel, stride, 1, bias);
+    }
+
+    /**
+     * A convolution whose taps are {@code dilation} pixels apart. oneDNN runs dilated kernels
+     * directly (see {@link FastConvolution}); ND4J's conv2d op refused them, which is why bundles
+     * trained before FastConvolution carry {@link PhaseShuffle} layers instead.
+     */
+    static String conv(GraphBuilder g, String name, String input, int nOut, int kernel, int stride, int dilation,
+            boolean bias) {
         g.addLayer(name, new FastConvolution.Builder(kernel, kernel)
                 .stride(stride, stride)
+                .dilation(dilation, dilation)
                 .nOut(nOut)
                 .hasBias(bias)
                 .build(), input);
-        return name;
-    }
-
-    /**
-     * 3x3 convolution with dilation {@code dilation} (no bias) of a {@code size x size} input, as
-     * {@code <name>-to-batch}, {@code <name>} (a plain 3x3 convolution) and {@code <name>-to-space}:
-     * see {@link PhaseShuffle} for why and why it is exact. Consecutive dilated layers had better
-     * share one {@link #toPhases}/{@link #fromPhases} pair: each shuffle is a copy of the activation.
-     */
-    static String dilatedConv(GraphBuilder g, String name, String input, int nOut, int dilation, int size) {
-        String phases = toPhases(g, name + "-to-batch", input, dilation, size);
-        return fromPhases(g, name + "-to-space", conv(g, name, phases, nOut, 3, 1, false), dilation, size);
-    }
-
-    /**
-     * Moves the {@code d x d} phases of a {@code size x size} activation into the batch: a 3x3
-     * convolution there is a 3x3 convolution with dilation {@code d} of the activation, and batch
-     * norm and ReLU are unchanged by the move. See {@link PhaseShuffle}.
-     */
-    static String toPhases(GraphBuilder g, String name, String input, int d, int size) {
-        g.addLayer(name, new PhaseShuffle(d, PhaseShuffle.Direction.TO_BATCH, size, size), input);
-        return name;
-    }
-
-    /** The inverse of {@link #toPhases}, back to {@code size x size}. */
-    static String fromPhases(GraphBuilder g, String name, String input, int d, int size) {
-        g.addLayer(name, new PhaseShuffle(d, PhaseShuffle.Direction.TO_SPACE, size, size), input);
         return name;
     }
 
@@ -71,7 +55,14 @@ final class GraphBlocks {
     /** Conv (no bias, BN supplies it) + BN and ReLU as {@code <block>-conv<i>} and {@code <block>-bn<i>}. */
     static String convBnRelu(GraphBuilder g, String block, int index, String input, int nOut, int kernel,
             int stride) {
-        return batchNormRelu(g, block + "-bn" + index, conv(g, block + "-conv" + index, input, nOut, kernel, stride, false));
+        return convBnRelu(g, block, index, input, nOut, kernel, stride, 1);
+    }
+
+    /** {@link #convBnRelu(GraphBuilder, String, int, String, int, int, int)} with a dilated kernel. */
+    static String convBnRelu(GraphBuilder g, String block, int index, String input, int nOut, int kernel, int stride,
+            int dilation) {
+        return batchNormRelu(g, block + "-bn" + index,
+                conv(g, block + "-conv" + index, input, nOut, kernel, stride, dilation, false));
     }
 
     static String pool(GraphBuilder g, String name, String input, SubsamplingLayer.PoolingType type) {

@@ -4,12 +4,9 @@ import static dev.segplatform.core.model.GraphBlocks.batchNorm;
 import static dev.segplatform.core.model.GraphBlocks.classifier;
 import static dev.segplatform.core.model.GraphBlocks.conv;
 import static dev.segplatform.core.model.GraphBlocks.convBnRelu;
-import static dev.segplatform.core.model.GraphBlocks.dilatedConv;
-import static dev.segplatform.core.model.GraphBlocks.fromPhases;
 import static dev.segplatform.core.model.GraphBlocks.lossOutput;
 import static dev.segplatform.core.model.GraphBlocks.pool;
 import static dev.segplatform.core.model.GraphBlocks.relu;
-import static dev.segplatform.core.model.GraphBlocks.toPhases;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -86,11 +83,8 @@ public final class ICNet extends SegmentationNetwork {
 
         String sub4 = pool(g, "sub4-downsample", sub2, PoolingType.AVG);
         int size32 = inputSize / 32;
-        // Two dilated convs, BNs and ReLUs on the phases (see PhaseShuffle).
-        sub4 = toPhases(g, "sub4-to-batch", sub4, 2, size32);
-        sub4 = convBnRelu(g, "sub4", 1, sub4, 8 * w, 3, 1);
-        sub4 = convBnRelu(g, "sub4", 2, sub4, 8 * w, 3, 1);
-        sub4 = fromPhases(g, "sub4-to-space", sub4, 2, size32);
+        sub4 = convBnRelu(g, "sub4", 1, sub4, 8 * w, 3, 1, 2);
+        sub4 = convBnRelu(g, "sub4", 2, sub4, 8 * w, 3, 1, 2);
         List<String> pyramid = new ArrayList<>();
         pyramid.add(sub4);
         for (int bin : PSPNet.BINS) {
@@ -123,7 +117,7 @@ public final class ICNet extends SegmentationNetwork {
             int nOut) {
         String p = "cff" + k;
         g.addLayer(p + "-up", new BilinearResize2D(2 * coarseSize, 2 * coarseSize), coarse);
-        String c = batchNorm(g, p + "-bn-coarse", dilatedConv(g, p + "-dilated", p + "-up", nOut, 2, 2 * coarseSize));
+        String c = batchNorm(g, p + "-bn-coarse", conv(g, p + "-dilated", p + "-up", nOut, 3, 1, 2, false));
         String f = batchNorm(g, p + "-bn-fine", conv(g, p + "-proj", fine, nOut, 1, 1, false));
         g.addVertex(p + "-sum", new ElementWiseVertex(ElementWiseVertex.Op.Add), c, f);
         return relu(g, p + "-relu", p + "-sum");

@@ -64,28 +64,29 @@ final class OneDnnConvolution {
 
     /**
      * What the primitives are built for: NCHW input {@code [N, C, H, W]}, OIHW weights, output,
-     * strides, and the padding before (top, left) and after (bottom, right) each spatial axis.
+     * strides, dilation (1 = none), and the padding before (top, left) and after (bottom, right)
+     * each spatial axis.
      */
-    record Geometry(long[] input, long[] weights, long[] output, long[] strides, long[] padBefore, long[] padAfter,
-            boolean bias) {
+    record Geometry(long[] input, long[] weights, long[] output, long[] strides, long[] dilation, long[] padBefore,
+            long[] padAfter, boolean bias) {
 
         @Override
         public boolean equals(Object o) {
             return o instanceof Geometry g && Arrays.equals(input, g.input) && Arrays.equals(weights, g.weights)
-                    && Arrays.equals(output, g.output) && Arrays.equals(strides, g.strides)
+                    && Arrays.equals(output, g.output) && Arrays.equals(strides, g.strides) && Arrays.equals(dilation, g.dilation)
                     && Arrays.equals(padBefore, g.padBefore) && Arrays.equals(padAfter, g.padAfter) && bias == g.bias;
         }
 
         @Override
         public int hashCode() {
             return Arrays.hashCode(new int[] {Arrays.hashCode(input), Arrays.hashCode(weights), Arrays.hashCode(output),
-                Arrays.hashCode(strides), Arrays.hashCode(padBefore), Arrays.hashCode(padAfter), Boolean.hashCode(bias)});
+                Arrays.hashCode(strides), Arrays.hashCode(dilation), Arrays.hashCode(padBefore), Arrays.hashCode(padAfter), Boolean.hashCode(bias)});
         }
 
         @Override
         public String toString() {
             return Arrays.toString(input) + " * " + Arrays.toString(weights) + " -> " + Arrays.toString(output) + ", strides "
-                    + Arrays.toString(strides) + ", padding " + Arrays.toString(padBefore) + "/" + Arrays.toString(padAfter);
+                    + Arrays.toString(strides) + ", dilation " + Arrays.toString(dilation) + ", padding " + Arrays.toString(padBefore) + "/" + Arrays.toString(padAfter);
         }
     }
 
@@ -119,7 +120,7 @@ final class OneDnnConvolution {
 
         forwardDescriptor = new convolution_forward.primitive_desc(new convolution_forward.desc(prop_kind.forward_training,
                 algorithm.convolution_auto, any(g.input), any(g.weights), g.bias ? desc(biasShape, memory.format_tag.x) : new memory.desc(),
-                any(g.output), dims(g.strides), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE);
+                any(g.output), dims(g.strides), dilates(g), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE);
         memory src = forward.in(x, forwardDescriptor.src_desc());
         forwardSource = src;
         memory weights = forward.in(w, forwardDescriptor.weights_desc());
@@ -164,11 +165,11 @@ final class OneDnnConvolution {
         Geometry g = geometry;
         convolution_backward_data.primitive_desc dataDescriptor = new convolution_backward_data.primitive_desc(
                 new convolution_backward_data.desc(algorithm.convolution_auto, any(g.input), any(g.weights), any(g.output),
-                        dims(g.strides), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE, forwardDescriptor);
+                        dims(g.strides), dilates(g), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE, forwardDescriptor);
         convolution_backward_weights.primitive_desc weightsDescriptor = new convolution_backward_weights.primitive_desc(
                 new convolution_backward_weights.desc(algorithm.convolution_auto, any(g.input), any(g.weights),
                         g.bias ? desc(new long[] {g.weights[0]}, memory.format_tag.x) : new memory.desc(), any(g.output),
-                        dims(g.strides), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE, forwardDescriptor);
+                        dims(g.strides), dilates(g), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE, forwardDescriptor);
         Plan p = new Plan();
         memory gradOut = p.in(dy, dataDescriptor.diff_dst_desc());
         memory weights = p.in(w, dataDescriptor.weights_desc());
@@ -293,6 +294,11 @@ final class OneDnnConvolution {
 
     private static memory.desc any(long[] shape) {
         return desc(shape, memory.format_tag.any);
+    }
+
+    /** oneDNN counts dilation from 0 (no gaps between taps), DL4J from 1. */
+    private static LongPointer dilates(Geometry g) {
+        return dims(new long[] {g.dilation[0] - 1, g.dilation[1] - 1});
     }
 
     private static LongPointer dims(long[] values) {

@@ -4,9 +4,7 @@ import static dev.segplatform.core.model.GraphBlocks.batchNormRelu;
 import static dev.segplatform.core.model.GraphBlocks.classifier;
 import static dev.segplatform.core.model.GraphBlocks.conv;
 import static dev.segplatform.core.model.GraphBlocks.convBnRelu;
-import static dev.segplatform.core.model.GraphBlocks.fromPhases;
 import static dev.segplatform.core.model.GraphBlocks.lossOutput;
-import static dev.segplatform.core.model.GraphBlocks.toPhases;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -51,15 +49,11 @@ public final class PSPNet extends SegmentationNetwork {
         }
         // Dilated stages keep 1/8 resolution while growing the receptive field.
         int featureSize = inputSize / 8;
-        // Each stage's two dilated convs, BNs and ReLUs run on the phases (see PhaseShuffle).
-        x = toPhases(g, "stage4-to-batch", x, 2, featureSize);
-        x = convBnRelu(g, "stage4", 1, x, filters, 3, 1);
-        x = convBnRelu(g, "stage4", 2, x, filters, 3, 1);
-        x = fromPhases(g, "stage4-to-space", x, 2, featureSize);
-        x = toPhases(g, "stage5-to-batch", x, 4, featureSize);
-        x = convBnRelu(g, "stage5", 1, x, filters, 3, 1);
-        x = convBnRelu(g, "stage5", 2, x, filters, 3, 1);
-        x = fromPhases(g, "stage5-to-space", x, 4, featureSize);
+        for (int stage = 4; stage <= 5; stage++) {
+            int dilation = stage == 4 ? 2 : 4;
+            x = convBnRelu(g, "stage" + stage, 1, x, filters, 3, 1, dilation);
+            x = convBnRelu(g, "stage" + stage, 2, x, filters, 3, 1, dilation);
+        }
         String features = x;
         int binFilters = Math.max(1, filters / 4);
 

@@ -61,10 +61,13 @@ class DilatedConvolutionTest {
         return graph(g, "conv");
     }
 
-    /** The same through {@link GraphBlocks#dilatedConv}. */
+    /** The same as bundles trained before FastConvolution compute it: phases to batch, plain conv, back. */
     private static ComputationGraph shuffled(int dilation, int size, DataType dataType) {
-        var g = input(size, dataType);
-        return graph(g, GraphBlocks.dilatedConv(g, "conv", "pre", 3, dilation, size));
+        var g = input(size, dataType)
+                .addLayer("conv-to-batch", new PhaseShuffle(dilation, PhaseShuffle.Direction.TO_BATCH, size, size), "pre")
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nOut(3).hasBias(false).build(), "conv-to-batch")
+                .addLayer("conv-to-space", new PhaseShuffle(dilation, PhaseShuffle.Direction.TO_SPACE, size, size), "conv");
+        return graph(g, "conv-to-space");
     }
 
     /** Double runs ND4J's strided copies, float the Java loops (see PhaseShuffleImpl). */

@@ -25,18 +25,23 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 /**
  * {@link FastConvolution} computes what DL4J's convolution layer computes (its built-in path, no
  * helpers): outputs, and the gradients of weights, bias and input, for the geometries the
- * networks use ("same" padding at stride 1 and 2 on odd and even sizes, 1x1 with bias) and DL4J's
- * truncating mode with explicit padding; and it falls back to DL4J's layer in double precision,
+ * networks use ("same" padding at stride 1 and 2 on odd and even sizes, 1x1 with bias, dilation 2
+ * and 4) and DL4J's truncating mode with explicit padding; and it falls back to DL4J's layer in double precision,
  * where gradients match finite differences.
  */
 class FastConvolutionTest {
 
     private static ComputationGraph graph(boolean fast, DataType type, int kernel, int stride, int size, boolean bias,
             ConvolutionMode mode, int padding) {
+        return graph(fast, type, kernel, stride, 1, size, bias, mode, padding);
+    }
+
+    private static ComputationGraph graph(boolean fast, DataType type, int kernel, int stride, int dilation, int size,
+            boolean bias, ConvolutionMode mode, int padding) {
         NeuralNetConfiguration.Builder conf = type == DataType.DOUBLE ? DoublePrecision.configuration(5)
                 : new NeuralNetConfiguration.Builder().seed(5).dataType(type).updater(new Sgd(0.1)).weightInit(WeightInit.XAVIER);
         ConvolutionLayer.Builder layer = fast ? new FastConvolution.Builder(kernel, kernel) : new ConvolutionLayer.Builder(kernel, kernel);
-        layer.stride(stride, stride).padding(padding, padding).convolutionMode(mode).nOut(5).hasBias(bias)
+        layer.stride(stride, stride).dilation(dilation, dilation).padding(padding, padding).convolutionMode(mode).nOut(5).hasBias(bias)
                 .activation(Activation.IDENTITY).biasInit(0.3);
         ComputationGraphConfiguration g = conf.graphBuilder()
                 .addInputs("in")
@@ -53,23 +58,24 @@ class FastConvolutionTest {
     }
 
     /** DL4J's layer on its built-in path, without the oneDNN helper. */
-    private static ComputationGraph reference(DataType type, int kernel, int stride, int size, boolean bias, ConvolutionMode mode,
-            int padding) {
+    private static ComputationGraph reference(DataType type, int kernel, int stride, int dilation, int size, boolean bias,
+            ConvolutionMode mode, int padding) {
         String before = System.getProperty(NativeBackend.HELPERS_DISABLED_PROPERTY);
         System.setProperty(NativeBackend.HELPERS_DISABLED_PROPERTY, "true");
         try {
-            return graph(false, type, kernel, stride, size, bias, mode, padding);
+            return graph(false, type, kernel, stride, dilation, size, bias, mode, padding);
         } finally {
             System.setProperty(NativeBackend.HELPERS_DISABLED_PROPERTY, before == null ? "false" : before);
         }
     }
 
     @ParameterizedTest
-    @CsvSource({"3, 1, 8, false, Same, 0", "3, 2, 8, false, Same, 0", "3, 2, 7, false, Same, 0", "1, 1, 6, true, Same, 0",
-        "3, 1, 9, true, Same, 0", "3, 2, 9, true, Truncate, 1", "3, 1, 6, false, Truncate, 0"})
-    void computesWhatDl4jComputes(int kernel, int stride, int size, boolean bias, ConvolutionMode mode, int padding) {
-        ComputationGraph fast = graph(true, DataType.FLOAT, kernel, stride, size, bias, mode, padding);
-        ComputationGraph reference = reference(DataType.FLOAT, kernel, stride, size, bias, mode, padding);
+    @CsvSource({"3, 1, 1, 8, false, Same, 0", "3, 2, 1, 8, false, Same, 0", "3, 2, 1, 7, false, Same, 0",
+        "1, 1, 1, 6, true, Same, 0", "3, 1, 1, 9, true, Same, 0", "3, 2, 1, 9, true, Truncate, 1",
+        "3, 1, 1, 6, false, Truncate, 0", "3, 1, 2, 8, false, Same, 0", "3, 1, 4, 9, false, Same, 0", "3, 1, 2, 9, true, Truncate, 2"})
+    void computesWhatDl4jComputes(int kernel, int stride, int dilation, int size, boolean bias, ConvolutionMode mode, int padding) {
+        ComputationGraph fast = graph(true, DataType.FLOAT, kernel, stride, dilation, size, bias, mode, padding);
+        ComputationGraph reference = reference(DataType.FLOAT, kernel, stride, dilation, size, bias, mode, padding);
         assertThat(fast.params()).isEqualTo(reference.params());
         Nd4j.getRandom().setSeed(21);
         INDArray x = Nd4j.randn(DataType.FLOAT, 4, 3, size, size);
@@ -93,7 +99,7 @@ class FastConvolutionTest {
     @Test
     void trainsLikeDl4jsLayer() {
         ComputationGraph fast = graph(true, DataType.FLOAT, 3, 2, 8, true, ConvolutionMode.Same, 0);
-        ComputationGraph reference = reference(DataType.FLOAT, 3, 2, 8, true, ConvolutionMode.Same, 0);
+        ComputationGraph reference = reference(DataType.FLOAT, 3, 2, 1, 8, true, ConvolutionMode.Same, 0);
         for (int step = 0; step < 5; step++) {
             Nd4j.getRandom().setSeed(30 + step);
             INDArray x = Nd4j.randn(DataType.FLOAT, 4, 3, 8, 8);
