@@ -1,5 +1,6 @@
 package dev.segplatform.core.model;
 
+import java.nio.FloatBuffer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -82,10 +83,15 @@ final class AxisMap {
                     + java.util.Arrays.toString(target.shape()));
         }
         int images = Math.toIntExact(x.size(0) * x.size(1));
-        float[] src = FloatArrays.read(x);
-        float[] dst = new float[Math.toIntExact(target.length())];
+        Math.toIntExact(Math.max(x.length(), target.length()));
+        // One image at a time through small arrays: copying whole tensors to and from Java arrays
+        // cost an allocation (which the JVM zeroes) and a pass over memory each.
+        FloatBuffer from = FloatArrays.buffer(FloatArrays.dense(x));
+        FloatBuffer to = FloatArrays.buffer(target);
         int in = rows.in * cols.in;
         int out = rows.out * cols.out;
+        float[] src = new float[in];
+        float[] dst = new float[out];
         // Mapping the rows (a weighted sum of whole rows) vectorizes; mapping within a row gathers,
         // at about four times the cost per tap. Up-sampling wants the gathers on the short input
         // rows first; its transpose (the backward pass) wants the rows mapped down first.
@@ -94,17 +100,20 @@ final class AxisMap {
         if (withinRowsFirst <= rowsFirst) {
             float[] between = new float[rows.in * cols.out];
             for (int image = 0; image < images; image++) {
-                cols.applyToRows(src, image * in, rows.in, between, 0);
-                rows.applyToColumns(between, 0, cols.out, dst, image * out);
+                from.get(image * in, src, 0, in);
+                cols.applyToRows(src, 0, rows.in, between, 0);
+                rows.applyToColumns(between, 0, cols.out, dst, 0);
+                to.put(image * out, dst, 0, out);
             }
         } else {
             float[] between = new float[rows.out * cols.in];
             for (int image = 0; image < images; image++) {
-                rows.applyToColumns(src, image * in, cols.in, between, 0);
-                cols.applyToRows(between, 0, rows.out, dst, image * out);
+                from.get(image * in, src, 0, in);
+                rows.applyToColumns(src, 0, cols.in, between, 0);
+                cols.applyToRows(between, 0, rows.out, dst, 0);
+                to.put(image * out, dst, 0, out);
             }
         }
-        FloatArrays.write(dst, target);
     }
 
     /** How many non-zero weights the map has. */
