@@ -83,7 +83,7 @@ final class AxisMap {
                     + java.util.Arrays.toString(target.shape()));
         }
         int images = Math.toIntExact(x.size(0) * x.size(1));
-        Math.toIntExact(Math.max(x.length(), target.length()));
+        Math.toIntExact(Math.max(x.length(), target.length())); // int indexing below: fail, do not wrap
         // One image at a time through small arrays: copying whole tensors to and from Java arrays
         // cost an allocation (which the JVM zeroes) and a pass over memory each.
         FloatBuffer from = FloatArrays.buffer(FloatArrays.dense(x));

@@ -7,7 +7,6 @@ import static org.deeplearning4j.nn.params.BatchNormalizationParamInitializer.GL
 import static org.deeplearning4j.nn.params.BatchNormalizationParamInitializer.GLOBAL_VAR;
 
 import java.nio.FloatBuffer;
-import java.util.function.IntConsumer;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -23,7 +22,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /**
  * The runtime side of {@link FusedBatchNorm}. For float NCHW activations (what the networks train
  * in) each channel is copied once into a per-thread scratch array, where its statistics, the
- * normalization and the ReLU are computed while it sits in cache, and written out once. Anything
+ * normalization and the ReLU are computed while it sits in cache, and written out once. Channels
+ * run one after another on the calling thread, not in parallel: ND4J's OpenMP threads spin on the
+ * other core between ops, and Java threads beside them slowed the convolutions down more than they
+ * sped this up (PSPNet training step 148 ms on one thread, 176 ms on two). Anything
  * else (double precision for gradient checks, NHWC) goes through DL4J's own batch norm and a ReLU
  * after it, which is also what the tests compare this path against.
  */
@@ -73,7 +75,7 @@ final class FusedBatchNormImpl extends BatchNormalization {
             float[] mean = new float[s.channels];
             float[] var = new float[s.channels];
             float[] invStd = new float[s.channels];
-            forChannels(s, ch -> {
+            for (int ch = 0; ch < s.channels; ch++) {
                 float[] v = scratch(0, s.perChannel);
                 s.gather(in, ch, v);
                 float m = (float) (sum(v, s.perChannel) / s.perChannel);
@@ -84,14 +86,14 @@ final class FusedBatchNormImpl extends BatchNormalization {
                 invStd[ch] = is;
                 normalize(v, s.perChannel, m, gamma[ch] * is, beta[ch], relu);
                 s.scatter(v, o, ch);
-            });
+            }
             batchMean = mean;
             batchVar = var;
             batchInvStd = invStd;
         } else {
             float[] mean = FloatArrays.read(getParam(GLOBAL_MEAN));
             float[] var = globalVariance();
-            forChannels(s, ch -> {
+            for (int ch = 0; ch < s.channels; ch++) {
                 float[] v = scratch(0, s.plane);
                 float a = (float) (gamma[ch] / Math.sqrt(var[ch] + eps));
                 for (int n = 0; n < s.batch; n++) {
@@ -100,7 +102,7 @@ final class FusedBatchNormImpl extends BatchNormalization {
                     normalize(v, s.plane, mean[ch], a, beta[ch], relu);
                     o.put(at, v, 0, s.plane);
                 }
-            });
+            }
         }
         return out;
     }
@@ -126,7 +128,7 @@ final class FusedBatchNormImpl extends BatchNormalization {
         float[] dGamma = new float[s.channels];
         float[] dBeta = new float[s.channels];
         boolean relu = relu();
-        forChannels(s, ch -> {
+        for (int ch = 0; ch < s.channels; ch++) {
             float[] xv = scratch(0, s.perChannel);
             float[] gv = scratch(1, s.perChannel);
             s.gather(xb, ch, xv);
@@ -147,7 +149,7 @@ final class FusedBatchNormImpl extends BatchNormalization {
                 gv[i] = a * (gv[i] - meanG - xv[i] * meanGx);
             }
             s.scatter(gv, dxb, ch);
-        });
+        }
 
         Gradient gradient = new DefaultGradient();
         gradient.setGradientFor(GAMMA, write(dGamma, GAMMA));
@@ -214,17 +216,6 @@ final class FusedBatchNormImpl extends BatchNormalization {
             s[which] = new float[length];
         }
         return s[which];
-    }
-
-    /**
-     * One channel after another on the calling thread. Not in parallel: ND4J's OpenMP threads spin
-     * on the other core between ops, and Java threads beside them slowed the convolutions down
-     * more than they sped this up (PSPNet training step 148 ms on one thread, 176 ms on two).
-     */
-    private static void forChannels(Shape s, IntConsumer body) {
-        for (int c = 0; c < s.channels; c++) {
-            body.accept(c);
-        }
     }
 
     // The loops below keep four partial sums: one chain of dependent float adds would wait on
@@ -355,7 +346,8 @@ final class FusedBatchNormImpl extends BatchNormalization {
         Shape(INDArray x) {
             this((int) x.size(0), (int) x.size(1), Math.toIntExact(x.size(2) * x.size(3)),
                     Math.toIntExact(x.size(0) * x.size(2) * x.size(3)));
-            Math.toIntExact(x.length());
+            Math.toIntExact(x.length()); // the indexing below is int: fail on larger arrays, do not wrap
+
         }
 
         int planeIndex(int n, int channel) {

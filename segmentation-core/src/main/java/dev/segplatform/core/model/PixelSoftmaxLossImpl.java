@@ -106,7 +106,7 @@ final class PixelSoftmaxLossImpl extends CnnLossLayer {
         int classes = (int) x.size(1);
         int plane = Math.toIntExact(x.size(2) * x.size(3));
         int perImage = Math.toIntExact((long) classes * plane);
-        Math.toIntExact(x.length());
+        Math.toIntExact(x.length()); // the indexing below is int: fail on larger arrays, do not wrap
         FloatBuffer xb = FloatArrays.buffer(x);
         FloatBuffer yb = labels == null ? null : FloatArrays.buffer(labels);
         FloatBuffer ob = out == null ? null : FloatArrays.buffer(out);

@@ -29,12 +29,13 @@ import org.nd4j.linalg.dataset.MultiDataSet;
  * pauses are summed separately. Sampling, not instrumentation, so the iteration runs at full speed.
  *
  * <p>Options: {@code --seconds N} per network (15), {@code --archs unet,pspnet,icnet}, {@code --top N} rows (14),
- * {@code --inference} to profile {@code output()} of the batch instead of {@code fit()}.
+ * {@code --inference} to profile {@code output()} of the batch instead of {@code fit()}, {@code --detail}
+ * to split each layer method's time by the call it was making (e.g. {@code
+ * FusedBatchNormImpl.backpropGradient > FusedBatchNormImpl.maskAndSum:140}).
  */
 public final class TrainingProfile {
 
     private static final String MAIN = "main";
-    private static final boolean DETAIL = Boolean.getBoolean("profile.detail");
 
     private TrainingProfile() {
     }
@@ -44,23 +45,26 @@ public final class TrainingProfile {
         int seconds = 15;
         int top = 14;
         boolean inference = false;
+        boolean detail = false;
         List<Architecture> architectures = List.of(Architecture.values());
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--top" -> top = Integer.parseInt(args[++i]);
                 case "--inference" -> inference = true;
+                case "--detail" -> detail = true;
                 case "--archs" -> architectures = Arrays.stream(args[++i].split(","))
                         .map(s -> Architecture.valueOf(s.trim().toUpperCase(Locale.ROOT))).toList();
-                default -> throw new IllegalArgumentException("usage: bin/bench profile [--seconds N] [--archs unet,pspnet,icnet] [--top N] [--inference]");
+                default -> throw new IllegalArgumentException("usage: bin/bench profile [--seconds N] [--archs unet,pspnet,icnet] [--top N] [--inference] [--detail]");
             }
         }
         for (Architecture architecture : architectures) {
-            profile(ModelSpec.of(architecture, 128, 3), 16, seconds, top, inference);
+            profile(ModelSpec.of(architecture, 128, 3), 16, seconds, top, inference, detail);
         }
     }
 
-    private static void profile(ModelSpec spec, int batch, int seconds, int top, boolean inference) throws Exception {
+    private static void profile(ModelSpec spec, int batch, int seconds, int top, boolean inference, boolean detail)
+            throws Exception {
         ComputationGraph graph = Networks.build(spec);
         MultiDataSet data = ModelBench.randomBatch(spec, batch, new Random(1));
         Runnable iteration = inference ? () -> graph.output(false, data.getFeatures()) : () -> graph.fit(data);
@@ -101,7 +105,7 @@ public final class TrainingProfile {
                 continue;
             }
             total++;
-            samples.merge(attribute(event.getStackTrace().getFrames()), 1, Integer::sum);
+            samples.merge(attribute(event.getStackTrace().getFrames(), detail), 1, Integer::sum);
         }
         Files.deleteIfExists(file);
 
@@ -119,7 +123,7 @@ public final class TrainingProfile {
     }
 
     /** The first frame, from the top, in a DL4J layer, vertex, updater or loss, or in the platform's model code. */
-    private static String attribute(List<RecordedFrame> frames) {
+    private static String attribute(List<RecordedFrame> frames, boolean detail) {
         for (int i = 0; i < frames.size(); i++) {
             RecordedFrame frame = frames.get(i);
             String type = frame.getMethod().getType().getName();
@@ -127,14 +131,11 @@ public final class TrainingProfile {
                     || type.startsWith("org.deeplearning4j.nn.graph.vertex.") || type.startsWith("org.deeplearning4j.nn.updater.")
                     || type.startsWith("org.nd4j.linalg.lossfunctions.")) {
                 String name = type.substring(type.lastIndexOf('.') + 1) + "." + frame.getMethod().getName();
-                if (DETAIL && i > 0) {
-                    // the call the layer method was in: which op of a layer costs what
-                    int j = i - 1;
-                    while (j > 0 && frames.get(j).getMethod().getType().getName().startsWith("org.nd4j.linalg.cpu")) {
-                        j--;
-                    }
-                    RecordedFrame callee = frames.get(Math.min(i - 1, j + 1 <= i - 1 ? j + 1 : i - 1));
-                    name += " > " + callee.getMethod().getType().getName().replaceAll(".*\\.", "") + "." + callee.getMethod().getName()
+                if (detail && i > 0) {
+                    // What the layer method was calling, and from which line: which op of a layer costs what.
+                    RecordedFrame callee = frames.get(i - 1);
+                    String calleeType = callee.getMethod().getType().getName();
+                    name += " > " + calleeType.substring(calleeType.lastIndexOf('.') + 1) + "." + callee.getMethod().getName()
                             + ":" + frame.getLineNumber();
                 }
                 return name;
