@@ -23,12 +23,37 @@ final class AxisMap {
     private final int[] index;
     private final float[] weight;
 
+    /**
+     * When no output has more than two taps (bilinear up-sampling, 2x2 pooling): each output's
+     * first and second tap, a missing second one as weight 0 on the first's input, so that the
+     * gather below runs without an inner loop.
+     */
+    private final int[] first;
+    private final int[] second;
+    private final float[] firstWeight;
+    private final float[] secondWeight;
+
     private AxisMap(int in, int out, int[] start, int[] index, float[] weight) {
         this.in = in;
         this.out = out;
         this.start = start;
         this.index = index;
         this.weight = weight;
+        boolean atMostTwo = true;
+        for (int o = 0; o < out; o++) {
+            atMostTwo &= start[o + 1] - start[o] <= 2;
+        }
+        first = atMostTwo ? new int[out] : null;
+        second = atMostTwo ? new int[out] : null;
+        firstWeight = atMostTwo ? new float[out] : null;
+        secondWeight = atMostTwo ? new float[out] : null;
+        for (int o = 0; atMostTwo && o < out; o++) {
+            int taps = start[o + 1] - start[o];
+            first[o] = taps > 0 ? index[start[o]] : 0;
+            firstWeight[o] = taps > 0 ? weight[start[o]] : 0f;
+            second[o] = taps > 1 ? index[start[o] + 1] : first[o];
+            secondWeight[o] = taps > 1 ? weight[start[o] + 1] : 0f;
+        }
     }
 
     /** The non-zero entries of {@code weights} ({@code [out][in]}). */
@@ -123,6 +148,16 @@ final class AxisMap {
 
     /** {@code y[r, o] = Σ w · x[r, i]} for each of {@code n} rows of length {@code in}. */
     private void applyToRows(float[] x, int xOffset, int n, float[] y, int yOffset) {
+        if (first != null) {
+            for (int r = 0; r < n; r++) {
+                int xr = xOffset + r * in;
+                int yr = yOffset + r * out;
+                for (int o = 0; o < out; o++) {
+                    y[yr + o] = firstWeight[o] * x[xr + first[o]] + secondWeight[o] * x[xr + second[o]];
+                }
+            }
+            return;
+        }
         for (int r = 0; r < n; r++) {
             int xr = xOffset + r * in;
             int yr = yOffset + r * out;
