@@ -275,9 +275,17 @@ final class FusedBatchNormImpl extends BatchNormalization {
     /**
      * The first backward pass over one channel: {@code g := dy} where the forward pass's ReLU let
      * the value through ({@code (x - mean) * a + b > 0}), else 0; {@code x := x-hat}; returns
-     * {@code {sum(g), sum(g * x-hat)}}.
+     * {@code {sum(g), sum(g * x-hat)}}. Two loops: the first has no reduction (so the JIT vectorizes
+     * it), the second sums with four partial sums.
      */
     static double[] maskAndSum(float[] x, float[] g, int length, float mean, float invStd, float a, float b, boolean relu) {
+        for (int i = 0; i < length; i++) {
+            float centered = x[i] - mean;
+            if (relu) {
+                g[i] *= passes(centered * a + b);
+            }
+            x[i] = centered * invStd;
+        }
         double sumG = 0;
         double sumGx = 0;
         for (int start = 0; start < length; start += BLOCK) {
@@ -288,29 +296,14 @@ final class FusedBatchNormImpl extends BatchNormalization {
             float gx1 = 0;
             int i = start;
             for (; i + 1 < end; i += 2) {
-                float c0 = x[i] - mean;
-                float c1 = x[i + 1] - mean;
-                float m0 = relu ? passed(g[i], c0 * a + b) : g[i];
-                float m1 = relu ? passed(g[i + 1], c1 * a + b) : g[i + 1];
-                float h0 = c0 * invStd;
-                float h1 = c1 * invStd;
-                g[i] = m0;
-                g[i + 1] = m1;
-                x[i] = h0;
-                x[i + 1] = h1;
-                g0 += m0;
-                g1 += m1;
-                gx0 += m0 * h0;
-                gx1 += m1 * h1;
+                g0 += g[i];
+                g1 += g[i + 1];
+                gx0 += g[i] * x[i];
+                gx1 += g[i + 1] * x[i + 1];
             }
             for (; i < end; i++) {
-                float c = x[i] - mean;
-                float m = relu ? passed(g[i], c * a + b) : g[i];
-                float h = c * invStd;
-                g[i] = m;
-                x[i] = h;
-                g0 += m;
-                gx0 += m * h;
+                g0 += g[i];
+                gx0 += g[i] * x[i];
             }
             sumG += g0 + g1;
             sumGx += gx0 + gx1;
@@ -319,13 +312,13 @@ final class FusedBatchNormImpl extends BatchNormalization {
     }
 
     /**
-     * {@code g} if {@code t > 0}, else 0, without a branch: ReLU lets through about half of the
-     * values in no predictable order, and a mispredicted branch per element cost more than the
-     * rest of the loop. The sign of {@code -bits(t)} is negative exactly for positive {@code t}.
+     * 1 if {@code t > 0}, else 0, for every finite {@code t}, from min and max alone, which the JIT
+     * vectorizes (a compare and branch per element it does not, and ReLU lets through about half of
+     * the values in no predictable order): any positive float, subnormals included, times 2^200 is at
+     * least 1.
      */
-    private static float passed(float g, float t) {
-        int keep = -Float.floatToRawIntBits(t) >> 31;
-        return Float.intBitsToFloat(Float.floatToRawIntBits(g) & keep);
+    private static float passes(float t) {
+        return Math.min(Math.max(t, 0f) * 0x1p100f * 0x1p100f, 1f);
     }
 
     /** {@code v := (v - mean) * a + b}, then ReLU if asked; two loops so each vectorizes. */
