@@ -1,5 +1,7 @@
 package dev.segplatform.core.model;
 
+import static dev.segplatform.core.model.GraphChecks.gradient;
+import static dev.segplatform.core.model.GraphChecks.relativeDifference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.segplatform.core.runtime.NativeBackend;
@@ -82,17 +84,17 @@ class FastConvolutionTest {
         INDArray expectedOut = reference.outputSingle(false, x);
         INDArray y = Nd4j.randn(DataType.FLOAT, expectedOut.shape());
 
-        assertThat(relative(fast.outputSingle(false, x), expectedOut)).isLessThan(1e-5);
+        assertThat(relativeDifference(fast.outputSingle(false, x), expectedOut)).isLessThan(1e-5);
         Gradient expected = gradient(reference, x, y);
         Gradient actual = gradient(fast, x, y);
         assertThat(actual.gradientForVariable().keySet()).containsExactlyInAnyOrderElementsOf(expected.gradientForVariable().keySet());
         for (String name : expected.gradientForVariable().keySet()) {
-            assertThat(relative(actual.getGradientFor(name), expected.getGradientFor(name))).as(name).isLessThan(1e-4);
+            assertThat(relativeDifference(actual.getGradientFor(name), expected.getGradientFor(name))).as(name).isLessThan(1e-4);
         }
         // A second batch size uses another set of primitives, and the first still works after it.
         INDArray single = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup();
-        assertThat(relative(fast.outputSingle(false, single), reference.outputSingle(false, single))).isLessThan(1e-5);
-        assertThat(relative(fast.outputSingle(false, x), expectedOut)).isLessThan(1e-5);
+        assertThat(relativeDifference(fast.outputSingle(false, single), reference.outputSingle(false, single))).isLessThan(1e-5);
+        assertThat(relativeDifference(fast.outputSingle(false, x), expectedOut)).isLessThan(1e-5);
         assertThat(((FastConvolutionImpl) fast.getLayer("conv")).shapesBuilt()).as("oneDNN primitive sets").isEqualTo(2);
     }
 
@@ -107,7 +109,7 @@ class FastConvolutionTest {
             fast.fit(new INDArray[] {x}, new INDArray[] {y});
             reference.fit(new INDArray[] {x}, new INDArray[] {y});
         }
-        assertThat(relative(fast.params(), reference.params())).isLessThan(1e-4);
+        assertThat(relativeDifference(fast.params(), reference.params())).isLessThan(1e-4);
     }
 
     @Test
@@ -129,18 +131,5 @@ class FastConvolutionTest {
         ComputationGraphConfiguration restored = ComputationGraphConfiguration.fromJson(conf.toJson());
         assertThat(restored).isEqualTo(conf);
         assertThat(restored).isNotEqualTo(graph(false, DataType.FLOAT, 3, 2, 8, true, ConvolutionMode.Same, 0).getConfiguration());
-    }
-
-    private static Gradient gradient(ComputationGraph graph, INDArray x, INDArray y) {
-        graph.setInputs(x);
-        graph.setLabels(y);
-        graph.computeGradientAndScore();
-        return graph.gradient();
-    }
-
-    /** max |a - b| / max |b|. */
-    private static double relative(INDArray actual, INDArray expected) {
-        assertThat(actual.shape()).containsExactly(expected.shape());
-        return actual.sub(expected).amaxNumber().doubleValue() / Math.max(expected.amaxNumber().doubleValue(), 1e-12);
     }
 }

@@ -1,5 +1,7 @@
 package dev.segplatform.core.model;
 
+import static dev.segplatform.core.model.GraphChecks.gradient;
+import static dev.segplatform.core.model.GraphChecks.relativeDifference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -82,14 +84,14 @@ class FusedBatchNormTest {
         assertThat(fused.params()).isEqualTo(reference.params());
         INDArray[] batch = data(DataType.FLOAT, 7);
 
-        assertThat(close(fused.feedForward(batch[0], true).get("norm"),
+        assertThat(relativeDifference(fused.feedForward(batch[0], true).get("norm"),
                 reference.feedForward(batch[0], true).get(relu ? "norm-relu" : "norm"))).isLessThan(1e-5);
 
-        Gradient expected = gradient(reference, batch);
-        Gradient actual = gradient(fused, batch);
+        Gradient expected = gradient(reference, batch[0], batch[1]);
+        Gradient actual = gradient(fused, batch[0], batch[1]);
         assertThat(actual.gradientForVariable().keySet()).containsExactlyInAnyOrderElementsOf(expected.gradientForVariable().keySet());
         for (String name : expected.gradientForVariable().keySet()) {
-            assertThat(close(actual.getGradientFor(name), expected.getGradientFor(name))).as(name).isLessThan(1e-4);
+            assertThat(relativeDifference(actual.getGradientFor(name), expected.getGradientFor(name))).as(name).isLessThan(1e-4);
         }
 
         for (int step = 0; step < 5; step++) {
@@ -99,8 +101,8 @@ class FusedBatchNormTest {
         }
         // Parameters include the running mean and log10(std), so their updates are compared too.
         assertThat(fused.getParam("norm_mean")).isNotEqualTo(Nd4j.zeros(DataType.FLOAT, 1, CHANNELS));
-        assertThat(close(fused.params(), reference.params())).isLessThan(1e-4);
-        assertThat(close(fused.outputSingle(false, batch[0]), reference.outputSingle(false, batch[0]))).isLessThan(1e-4);
+        assertThat(relativeDifference(fused.params(), reference.params())).isLessThan(1e-4);
+        assertThat(relativeDifference(fused.outputSingle(false, batch[0]), reference.outputSingle(false, batch[0]))).isLessThan(1e-4);
     }
 
     @Test
@@ -123,18 +125,5 @@ class FusedBatchNormTest {
                 .getLayerConf().getLayer();
         assertThat(norm.isRelu()).isTrue();
         assertThat(restored).isNotEqualTo(graph(true, false, DataType.FLOAT).getConfiguration());
-    }
-
-    private static Gradient gradient(ComputationGraph graph, INDArray[] batch) {
-        graph.setInputs(batch[0]);
-        graph.setLabels(batch[1]);
-        graph.computeGradientAndScore();
-        return graph.gradient();
-    }
-
-    /** max |a - b| / max |b|. */
-    private static double close(INDArray actual, INDArray expected) {
-        assertThat(actual.shape()).containsExactly(expected.shape());
-        return actual.sub(expected).amaxNumber().doubleValue() / Math.max(expected.amaxNumber().doubleValue(), 1e-12);
     }
 }

@@ -1,5 +1,6 @@
 package dev.segplatform.core.model;
 
+import static dev.segplatform.core.model.GraphChecks.gradient;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -77,8 +78,8 @@ class PixelShuffleUpTest {
         INDArray y = Nd4j.rand(DataType.DOUBLE, 3, OUT, 2 * SIZE, 2 * SIZE);
         assertClose(shuffled.outputSingle(x), reference.outputSingle(x));
 
-        Gradient expected = gradients(reference, x, y);
-        Gradient actual = gradients(shuffled, x, y);
+        Gradient expected = gradient(reference, x, y);
+        Gradient actual = gradient(shuffled, x, y);
         assertClose(actual.getGradientFor("pre_W"), expected.getGradientFor("pre_W"));
         assertClose(actual.getGradientFor("pre_b"), expected.getGradientFor("pre_b"));
         assertClose(actual.getGradientFor("up_b"), expected.getGradientFor("up_b"));
@@ -91,13 +92,6 @@ class PixelShuffleUpTest {
         INDArray x = Nd4j.rand(DataType.DOUBLE, 2, 2, SIZE, SIZE);
         INDArray y = Nd4j.rand(DataType.DOUBLE, 2, OUT, 2 * SIZE, 2 * SIZE);
         assertThat(DoublePrecision.gradientsMatchFiniteDifferences(graph, x, y)).isTrue();
-    }
-
-    private static Gradient gradients(ComputationGraph graph, INDArray x, INDArray y) {
-        graph.setInputs(x);
-        graph.setLabels(y);
-        graph.computeGradientAndScore();
-        return graph.gradient();
     }
 
     private static void assertClose(INDArray actual, INDArray expected) {

@@ -1,5 +1,6 @@
 package dev.segplatform.core.model;
 
+import static dev.segplatform.core.model.GraphChecks.gradient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -68,8 +69,8 @@ class PixelSoftmaxLossTest {
         assertThat(actualP.sub(expectedP).amaxNumber().doubleValue()).isLessThan(1e-6);
         assertThat(actualP.sum(1).minNumber().doubleValue()).isCloseTo(1.0, within(1e-6));
 
-        Gradient expected = gradient(reference, b);
-        Gradient actual = gradient(onePass, b);
+        Gradient expected = gradient(reference, b[0], b[1]);
+        Gradient actual = gradient(onePass, b[0], b[1]);
         assertThat(onePass.score()).isCloseTo(reference.score(), within(1e-5 * reference.score()));
         for (String name : expected.gradientForVariable().keySet()) {
             INDArray e = expected.getGradientFor(name);
@@ -98,12 +99,5 @@ class PixelSoftmaxLossTest {
         ComputationGraphConfiguration restored = ComputationGraphConfiguration.fromJson(conf.toJson());
         assertThat(restored).isEqualTo(conf);
         assertThat(restored).isNotEqualTo(graph(false, DataType.FLOAT).getConfiguration());
-    }
-
-    private static Gradient gradient(ComputationGraph graph, INDArray[] b) {
-        graph.setInputs(b[0]);
-        graph.setLabels(b[1]);
-        graph.computeGradientAndScore();
-        return graph.gradient();
     }
 }
