@@ -34,7 +34,11 @@ final class FastConvolutionImpl extends ConvolutionLayer {
     private final Map<OneDnnConvolution.Geometry, OneDnnConvolution> convolutions = new LinkedHashMap<>(8, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<OneDnnConvolution.Geometry, OneDnnConvolution> eldest) {
-            return size() > SHAPES_KEPT;
+            if (size() <= SHAPES_KEPT) {
+                return false;
+            }
+            eldest.getValue().close();
+            return true;
         }
     };
 

@@ -112,6 +112,20 @@ class FastConvolutionTest {
         assertThat(relativeDifference(fast.params(), reference.params())).isLessThan(1e-4);
     }
 
+    /** A layer keeps primitives for four input shapes and frees the oldest set for a fifth. */
+    @Test
+    void freesTheOldestShapeAndRebuildsItWhenItComesBack() {
+        ComputationGraph fast = graph(true, DataType.FLOAT, 3, 1, 8, true, ConvolutionMode.Same, 0);
+        ComputationGraph reference = reference(DataType.FLOAT, 3, 1, 1, 8, true, ConvolutionMode.Same, 0);
+        for (int batch : new int[] {1, 2, 3, 4, 5, 6, 1}) {
+            Nd4j.getRandom().setSeed(50 + batch);
+            INDArray x = Nd4j.randn(DataType.FLOAT, batch, 3, 8, 8);
+            assertThat(relativeDifference(fast.outputSingle(false, x), reference.outputSingle(false, x))).as("batch " + batch)
+                    .isLessThan(1e-5);
+        }
+        assertThat(((FastConvolutionImpl) fast.getLayer("conv")).shapesBuilt()).isEqualTo(4);
+    }
+
     @Test
     void doublePrecisionFallsBackToDl4jAndMatchesFiniteDifferences() {
         DoublePrecision.run(() -> {
