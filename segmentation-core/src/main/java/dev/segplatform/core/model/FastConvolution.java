@@ -1,20 +1,26 @@
 package dev.segplatform.core.model;
 
 import java.util.Collection;
+import java.util.Objects;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
  * DL4J's 2-D convolution layer (same settings, parameters and JSON fields) whose float NCHW
  * forward and backward passes call oneDNN directly through {@link OneDnnConvolution}, with the
- * primitives built once per input shape; other cases (double precision, dilation, NHWC, another
+ * primitives built once per input shape; other cases (double precision, NHWC, another
  * activation, the CUDA backend, or {@code -Dsegplatform.onednn-convolution=false}) run DL4J's own
  * layer. See {@link OneDnnConvolution} for why.
  */
-public class FastConvolution extends ConvolutionLayer {
+public class FastConvolution extends ConvolutionLayer implements InputGradients.Skippable {
+
+    /** False where nothing upstream has parameters (see {@link InputGradients}); absent in older bundles. */
+    @JsonProperty
+    private boolean inputGradient = true;
 
     /** For Jackson. */
     protected FastConvolution() {
@@ -33,13 +39,24 @@ public class FastConvolution extends ConvolutionLayer {
     }
 
     @Override
+    public void skipInputGradient() {
+        inputGradient = false;
+    }
+
+    @Override
+    public boolean computesInputGradient() {
+        return inputGradient;
+    }
+
+    @Override
     public boolean equals(Object o) {
-        return o instanceof FastConvolution && o.getClass() == getClass() && super.equals(o);
+        return o instanceof FastConvolution f && o.getClass() == getClass() && f.inputGradient == inputGradient
+                && super.equals(o);
     }
 
     @Override
     public int hashCode() {
-        return super.hashCode();
+        return Objects.hash(super.hashCode(), inputGradient);
     }
 
     /** DL4J's convolution builder, building a {@link FastConvolution}. */

@@ -128,7 +128,8 @@ final class FastConvolutionImpl extends ConvolutionLayer {
         if (g == null || epsilon.dataType() != DataType.FLOAT) {
             return super.backpropGradient(epsilon, workspaceMgr);
         }
-        INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, g.input(), 'c');
+        INDArray dx = ((FastConvolution) layerConf()).computesInputGradient()
+                ? workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, g.input(), 'c') : null;
         INDArray dW = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
         INDArray dB = hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
         convolution(g).backward(FloatArrays.dense(input), FloatArrays.dense(getParam(ConvolutionParamInitializer.WEIGHT_KEY)),

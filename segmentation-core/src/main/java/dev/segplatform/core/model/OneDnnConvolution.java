@@ -36,9 +36,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * One float NCHW 2-D convolution of one {@link Geometry}, run by oneDNN through its own Java
  * bindings: the primitive descriptors, primitives and reorders are created once and run on every
- * call, on the arrays of that call. oneDNN picks the algorithm ({@code convolution_auto}: Winograd
- * for most 3x3 layers here) and its preferred memory layouts; the reorders between those and the
- * plain layouts of ND4J's arrays are part of each call.
+ * call, on the arrays of that call. Where oneDNN's own pick ({@code convolution_auto}: Winograd
+ * for most 3x3 layers here) differs from its direct kernel, the first call of a shape times both
+ * and keeps the faster ({@link #faster}). oneDNN picks its preferred memory layouts; the reorders
+ * between those and the plain layouts of ND4J's arrays are part of each call.
  *
  * <p>Why not ND4J's {@code conv2d} ops, which call the same library: they build every descriptor
  * and primitive anew on each call and always use the direct algorithm. Measured on the networks'
@@ -100,11 +101,21 @@ final class OneDnnConvolution implements AutoCloseable {
     private final memory dx;
     private final memory dw;
     private final memory db;
-    private final convolution_forward.primitive_desc forwardDescriptor;
-    private final Plan forward = new Plan();
-    /** The input as the forward convolution read it: {@code x} itself, or its reordered copy. */
-    private final memory forwardSource;
-    private Plan backward;
+    /** The forward pass; while {@link #forwardRival} is set, one of two whose speeds are still to be compared. */
+    private Forward forward;
+    private Forward forwardRival;
+    private Plan backwardData;
+    private Plan backwardDataRival;
+    private Plan backwardWeights;
+    /** The output gradient as {@link #backwardWeights} reads it: {@code dy} itself, or its reordered copy. */
+    private memory gradOutCopy;
+
+    /**
+     * A forward plan with its descriptor (the backward passes take it as their hint) and the input
+     * as its convolution reads it: {@code x} itself, or the plan's reordered copy.
+     */
+    private record Forward(convolution_forward.primitive_desc descriptor, Plan plan, memory source) {
+    }
 
     OneDnnConvolution(Geometry g) {
         this.geometry = g;
@@ -117,19 +128,13 @@ final class OneDnnConvolution implements AutoCloseable {
         long[] biasShape = {g.weights[0]};
         b = g.bias ? user(biasShape, memory.format_tag.x) : null;
         db = g.bias ? user(biasShape, memory.format_tag.x) : null;
-
-        // forward_training for inference too: forward_inference made the networks' inference 10-26%
-        // slower here (oneDNN picks other kernels for it).
-        forwardDescriptor = new convolution_forward.primitive_desc(new convolution_forward.desc(prop_kind.forward_training,
-                algorithm.convolution_auto, any(g.input), any(g.weights), g.bias ? desc(biasShape, memory.format_tag.x) : new memory.desc(),
-                any(g.output), dims(g.strides), dilates(g), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE);
-        memory src = forward.in(x, forwardDescriptor.src_desc());
-        forwardSource = src;
-        memory weights = forward.in(w, forwardDescriptor.weights_desc());
-        memory dst = forward.scratch(y, forwardDescriptor.dst_desc());
-        forward.add(new convolution_forward(forwardDescriptor), args(DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights,
-                DNNL_ARG_BIAS, b, DNNL_ARG_DST, dst), forwardDescriptor.scratchpad_desc());
-        forward.out(dst, y);
+        forward = forwardPlan(algorithm.convolution_auto);
+        Forward direct = forwardPlan(algorithm.convolution_direct);
+        if (sameKernel(forward.descriptor, direct.descriptor)) {
+            direct.plan.close();
+        } else {
+            forwardRival = direct;
+        }
     }
 
     /** {@code y = conv(x, w) + b}; {@code b} null when the geometry has no bias. */
@@ -140,23 +145,55 @@ final class OneDnnConvolution implements AutoCloseable {
         if (b != null) {
             bind(b, ba);
         }
-        forward.run();
+        if (forwardRival != null) {
+            if (faster(forward.plan, forwardRival.plan) != forward.plan) {
+                forward = forwardRival;
+            }
+            forwardRival = null;
+        }
+        forward.plan.run();
     }
 
-    /** The gradients of the input, the weights and (when the geometry has one) the bias. */
+    /**
+     * The gradients of the weights, of the bias (when the geometry has one) and, unless {@code dxa}
+     * is null, of the input.
+     */
     void backward(INDArray xa, INDArray wa, INDArray dya, INDArray dxa, INDArray dwa, INDArray dba) {
-        if (backward == null) {
-            backward = backwardPlan();
+        if (backwardWeights == null) {
+            backwardWeights = weightsPlan();
         }
         bind(x, xa);
         bind(w, wa);
         bind(dy, dya);
-        bind(dx, dxa);
         bind(dw, dwa);
         if (db != null) {
             bind(db, dba);
         }
-        backward.run();
+        // First: the input-gradient plans read the copy of dy that this one reorders.
+        backwardWeights.run();
+        if (dxa == null) {
+            return;
+        }
+        bind(dx, dxa);
+        if (backwardData == null) {
+            backwardData = dataPlan(algorithm.convolution_auto);
+            Plan direct = dataPlan(algorithm.convolution_direct);
+            if (direct.kernel().equals(backwardData.kernel())) {
+                direct.close();
+            } else {
+                backwardDataRival = direct;
+            }
+        }
+        if (backwardDataRival != null) {
+            backwardData = faster(backwardData, backwardDataRival);
+            backwardDataRival = null;
+        }
+        backwardData.run();
+    }
+
+    /** The kernels the forward and backward-data passes run, e.g. "jit_wino_4x3:avx512_core". */
+    String kernels() {
+        return forward.plan.kernel() + (backwardData == null ? "" : " / " + backwardData.kernel());
     }
 
     /**
@@ -165,46 +202,101 @@ final class OneDnnConvolution implements AutoCloseable {
      */
     @Override
     public void close() {
-        forward.close();
-        if (backward != null) {
-            backward.close();
+        for (Plan p : new Plan[] {forward.plan, forwardRival == null ? null : forwardRival.plan, backwardData,
+            backwardDataRival, backwardWeights}) {
+            if (p != null) {
+                p.close();
+            }
         }
         for (memory m : new memory[] {x, w, b, y, dy, dx, dw, db}) {
             if (m != null) {
                 m.close();
             }
         }
-        forwardDescriptor.close();
     }
 
-    private Plan backwardPlan() {
+    /**
+     * Of two plans that compute the same thing, the one faster on this call's arrays; the other is
+     * closed. {@code convolution_auto} is not always the faster choice: for 16 channels at 64x64 its
+     * Winograd forward took 5.2 ms against the direct kernel's 0.75 (PSPNet's second layer, batch
+     * 16), while at 32 channels and more Winograd wins by up to 1.9x. A few runs of each, once per
+     * layer and input shape, settle it on the machine at hand, as cuDNN's benchmark mode does.
+     */
+    private static Plan faster(Plan a, Plan b) {
+        a.run(); // the first run of each touches its fresh buffers
+        b.run();
+        long ta = Long.MAX_VALUE;
+        long tb = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            ta = Math.min(ta, a.time());
+            tb = Math.min(tb, b.time());
+        }
+        Plan slower = ta <= tb ? b : a;
+        slower.close();
+        return slower == a ? b : a;
+    }
+
+    // forward_training for inference too: forward_inference made the networks' inference 10-26%
+    // slower here (oneDNN picks other kernels for it).
+    private Forward forwardPlan(algorithm algo) {
         Geometry g = geometry;
-        convolution_backward_data.primitive_desc dataDescriptor = new convolution_backward_data.primitive_desc(
-                new convolution_backward_data.desc(algorithm.convolution_auto, any(g.input), any(g.weights), any(g.output),
-                        dims(g.strides), dilates(g), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE, forwardDescriptor);
-        convolution_backward_weights.primitive_desc weightsDescriptor = new convolution_backward_weights.primitive_desc(
+        long[] biasShape = {g.weights[0]};
+        convolution_forward.primitive_desc descriptor = new convolution_forward.primitive_desc(new convolution_forward.desc(
+                prop_kind.forward_training, algo, any(g.input), any(g.weights),
+                g.bias ? desc(biasShape, memory.format_tag.x) : new memory.desc(), any(g.output), dims(g.strides), dilates(g),
+                dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE);
+        Plan p = new Plan();
+        p.own(descriptor);
+        memory src = p.in(x, descriptor.src_desc());
+        memory weights = p.in(w, descriptor.weights_desc());
+        memory dst = p.scratch(y, descriptor.dst_desc());
+        p.add(new convolution_forward(descriptor), args(DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_BIAS, b,
+                DNNL_ARG_DST, dst), descriptor.scratchpad_desc(), descriptor.impl_info_str().getString());
+        p.out(dst, y);
+        return new Forward(descriptor, p, src);
+    }
+
+    private Plan dataPlan(algorithm algo) {
+        Geometry g = geometry;
+        convolution_backward_data.primitive_desc descriptor = new convolution_backward_data.primitive_desc(
+                new convolution_backward_data.desc(algo, any(g.input), any(g.weights), any(g.output), dims(g.strides),
+                        dilates(g), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE, forward.descriptor);
+        Plan p = new Plan();
+        p.own(descriptor);
+        memory gradOut = gradOutCopy.get_desc().equals(descriptor.diff_dst_desc()) ? gradOutCopy
+                : p.in(dy, descriptor.diff_dst_desc());
+        memory weights = p.in(w, descriptor.weights_desc());
+        memory gradIn = p.scratch(dx, descriptor.diff_src_desc());
+        p.add(new convolution_backward_data(descriptor), args(DNNL_ARG_DIFF_DST, gradOut, DNNL_ARG_WEIGHTS, weights,
+                DNNL_ARG_DIFF_SRC, gradIn), descriptor.scratchpad_desc(), descriptor.impl_info_str().getString());
+        p.out(gradIn, dx);
+        return p;
+    }
+
+    private Plan weightsPlan() {
+        Geometry g = geometry;
+        convolution_backward_weights.primitive_desc descriptor = new convolution_backward_weights.primitive_desc(
                 new convolution_backward_weights.desc(algorithm.convolution_auto, any(g.input), any(g.weights),
                         g.bias ? desc(new long[] {g.weights[0]}, memory.format_tag.x) : new memory.desc(), any(g.output),
-                        dims(g.strides), dilates(g), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE, forwardDescriptor);
+                        dims(g.strides), dilates(g), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE, forward.descriptor);
         Plan p = new Plan();
-        memory gradOut = p.in(dy, dataDescriptor.diff_dst_desc());
-        memory weights = p.in(w, dataDescriptor.weights_desc());
-        memory gradIn = p.scratch(dx, dataDescriptor.diff_src_desc());
-        p.add(new convolution_backward_data(dataDescriptor), args(DNNL_ARG_DIFF_DST, gradOut, DNNL_ARG_WEIGHTS, weights,
-                DNNL_ARG_DIFF_SRC, gradIn), dataDescriptor.scratchpad_desc());
-        p.out(gradIn, dx);
-
+        p.own(descriptor);
         // The weight gradient reads the input in the layout the forward pass reordered it to, as a
         // rule: then it reads that copy, still there from the forward pass of this same batch.
-        memory src = forwardSource.get_desc().equals(weightsDescriptor.src_desc()) ? forwardSource
-                : p.in(x, weightsDescriptor.src_desc());
-        memory gradOutW = gradOut.get_desc().equals(weightsDescriptor.diff_dst_desc()) ? gradOut
-                : p.in(dy, weightsDescriptor.diff_dst_desc());
-        memory gradWeights = p.scratch(dw, weightsDescriptor.diff_weights_desc());
-        p.add(new convolution_backward_weights(weightsDescriptor), args(DNNL_ARG_SRC, src, DNNL_ARG_DIFF_DST, gradOutW,
-                DNNL_ARG_DIFF_WEIGHTS, gradWeights, DNNL_ARG_DIFF_BIAS, db), weightsDescriptor.scratchpad_desc());
+        memory src = forward.source.get_desc().equals(descriptor.src_desc()) ? forward.source
+                : p.in(x, descriptor.src_desc());
+        memory gradOut = p.in(dy, descriptor.diff_dst_desc());
+        gradOutCopy = gradOut;
+        memory gradWeights = p.scratch(dw, descriptor.diff_weights_desc());
+        p.add(new convolution_backward_weights(descriptor), args(DNNL_ARG_SRC, src, DNNL_ARG_DIFF_DST, gradOut,
+                DNNL_ARG_DIFF_WEIGHTS, gradWeights, DNNL_ARG_DIFF_BIAS, db), descriptor.scratchpad_desc(),
+                descriptor.impl_info_str().getString());
         p.out(gradWeights, dw);
         return p;
+    }
+
+    private static boolean sameKernel(convolution_forward.primitive_desc a, convolution_forward.primitive_desc b) {
+        return a.impl_info_str().getString().equals(b.impl_info_str().getString());
     }
 
     /** Primitives in order with their arguments, and the reorders to and from the arrays' layouts. */
@@ -214,10 +306,21 @@ final class OneDnnConvolution implements AutoCloseable {
         private final List<memory.desc> scratchpads = new ArrayList<>();
         private boolean scratchpadBound;
         /**
-         * The buffers the plan made, held for as long as the plan: JavaCPP frees a C++ object when
-         * its Java wrapper is collected, so no buffer's life hangs on what the argument maps copy.
+         * The buffers and descriptors the plan made, held for as long as the plan: JavaCPP frees a
+         * C++ object when its Java wrapper is collected, so no buffer's life hangs on what the
+         * argument maps copy.
          */
-        private final List<memory> memories = new ArrayList<>();
+        private final List<Pointer> owned = new ArrayList<>();
+        /** oneDNN's name for the kernel of the plan's (last) convolution. */
+        private String kernel = "";
+
+        void own(Pointer p) {
+            owned.add(p);
+        }
+
+        String kernel() {
+            return kernel;
+        }
 
         /** {@code user} itself if it is already in the layout {@code wanted}, else a reordered copy. */
         memory in(memory user, memory.desc wanted) {
@@ -225,7 +328,7 @@ final class OneDnnConvolution implements AutoCloseable {
                 return user;
             }
             memory m = new memory(wanted, ENGINE);
-            memories.add(m);
+            owned.add(m);
             copy(user, m);
             return m;
         }
@@ -236,7 +339,7 @@ final class OneDnnConvolution implements AutoCloseable {
                 return user;
             }
             memory m = new memory(layout, ENGINE);
-            memories.add(m);
+            owned.add(m);
             return m;
         }
 
@@ -250,6 +353,11 @@ final class OneDnnConvolution implements AutoCloseable {
         private void copy(memory from, memory to) {
             reorder.primitive_desc descriptor = new reorder.primitive_desc(from, to, ATTRIBUTES, false);
             add(new reorder(descriptor), args(DNNL_ARG_FROM, from, DNNL_ARG_TO, to), descriptor.scratchpad_desc());
+        }
+
+        void add(primitive p, IntMemoryMap a, memory.desc scratchpad, String kernel) {
+            this.kernel = kernel;
+            add(p, a, scratchpad);
         }
 
         void add(primitive p, IntMemoryMap a, memory.desc scratchpad) {
@@ -268,11 +376,11 @@ final class OneDnnConvolution implements AutoCloseable {
             }
             if (!scratchpads.isEmpty() && scratchpads.get(largest).get_size() > 0) {
                 memory buffer = new memory(scratchpads.get(largest), ENGINE);
-                memories.add(buffer);
+                owned.add(buffer);
                 for (int i = 0; i < scratchpads.size(); i++) {
                     if (scratchpads.get(i).get_size() > 0) {
                         memory view = i == largest ? buffer : new memory(scratchpads.get(i), ENGINE, buffer.get_data_handle());
-                        memories.add(view);
+                        owned.add(view);
                         arguments.get(i).put(DNNL_ARG_SCRATCHPAD, view);
                     }
                 }
@@ -285,7 +393,7 @@ final class OneDnnConvolution implements AutoCloseable {
         public void close() {
             primitives.forEach(Pointer::close);
             arguments.forEach(Pointer::close);
-            memories.forEach(Pointer::close);
+            owned.forEach(Pointer::close);
         }
 
         void run() {
@@ -297,6 +405,13 @@ final class OneDnnConvolution implements AutoCloseable {
                 primitives.get(i).execute(s, arguments.get(i));
             }
             s._wait();
+        }
+
+        /** Nanoseconds one run takes. */
+        long time() {
+            long start = System.nanoTime();
+            run();
+            return System.nanoTime() - start;
         }
     }
 

@@ -65,7 +65,9 @@ public abstract class SegmentationNetwork {
     public abstract int[] labelDownsample();
 
     public ComputationGraphConfiguration conf() {
-        return graphBuilder().build();
+        ComputationGraphConfiguration conf = graphBuilder().build();
+        InputGradients.skipUnused(conf);
+        return conf;
     }
 
     /** A new graph with freshly initialised (seeded) weights. */

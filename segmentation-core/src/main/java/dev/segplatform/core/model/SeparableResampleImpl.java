@@ -72,6 +72,9 @@ final class SeparableResampleImpl extends AbstractLayer<SeparableResampleLayer> 
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
+        if (!layerConf().computesInputGradient()) {
+            return new Pair<>(new DefaultGradient(), null);
+        }
         if (epsilon.dataType() == DataType.FLOAT) {
             ensureMaps();
             INDArray dIn = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');

@@ -26,7 +26,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * {@link #setNIn}), so a network must declare its input type. Fields carry the shaded Jackson
  * annotations because DL4J serialises layer configurations with its own Jackson.
  */
-public abstract class SeparableResampleLayer extends NoParamLayer {
+public abstract class SeparableResampleLayer extends NoParamLayer implements InputGradients.Skippable {
 
     @JsonProperty
     private int outHeight;
@@ -38,6 +38,9 @@ public abstract class SeparableResampleLayer extends NoParamLayer {
     private int inWidth;
     @JsonProperty
     private int channels;
+    /** False where nothing upstream has parameters (see {@link InputGradients}); absent in older bundles. */
+    @JsonProperty
+    private boolean inputGradient = true;
 
     /** For Jackson. */
     protected SeparableResampleLayer() {
@@ -110,15 +113,26 @@ public abstract class SeparableResampleLayer extends NoParamLayer {
     }
 
     @Override
+    public void skipInputGradient() {
+        inputGradient = false;
+    }
+
+    @Override
+    public boolean computesInputGradient() {
+        return inputGradient;
+    }
+
+    @Override
     public boolean equals(Object o) {
         return o != null && o.getClass() == getClass() && super.equals(o)
                 && ((SeparableResampleLayer) o).outHeight == outHeight && ((SeparableResampleLayer) o).outWidth == outWidth
                 && ((SeparableResampleLayer) o).inHeight == inHeight && ((SeparableResampleLayer) o).inWidth == inWidth
-                && ((SeparableResampleLayer) o).channels == channels;
+                && ((SeparableResampleLayer) o).channels == channels
+                && ((SeparableResampleLayer) o).inputGradient == inputGradient;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), outHeight, outWidth, inHeight, inWidth, channels);
+        return Objects.hash(super.hashCode(), outHeight, outWidth, inHeight, inWidth, channels, inputGradient);
     }
 }
