@@ -70,10 +70,11 @@ public abstract class SegmentationNetwork {
         return conf;
     }
 
-    /** A new graph with freshly initialised (seeded) weights. */
+    /** A new graph with freshly initialised (seeded) weights and an {@link InPlaceUpdater}. */
     public ComputationGraph init() {
         ComputationGraph graph = new ComputationGraph(conf());
         graph.init();
+        InPlaceUpdater.install(graph);
         return graph;
     }
 

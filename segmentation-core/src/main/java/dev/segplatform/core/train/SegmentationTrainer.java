@@ -3,6 +3,7 @@ package dev.segplatform.core.train;
 import dev.segplatform.core.dataset.SegmentationDataset;
 import dev.segplatform.core.dataset.SegmentationIterator;
 import dev.segplatform.core.metrics.ConfusionMatrix;
+import dev.segplatform.core.model.InPlaceUpdater;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import java.util.ArrayList;
@@ -74,6 +75,7 @@ public final class SegmentationTrainer {
         checkData(train);
         checkData(validation);
         TrainingListener l = listener == null ? TrainingListener.NONE : listener;
+        InPlaceUpdater.install(graph); // also on a graph restored from a checkpoint
         SegmentationIterator batches = SegmentationIterator.builder(train)
                 .batchSize(options.batchSize())
                 .seed(spec.seed())
