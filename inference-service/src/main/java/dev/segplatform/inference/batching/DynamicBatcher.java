@@ -205,6 +205,12 @@ public final class DynamicBatcher implements AutoCloseable {
         for (int i = 0; i < live.size(); i++) {
             outputs.add(live.size() == 1 ? out : out.get(NDArrayIndex.interval(i, i + 1)).dup());
         }
+        if (live.size() > 1) {
+            // Freed now, not at some later garbage collection: native memory reused at once costs
+            // no fresh pages (1.2 ms per 3 MB allocation otherwise, see Predictor#probabilities).
+            stacked.close();
+            out.close();
+        }
         return outputs;
     }
 

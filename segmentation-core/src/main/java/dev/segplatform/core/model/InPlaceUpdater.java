@@ -1,5 +1,7 @@
 package dev.segplatform.core.model;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.deeplearning4j.nn.api.Trainable;
 import org.deeplearning4j.nn.conf.GradientNormalization;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -10,6 +12,8 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.learning.AdamUpdater;
+import org.nd4j.linalg.learning.regularization.Regularization;
 
 /**
  * DL4J's graph updater, applied to the graph's own gradient array in place, as DL4J means to.
@@ -20,12 +24,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * every step took the external path: per variable and per step it cut new parameter and gradient
  * views twice, rebuilt the minibatch-division views, and flattened the network's parameters. That
  * was about 12% of an ICNet training step (ICNet has 37 parameterized layers for 0.38M
- * parameters). This class compares the memory the arrays point at instead; the arithmetic, the
- * updater blocks and the updater state are DL4J's, so results and checkpoints are unchanged.
+ * parameters). This class compares the memory the arrays point at instead. The updater blocks
+ * and the updater state are DL4J's, so checkpoints are unchanged; Adam runs as {@link JavaAdam},
+ * one Java pass per block that also divides by the minibatch size where DL4J's order allows.
  */
 public final class InPlaceUpdater extends ComputationGraphUpdater {
 
     private final boolean normalizesGradients;
+    private final List<JavaAdam> adams = new ArrayList<>();
+    /** Whether each {@link JavaAdam} may divide its gradient by the minibatch size itself. */
+    private final boolean divisionInAdam;
     private boolean lastInPlace;
 
     private InPlaceUpdater(ComputationGraph graph, INDArray state) {
@@ -36,6 +44,31 @@ public final class InPlaceUpdater extends ComputationGraphUpdater {
             normalizes |= n != null && n != GradientNormalization.None;
         }
         normalizesGradients = normalizes;
+        // DL4J divides the gradient by the minibatch size, then per block applies any
+        // before-updater regularization (L2) and the updater. The division can move into Adam's pass
+        // only where no regularization sits between them, and only if the other blocks (batch
+        // norm's running estimates) are not divided at all.
+        boolean fusable = true;
+        for (UpdaterBlock block : getUpdaterBlocks()) {
+            boolean adam = block.getGradientUpdater().getClass() == AdamUpdater.class;
+            if (adam) {
+                JavaAdam replacement = new JavaAdam((AdamUpdater) block.getGradientUpdater());
+                block.setGradientUpdater(replacement);
+                adams.add(replacement);
+            }
+            boolean allDivided = true;
+            boolean noneDivided = true;
+            boolean regularizedFirst = false;
+            for (UpdaterBlock.ParamState p : block.getLayersAndVariablesInBlock()) {
+                boolean divided = p.getLayer().updaterDivideByMinibatch(p.getParamName());
+                allDivided &= divided;
+                noneDivided &= !divided;
+                List<Regularization> r = p.getLayer().getConfig().getRegularizationByParam(p.getParamName());
+                regularizedFirst |= r != null && r.stream().anyMatch(x -> x.applyStep() == Regularization.ApplyStep.BEFORE_UPDATER);
+            }
+            fusable &= adam ? allDivided && !regularizedFirst : noneDivided;
+        }
+        divisionInAdam = fusable;
     }
 
     /**
@@ -55,10 +88,17 @@ public final class InPlaceUpdater extends ComputationGraphUpdater {
         // Per-layer gradient normalization needs the per-layer split that DL4J's path makes.
         lastInPlace = !normalizesGradients && sameMemory(gradient.gradient(), getFlattenedGradientsView());
         if (!lastInPlace) {
+            for (JavaAdam adam : adams) {
+                adam.setGradientDivisor(1); // DL4J's path divides
+            }
             super.update(gradient, iteration, epoch, batchSize, workspaceMgr);
             return;
         }
-        if (isMiniBatch()) {
+        boolean divideInAdam = isMiniBatch() && divisionInAdam;
+        for (JavaAdam adam : adams) {
+            adam.setGradientDivisor(divideInAdam ? batchSize : 1);
+        }
+        if (isMiniBatch() && !divideInAdam) {
             divideByMinibatch(false, gradient, batchSize);
         }
         for (UpdaterBlock block : getUpdaterBlocks()) {

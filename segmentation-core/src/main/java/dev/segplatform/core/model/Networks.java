@@ -45,13 +45,16 @@ public final class Networks {
     /**
      * Class probabilities at the input size from a graph's outputs: the last output is the
      * prediction (ICNet's earlier ones are training aids); if it is smaller than the input, as
-     * ICNet's 1/4 output is, it is upsampled bilinearly.
+     * ICNet's 1/4 output is, it is upsampled bilinearly; otherwise it is returned as it is.
      *
      * @param outputs what {@code ComputationGraph.output(...)} returned
      * @return {@code [B, numClasses, inputSize, inputSize]}
      */
     public static INDArray fullResolution(ModelSpec spec, INDArray[] outputs) {
         INDArray main = outputs[outputs.length - 1];
+        if (main.size(2) == spec.inputSize() && main.size(3) == spec.inputSize()) {
+            return main;
+        }
         return Resampling.resizeBilinear(main, spec.inputSize(), spec.inputSize());
     }
 }

@@ -18,6 +18,7 @@ import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordingFile;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 
 /**
@@ -63,11 +64,18 @@ public final class TrainingProfile {
         }
     }
 
+    /** Frees the outputs now, as ModelBench does (see its {@code release}). */
+    private static void release(INDArray[] outputs) {
+        for (INDArray o : outputs) {
+            o.close();
+        }
+    }
+
     private static void profile(ModelSpec spec, int batch, int seconds, int top, boolean inference, boolean detail)
             throws Exception {
         ComputationGraph graph = Networks.build(spec);
         MultiDataSet data = ModelBench.randomBatch(spec, batch, new Random(1));
-        Runnable iteration = inference ? () -> graph.output(false, data.getFeatures()) : () -> graph.fit(data);
+        Runnable iteration = inference ? () -> release(graph.output(false, data.getFeatures())) : () -> graph.fit(data);
         for (int i = 0; i < 3; i++) {
             iteration.run();
         }
