@@ -17,16 +17,10 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** The runtime side of {@link FastConvolution}. */
 final class FastConvolutionImpl extends ConvolutionLayer {
 
-    private static final Logger log = LoggerFactory.getLogger(FastConvolutionImpl.class);
-    /** Whether oneDNN's Java bindings load and ND4J runs on the CPU; decided once per JVM. */
-    private static final boolean AVAILABLE = available();
     /** Primitives kept per input shape; a layer sees a few (training batch, last batch, single images). */
     private static final int SHAPES_KEPT = 4;
 
@@ -44,20 +38,7 @@ final class FastConvolutionImpl extends ConvolutionLayer {
 
     FastConvolutionImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
-        enabled = AVAILABLE && Boolean.parseBoolean(System.getProperty(NativeBackend.ONEDNN_CONVOLUTION_PROPERTY, "true"));
-    }
-
-    private static boolean available() {
-        if (!"CPU".equalsIgnoreCase(Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend"))) {
-            return false;
-        }
-        try {
-            Class.forName("org.bytedeco.dnnl.engine", true, FastConvolutionImpl.class.getClassLoader());
-            return true;
-        } catch (Throwable t) {
-            log.warn("oneDNN's Java bindings did not load ({}); convolutions run in DL4J's layer", t.toString());
-            return false;
-        }
+        enabled = OneDnn.AVAILABLE && Boolean.parseBoolean(System.getProperty(NativeBackend.ONEDNN_CONVOLUTION_PROPERTY, "true"));
     }
 
     /** What oneDNN needs for this input, or null when the fast path does not apply to it. */

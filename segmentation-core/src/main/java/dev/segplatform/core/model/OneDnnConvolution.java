@@ -48,7 +48,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class OneDnnConvolution implements AutoCloseable {
 
-    private static final engine ENGINE = new engine(engine.kind.cpu, 0);
+    static final engine ENGINE = new engine(engine.kind.cpu, 0);
     /**
      * Scratch memory is the plan's own, not oneDNN's default per-thread buffer, which belongs to
      * the thread that created the primitive: a network trained on ParallelWrapper's threads and
@@ -61,7 +61,7 @@ final class OneDnnConvolution implements AutoCloseable {
     }
 
     /** oneDNN streams are not thread-safe; layers of one network run on one thread. */
-    private static final ThreadLocal<stream> STREAM = ThreadLocal.withInitial(() -> new stream(ENGINE));
+    static final ThreadLocal<stream> STREAM = ThreadLocal.withInitial(() -> new stream(ENGINE));
 
     /**
      * What the primitives are built for: NCHW input {@code [N, C, H, W]}, OIHW weights, output,
@@ -448,7 +448,7 @@ final class OneDnnConvolution implements AutoCloseable {
     }
 
     /** Points {@code m} at the elements of a c-contiguous float array. */
-    private static void bind(memory m, INDArray a) {
+    static void bind(memory m, INDArray a) {
         if (a.dataType() != DataType.FLOAT || !FloatArrays.isDense(a)) {
             throw new IllegalArgumentException("expected a c-contiguous float array, got " + a.dataType() + " "
                     + a.shapeInfoToString());

@@ -63,8 +63,13 @@ public final class ModelBench {
      * inference it still compiled a hundred methods a second; JMH's default warm-up is 10 s too.
      */
     private static final long WARMUP_NANOS = 10_000_000_000L;
-    private static final int LATENCY_RUNS = 10;
-    private static final int BATCH_RUNS = 3;
+    private static final int LATENCY_RUNS = 20;
+    /**
+     * Batch passes per timed round: long enough (about 0.2-0.5 s) that the switch from the other
+     * side, whose threads spin on for a while after its own round and whose data have displaced the
+     * caches, is a small part of the window rather than one pass in three.
+     */
+    private static final int BATCH_RUNS = 10;
     /** bin/bench runs from the repository root; an IDE or Maven may run from the module directory. */
     private static final List<Path> PEER_SCRIPT = List.of(
             Path.of("segmentation-core", "src", "test", "python", "torch_peer.py"),
