@@ -173,10 +173,35 @@ final class AxisMap {
 
     /** {@code y[o, :] = Σ w · x[i, :]} over rows of length {@code width}. */
     private void applyToColumns(float[] x, int xOffset, int width, float[] y, int yOffset) {
+        if (first != null) {
+            // One loop per output row instead of a fill and a loop per tap: rows here are short
+            // (16-64), so the loops' own overhead was most of the cost (ICNet's 2x up-sampling
+            // of [16, 64, 16, 16] took 1.6 ms).
+            for (int o = 0; o < out; o++) {
+                int yr = yOffset + o * width;
+                int x0 = xOffset + first[o] * width;
+                int x1 = xOffset + second[o] * width;
+                float w0 = firstWeight[o];
+                float w1 = secondWeight[o];
+                for (int c = 0; c < width; c++) {
+                    y[yr + c] = w0 * x[x0 + c] + w1 * x[x1 + c];
+                }
+            }
+            return;
+        }
         for (int o = 0; o < out; o++) {
             int yr = yOffset + o * width;
-            java.util.Arrays.fill(y, yr, yr + width, 0f);
-            for (int k = start[o]; k < start[o + 1]; k++) {
+            if (start[o] == start[o + 1]) {
+                java.util.Arrays.fill(y, yr, yr + width, 0f);
+                continue;
+            }
+            // The first tap writes, the others add: no separate pass to zero the row.
+            float w0 = weight[start[o]];
+            int x0 = xOffset + index[start[o]] * width;
+            for (int c = 0; c < width; c++) {
+                y[yr + c] = w0 * x[x0 + c];
+            }
+            for (int k = start[o] + 1; k < start[o + 1]; k++) {
                 float w = weight[k];
                 int xr = xOffset + index[k] * width;
                 for (int c = 0; c < width; c++) {
