@@ -14,7 +14,9 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
@@ -101,11 +103,11 @@ final class OneDnnConvolution implements AutoCloseable {
     private final memory dx;
     private final memory dw;
     private final memory db;
-    /** The forward pass; while {@link #forwardRival} is set, one of two whose speeds are still to be compared. */
+    /** The forward pass; while {@link #forwardRivals} is non-empty, one of several still to be timed. */
     private Forward forward;
-    private Forward forwardRival;
+    private List<Forward> forwardRivals = List.of();
     private Plan backwardData;
-    private Plan backwardDataRival;
+    private List<Plan> backwardDataRivals = List.of();
     private Plan backwardWeights;
     /** The output gradient as {@link #backwardWeights} reads it: {@code dy} itself, or its reordered copy. */
     private memory gradOutCopy;
@@ -128,12 +130,33 @@ final class OneDnnConvolution implements AutoCloseable {
         long[] biasShape = {g.weights[0]};
         b = g.bias ? user(biasShape, memory.format_tag.x) : null;
         db = g.bias ? user(biasShape, memory.format_tag.x) : null;
-        forward = forwardPlan(algorithm.convolution_auto);
-        Forward direct = forwardPlan(algorithm.convolution_direct);
-        if (sameKernel(forward.descriptor, direct.descriptor)) {
-            direct.plan.close();
-        } else {
-            forwardRival = direct;
+        List<Forward> candidates = distinct(java.util.Arrays.asList(forwardPlan(algorithm.convolution_auto, memory.format_tag.any),
+                forwardPlan(algorithm.convolution_direct, memory.format_tag.any),
+                forwardPlan(algorithm.convolution_auto, memory.format_tag.nchw)), f -> f.plan, chosen(g, "forward"));
+        forward = candidates.get(0);
+        forwardRivals = candidates.subList(1, candidates.size());
+    }
+
+    /**
+     * Which plan won the timing for a geometry and pass, so that a shape that comes back after its
+     * layer dropped it (dynamic batching sends many batch sizes) is not timed again.
+     */
+    private static final Map<String, String> CHOICES = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 4096;
+        }
+    };
+
+    private static String chosen(Geometry g, String pass) {
+        synchronized (CHOICES) {
+            return CHOICES.get(pass + " " + g);
+        }
+    }
+
+    private static void choose(Geometry g, String pass, Plan winner) {
+        synchronized (CHOICES) {
+            CHOICES.put(pass + " " + g, winner.signature());
         }
     }
 
@@ -145,11 +168,13 @@ final class OneDnnConvolution implements AutoCloseable {
         if (b != null) {
             bind(b, ba);
         }
-        if (forwardRival != null) {
-            if (faster(forward.plan, forwardRival.plan) != forward.plan) {
-                forward = forwardRival;
-            }
-            forwardRival = null;
+        if (!forwardRivals.isEmpty()) {
+            List<Forward> all = new ArrayList<>(forwardRivals);
+            all.add(0, forward);
+            Plan best = fastest(all.stream().map(Forward::plan).toList());
+            choose(geometry, "forward", best);
+            forward = all.stream().filter(f -> f.plan == best).findFirst().orElseThrow();
+            forwardRivals = List.of();
         }
         forward.plan.run();
     }
@@ -176,17 +201,18 @@ final class OneDnnConvolution implements AutoCloseable {
         }
         bind(dx, dxa);
         if (backwardData == null) {
-            backwardData = dataPlan(algorithm.convolution_auto);
-            Plan direct = dataPlan(algorithm.convolution_direct);
-            if (direct.kernel().equals(backwardData.kernel())) {
-                direct.close();
-            } else {
-                backwardDataRival = direct;
-            }
+            List<Plan> candidates = distinct(java.util.Arrays.asList(dataPlan(algorithm.convolution_auto, memory.format_tag.any),
+                    dataPlan(algorithm.convolution_direct, memory.format_tag.any),
+                    dataPlan(algorithm.convolution_auto, memory.format_tag.nchw)), p -> p, chosen(geometry, "input gradient"));
+            backwardData = candidates.get(0);
+            backwardDataRivals = candidates.subList(1, candidates.size());
         }
-        if (backwardDataRival != null) {
-            backwardData = faster(backwardData, backwardDataRival);
-            backwardDataRival = null;
+        if (!backwardDataRivals.isEmpty()) {
+            List<Plan> all = new ArrayList<>(backwardDataRivals);
+            all.add(0, backwardData);
+            backwardData = fastest(all);
+            choose(geometry, "input gradient", backwardData);
+            backwardDataRivals = List.of();
         }
         backwardData.run();
     }
@@ -202,12 +228,14 @@ final class OneDnnConvolution implements AutoCloseable {
      */
     @Override
     public void close() {
-        for (Plan p : new Plan[] {forward.plan, forwardRival == null ? null : forwardRival.plan, backwardData,
-            backwardDataRival, backwardWeights}) {
+        forward.plan.close();
+        forwardRivals.forEach(f -> f.plan.close());
+        for (Plan p : new Plan[] {backwardData, backwardWeights}) {
             if (p != null) {
                 p.close();
             }
         }
+        backwardDataRivals.forEach(Plan::close);
         for (memory m : new memory[] {x, w, b, y, dy, dx, dw, db}) {
             if (m != null) {
                 m.close();
@@ -216,35 +244,84 @@ final class OneDnnConvolution implements AutoCloseable {
     }
 
     /**
-     * Of two plans that compute the same thing, the one faster on this call's arrays; the other is
-     * closed. {@code convolution_auto} is not always the faster choice: for 16 channels at 64x64 its
-     * Winograd forward took 5.2 ms against the direct kernel's 0.75 (PSPNet's second layer, batch
-     * 16), while at 32 channels and more Winograd wins by up to 1.9x. A few runs of each, once per
+     * Of plans that compute the same thing, the one fastest on this call's arrays; the others are
+     * closed. oneDNN's own pick is not always the fastest: for 16 channels at 64x64 its Winograd
+     * forward took 5.2 ms against the direct kernel's 0.75 (PSPNet's second layer, batch 16), while
+     * at 32 channels and more Winograd wins by up to 1.9x; and writing ND4J's plain layout directly
+     * (a GEMM-based kernel) can beat a blocked kernel plus its reorders. A few runs of each, once per
      * layer and input shape, settle it on the machine at hand, as cuDNN's benchmark mode does.
      */
-    private static Plan faster(Plan a, Plan b) {
-        a.run(); // the first run of each touches its fresh buffers
-        b.run();
-        long ta = Long.MAX_VALUE;
-        long tb = Long.MAX_VALUE;
-        for (int i = 0; i < 3; i++) {
-            ta = Math.min(ta, a.time());
-            tb = Math.min(tb, b.time());
+    private static Plan fastest(List<Plan> plans) {
+        for (Plan p : plans) {
+            p.run(); // the first run of each touches its fresh buffers
         }
-        Plan slower = ta <= tb ? b : a;
-        slower.close();
-        return slower == a ? b : a;
+        long[] best = new long[plans.size()];
+        java.util.Arrays.fill(best, Long.MAX_VALUE);
+        for (int round = 0; round < 3; round++) {
+            for (int i = 0; i < plans.size(); i++) {
+                best[i] = Math.min(best[i], plans.get(i).time());
+            }
+        }
+        int winner = 0;
+        for (int i = 1; i < plans.size(); i++) {
+            if (best[i] < best[winner]) {
+                winner = i;
+            }
+        }
+        for (int i = 0; i < plans.size(); i++) {
+            if (i != winner) {
+                plans.get(i).close();
+            }
+        }
+        Plan chosen = plans.get(winner);
+        if (winner != plans.size() - 1) {
+            chosen.run(); // the result this call returns is the chosen plan's own
+        }
+        return chosen;
     }
 
-    // forward_training for inference too: forward_inference made the networks' inference 10-26%
-    // slower here (oneDNN picks other kernels for it).
-    private Forward forwardPlan(algorithm algo) {
+    /**
+     * The first of each group of candidates that would run the same kernel with the same reorders,
+     * or only the one an earlier timing chose ({@code chosen}, its signature) if it is among them;
+     * the others are closed. Null candidates (no kernel) are skipped.
+     */
+    private static <T> List<T> distinct(List<T> candidates, java.util.function.Function<T, Plan> plan, String chosen) {
+        List<T> kept = new ArrayList<>();
+        for (T c : candidates) {
+            if (c != null && kept.stream().noneMatch(k -> plan.apply(k).signature().equals(plan.apply(c).signature()))) {
+                kept.add(c);
+            }
+        }
+        List<T> result = kept.stream().filter(c -> plan.apply(c).signature().equals(chosen)).findFirst()
+                .map(List::of).orElse(kept);
+        for (T c : candidates) {
+            if (c != null && !result.contains(c)) {
+                plan.apply(c).close();
+            }
+        }
+        return result;
+    }
+
+    /**
+     * A forward plan with oneDNN's choice of layouts ({@code output} {@code any}), or writing ND4J's
+     * plain layout ({@code nchw}: oneDNN then runs a GEMM-based kernel on plain arrays, with no
+     * reorders); null when oneDNN has no kernel for the combination.
+     *
+     * <p>forward_training for inference too: forward_inference made the networks' inference 10-26%
+     * slower here (oneDNN picks other kernels for it).
+     */
+    private Forward forwardPlan(algorithm algo, memory.format_tag output) {
         Geometry g = geometry;
         long[] biasShape = {g.weights[0]};
-        convolution_forward.primitive_desc descriptor = new convolution_forward.primitive_desc(new convolution_forward.desc(
-                prop_kind.forward_training, algo, any(g.input), any(g.weights),
-                g.bias ? desc(biasShape, memory.format_tag.x) : new memory.desc(), any(g.output), dims(g.strides), dilates(g),
-                dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE);
+        convolution_forward.primitive_desc descriptor;
+        try {
+            descriptor = new convolution_forward.primitive_desc(new convolution_forward.desc(prop_kind.forward_training,
+                    algo, any(g.input), any(g.weights), g.bias ? desc(biasShape, memory.format_tag.x) : new memory.desc(),
+                    desc(g.output, output), dims(g.strides), dilates(g), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES,
+                    ENGINE);
+        } catch (RuntimeException unsupported) {
+            return null;
+        }
         Plan p = new Plan();
         p.own(descriptor);
         memory src = p.in(x, descriptor.src_desc());
@@ -256,11 +333,17 @@ final class OneDnnConvolution implements AutoCloseable {
         return new Forward(descriptor, p, src);
     }
 
-    private Plan dataPlan(algorithm algo) {
+    /** As {@link #forwardPlan}, for the input gradient ({@code inputGradient} its layout). */
+    private Plan dataPlan(algorithm algo, memory.format_tag inputGradient) {
         Geometry g = geometry;
-        convolution_backward_data.primitive_desc descriptor = new convolution_backward_data.primitive_desc(
-                new convolution_backward_data.desc(algo, any(g.input), any(g.weights), any(g.output), dims(g.strides),
-                        dilates(g), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE, forward.descriptor);
+        convolution_backward_data.primitive_desc descriptor;
+        try {
+            descriptor = new convolution_backward_data.primitive_desc(new convolution_backward_data.desc(algo,
+                    desc(g.input, inputGradient), any(g.weights), any(g.output), dims(g.strides), dilates(g),
+                    dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE, forward.descriptor);
+        } catch (RuntimeException unsupported) {
+            return null;
+        }
         Plan p = new Plan();
         p.own(descriptor);
         memory gradOut = gradOutCopy.get_desc().equals(descriptor.diff_dst_desc()) ? gradOutCopy
@@ -295,10 +378,6 @@ final class OneDnnConvolution implements AutoCloseable {
         return p;
     }
 
-    private static boolean sameKernel(convolution_forward.primitive_desc a, convolution_forward.primitive_desc b) {
-        return a.impl_info_str().getString().equals(b.impl_info_str().getString());
-    }
-
     /** Primitives in order with their arguments, and the reorders to and from the arrays' layouts. */
     private static final class Plan implements AutoCloseable {
         private final List<primitive> primitives = new ArrayList<>();
@@ -320,6 +399,11 @@ final class OneDnnConvolution implements AutoCloseable {
 
         String kernel() {
             return kernel;
+        }
+
+        /** The kernel and how many reorders surround it: plans alike in this run alike. */
+        String signature() {
+            return kernel + "/" + primitives.size();
         }
 
         /** {@code user} itself if it is already in the layout {@code wanted}, else a reordered copy. */
