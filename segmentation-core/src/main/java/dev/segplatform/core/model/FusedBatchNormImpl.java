@@ -84,7 +84,7 @@ final class FusedBatchNormImpl extends BatchNormalization {
                 mean[ch] = m;
                 var[ch] = variance;
                 invStd[ch] = is;
-                normalize(v, s.perChannel, m, gamma[ch] * is, beta[ch], relu);
+                normalize(v, 0, s.perChannel, m, gamma[ch] * is, beta[ch], relu);
                 s.scatter(v, o, ch);
             }
             batchMean = mean;
@@ -93,15 +93,23 @@ final class FusedBatchNormImpl extends BatchNormalization {
         } else {
             float[] mean = FloatArrays.read(getParam(GLOBAL_MEAN));
             float[] var = globalVariance();
+            float[] a = new float[s.channels];
             for (int ch = 0; ch < s.channels; ch++) {
-                float[] v = scratch(0, s.plane);
-                float a = (float) (gamma[ch] / Math.sqrt(var[ch] + eps));
-                for (int n = 0; n < s.batch; n++) {
-                    int at = s.planeIndex(n, ch);
-                    in.get(at, v, 0, s.plane);
-                    normalize(v, s.plane, mean[ch], a, beta[ch], relu);
-                    o.put(at, v, 0, s.plane);
+                a[ch] = (float) (gamma[ch] / Math.sqrt(var[ch] + eps));
+            }
+            // With fixed statistics every plane stands alone, so the planes go through in memory
+            // order, several per copy: a copy per 16x16 plane cost more than the arithmetic on it.
+            int planes = s.batch * s.channels;
+            int perCopy = Math.max(1, INFERENCE_CHUNK / s.plane);
+            float[] v = scratch(0, perCopy * s.plane);
+            for (int first = 0; first < planes; first += perCopy) {
+                int count = Math.min(perCopy, planes - first);
+                in.get(first * s.plane, v, 0, count * s.plane);
+                for (int k = 0; k < count; k++) {
+                    int ch = (first + k) % s.channels;
+                    normalize(v, k * s.plane, s.plane, mean[ch], a[ch], beta[ch], relu);
                 }
+                o.put(first * s.plane, v, 0, count * s.plane);
             }
         }
         return out;
@@ -209,6 +217,13 @@ final class FusedBatchNormImpl extends BatchNormalization {
         INDArray normalized = super.preOutput(input, TrainingMode.TRAIN, workspaceMgr);
         return super.backpropGradient(epsilon.mul(normalized.gt(0).castTo(epsilon.dataType())), workspaceMgr);
     }
+
+    /**
+     * Floats per copy in inference: 16 KB, in L1. Measured against a copy per plane, batch 16:
+     * 0.09 against 0.12-0.27 ms for 128 planes of 16x16, 0.015 against 0.03-0.05 ms for 64 of 8x8,
+     * about even at 64x64; 64 KB copies were slower at 64x64.
+     */
+    private static final int INFERENCE_CHUNK = 4_096;
 
     private static float[] scratch(int which, int length) {
         float[][] s = SCRATCH.get();
@@ -322,13 +337,14 @@ final class FusedBatchNormImpl extends BatchNormalization {
     }
 
     /** {@code v := (v - mean) * a + b}, then ReLU if asked; two loops so each vectorizes. */
-    static void normalize(float[] v, int length, float mean, float a, float b, boolean relu) {
+    static void normalize(float[] v, int from, int length, float mean, float a, float b, boolean relu) {
+        int end = from + length;
         if (relu) {
-            for (int i = 0; i < length; i++) {
+            for (int i = from; i < end; i++) {
                 v[i] = Math.max((v[i] - mean) * a + b, 0f);
             }
         } else {
-            for (int i = 0; i < length; i++) {
+            for (int i = from; i < end; i++) {
                 v[i] = (v[i] - mean) * a + b;
             }
         }
