@@ -1,5 +1,6 @@
 package dev.segplatform.core.bundle;
 
+import dev.segplatform.core.model.InferenceGraph;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import dev.segplatform.core.predict.ClassMask;
@@ -15,7 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Image bytes in, class mask at the image's own size out, for a loaded {@link ModelBundle}:
- * {@link ImagePreprocessor} (decode, resize to the model's input, scale to [0, 1]), the graph, the
+ * {@link ImagePreprocessor} (decode, resize to the model's input, scale to [0, 1]), the graph (folded
+ * for inference by {@link InferenceGraph}), the
  * full-resolution probabilities ({@link Networks#fullResolution}, which upsamples ICNet's 1/4
  * output), and {@link MaskPostprocessor} (argmax, nearest-neighbour resize back).
  *
@@ -30,7 +32,8 @@ public final class Predictor {
 
     public Predictor(ModelBundle bundle) {
         this.spec = bundle.spec();
-        this.graph = bundle.graph();
+        // Served with its batch norms folded into the convolutions: 7-13% faster (InferenceGraph).
+        this.graph = InferenceGraph.fold(bundle.graph());
         this.preprocessor = new ImagePreprocessor(spec.inputSize());
     }
 

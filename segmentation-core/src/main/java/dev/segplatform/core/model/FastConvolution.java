@@ -21,6 +21,12 @@ public class FastConvolution extends ConvolutionLayer implements InputGradients.
     /** False where nothing upstream has parameters (see {@link InputGradients}); absent in older bundles. */
     @JsonProperty
     private boolean inputGradient = true;
+    /**
+     * Whether a ReLU follows in the same layer: only in graphs folded for inference ({@link
+     * InferenceGraph}), whose layers have no backward pass.
+     */
+    @JsonProperty
+    private boolean fusedRelu;
 
     /** For Jackson. */
     protected FastConvolution() {
@@ -48,15 +54,23 @@ public class FastConvolution extends ConvolutionLayer implements InputGradients.
         return inputGradient;
     }
 
+    public boolean isFusedRelu() {
+        return fusedRelu;
+    }
+
+    void setFusedRelu(boolean fusedRelu) {
+        this.fusedRelu = fusedRelu;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof FastConvolution f && o.getClass() == getClass() && f.inputGradient == inputGradient
-                && super.equals(o);
+                && f.fusedRelu == fusedRelu && super.equals(o);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), inputGradient);
+        return Objects.hash(super.hashCode(), inputGradient, fusedRelu);
     }
 
     /** DL4J's convolution builder, building a {@link FastConvolution}. */

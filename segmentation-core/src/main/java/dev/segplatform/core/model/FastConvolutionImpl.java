@@ -17,6 +17,7 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** The runtime side of {@link FastConvolution}. */
 final class FastConvolutionImpl extends ConvolutionLayer {
@@ -77,7 +78,12 @@ final class FastConvolutionImpl extends ConvolutionLayer {
         long n = x.size(0);
         return new OneDnnConvolution.Geometry(new long[] {n, c.getNIn(), in[0], in[1]},
                 new long[] {c.getNOut(), c.getNIn(), kernel[0], kernel[1]}, new long[] {n, c.getNOut(), out[0], out[1]},
-                new long[] {stride[0], stride[1]}, new long[] {dilation[0], dilation[1]}, before, after, c.hasBias());
+                new long[] {stride[0], stride[1]}, new long[] {dilation[0], dilation[1]}, before, after, c.hasBias(),
+                fusedRelu());
+    }
+
+    private boolean fusedRelu() {
+        return ((FastConvolution) layerConf()).isFusedRelu();
     }
 
     /** How many input shapes have oneDNN primitives now: 0 means every call went to DL4J's layer. */
@@ -94,7 +100,8 @@ final class FastConvolutionImpl extends ConvolutionLayer {
         assertInputSet(false);
         OneDnnConvolution.Geometry g = geometry(input);
         if (g == null) {
-            return super.activate(training, workspaceMgr);
+            INDArray out = super.activate(training, workspaceMgr);
+            return fusedRelu() ? Transforms.relu(out, false) : out;
         }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, g.output(), 'c');
         convolution(g).forward(FloatArrays.dense(input), FloatArrays.dense(getParam(ConvolutionParamInitializer.WEIGHT_KEY)),
@@ -105,6 +112,9 @@ final class FastConvolutionImpl extends ConvolutionLayer {
     @Override
     public Pair<Gradient, INDArray> backpropGradient(INDArray epsilon, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(true);
+        if (fusedRelu()) {
+            throw new UnsupportedOperationException(layerId() + " has a fused ReLU: it belongs to a folded inference graph");
+        }
         OneDnnConvolution.Geometry g = geometry(input);
         if (g == null || epsilon.dataType() != DataType.FLOAT) {
             return super.backpropGradient(epsilon, workspaceMgr);

@@ -191,6 +191,29 @@ final class FusedBatchNormImpl extends BatchNormalization {
     }
 
     /** The running variance, from {@code log10(std)} when that is what is stored. */
+    /**
+     * What inference computes per channel, {@code y = x * scale + shift} (then ReLU if the layer
+     * has one), from the running estimates: {@code {scale, shift}}. Null when the layer's inference
+     * does not take the fast path (locked gamma and beta, not float).
+     */
+    float[][] inferenceAffine() {
+        if (dataType != DataType.FLOAT || layerConf().isLockGammaBeta() || layerConf().getCnn2DFormat() != CNN2DFormat.NCHW) {
+            return null;
+        }
+        float[] gamma = FloatArrays.read(getParam(GAMMA));
+        float[] beta = FloatArrays.read(getParam(BETA));
+        float[] mean = FloatArrays.read(getParam(GLOBAL_MEAN));
+        float[] var = globalVariance();
+        float eps = (float) layerConf().getEps();
+        float[] scale = new float[gamma.length];
+        float[] shift = new float[gamma.length];
+        for (int ch = 0; ch < gamma.length; ch++) {
+            scale[ch] = (float) (gamma[ch] / Math.sqrt(var[ch] + eps));
+            shift[ch] = beta[ch] - mean[ch] * scale[ch];
+        }
+        return new float[][] {scale, shift};
+    }
+
     private float[] globalVariance() {
         if (!layerConf().isUseLogStd()) {
             return FloatArrays.read(getParam(GLOBAL_VAR));

@@ -27,6 +27,7 @@ import org.bytedeco.dnnl.global.dnnl.prop_kind;
 import org.bytedeco.dnnl.global.dnnl.scratchpad_mode;
 import org.bytedeco.dnnl.primitive_attr;
 import org.bytedeco.dnnl.memory;
+import org.bytedeco.dnnl.post_ops;
 import org.bytedeco.dnnl.primitive;
 import org.bytedeco.dnnl.reorder;
 import org.bytedeco.dnnl.stream;
@@ -58,8 +59,15 @@ final class OneDnnConvolution implements AutoCloseable {
      */
     private static final primitive_attr ATTRIBUTES = new primitive_attr();
 
+    /** The same, with a ReLU applied to the convolution's output as it is written (a folded inference graph). */
+    private static final primitive_attr RELU_ATTRIBUTES = new primitive_attr();
+
     static {
         ATTRIBUTES.set_scratchpad_mode(scratchpad_mode.user);
+        RELU_ATTRIBUTES.set_scratchpad_mode(scratchpad_mode.user);
+        post_ops relu = new post_ops();
+        relu.append_eltwise(1f, algorithm.eltwise_relu, 0f, 0f);
+        RELU_ATTRIBUTES.set_post_ops(relu);
     }
 
     /** oneDNN streams are not thread-safe; layers of one network run on one thread. */
@@ -71,25 +79,27 @@ final class OneDnnConvolution implements AutoCloseable {
      * each spatial axis.
      */
     record Geometry(long[] input, long[] weights, long[] output, long[] strides, long[] dilation, long[] padBefore,
-            long[] padAfter, boolean bias) {
+            long[] padAfter, boolean bias, boolean relu) {
 
         @Override
         public boolean equals(Object o) {
             return o instanceof Geometry g && Arrays.equals(input, g.input) && Arrays.equals(weights, g.weights)
                     && Arrays.equals(output, g.output) && Arrays.equals(strides, g.strides) && Arrays.equals(dilation, g.dilation)
-                    && Arrays.equals(padBefore, g.padBefore) && Arrays.equals(padAfter, g.padAfter) && bias == g.bias;
+                    && Arrays.equals(padBefore, g.padBefore) && Arrays.equals(padAfter, g.padAfter) && bias == g.bias
+                    && relu == g.relu;
         }
 
         @Override
         public int hashCode() {
             return Arrays.hashCode(new int[] {Arrays.hashCode(input), Arrays.hashCode(weights), Arrays.hashCode(output),
-                Arrays.hashCode(strides), Arrays.hashCode(dilation), Arrays.hashCode(padBefore), Arrays.hashCode(padAfter), Boolean.hashCode(bias)});
+                Arrays.hashCode(strides), Arrays.hashCode(dilation), Arrays.hashCode(padBefore), Arrays.hashCode(padAfter), Boolean.hashCode(bias), Boolean.hashCode(relu)});
         }
 
         @Override
         public String toString() {
             return Arrays.toString(input) + " * " + Arrays.toString(weights) + " -> " + Arrays.toString(output) + ", strides "
-                    + Arrays.toString(strides) + ", dilation " + Arrays.toString(dilation) + ", padding " + Arrays.toString(padBefore) + "/" + Arrays.toString(padAfter);
+                    + Arrays.toString(strides) + ", dilation " + Arrays.toString(dilation) + ", padding " + Arrays.toString(padBefore) + "/" + Arrays.toString(padAfter)
+                    + (relu ? ", then ReLU" : "");
         }
     }
 
@@ -184,6 +194,9 @@ final class OneDnnConvolution implements AutoCloseable {
      * is null, of the input.
      */
     void backward(INDArray xa, INDArray wa, INDArray dya, INDArray dxa, INDArray dwa, INDArray dba) {
+        if (geometry.relu) {
+            throw new UnsupportedOperationException("a convolution with a fused ReLU belongs to a folded inference graph");
+        }
         if (backwardWeights == null) {
             backwardWeights = weightsPlan();
         }
@@ -317,8 +330,8 @@ final class OneDnnConvolution implements AutoCloseable {
         try {
             descriptor = new convolution_forward.primitive_desc(new convolution_forward.desc(prop_kind.forward_training,
                     algo, any(g.input), any(g.weights), g.bias ? desc(biasShape, memory.format_tag.x) : new memory.desc(),
-                    desc(g.output, output), dims(g.strides), dilates(g), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES,
-                    ENGINE);
+                    desc(g.output, output), dims(g.strides), dilates(g), dims(g.padBefore), dims(g.padAfter)),
+                    g.relu ? RELU_ATTRIBUTES : ATTRIBUTES, ENGINE);
         } catch (RuntimeException unsupported) {
             return null;
         }

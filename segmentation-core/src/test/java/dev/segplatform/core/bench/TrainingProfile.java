@@ -1,6 +1,7 @@
 package dev.segplatform.core.bench;
 
 import dev.segplatform.core.model.Architecture;
+import dev.segplatform.core.model.InferenceGraph;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import dev.segplatform.core.runtime.NativeBackend;
@@ -75,7 +76,9 @@ public final class TrainingProfile {
             throws Exception {
         ComputationGraph graph = Networks.build(spec);
         MultiDataSet data = ModelBench.randomBatch(spec, batch, new Random(1));
-        Runnable iteration = inference ? () -> release(graph.output(false, data.getFeatures())) : () -> graph.fit(data);
+        // Inference profiles the graph the inference service runs: folded (InferenceGraph).
+        ComputationGraph serving = inference ? InferenceGraph.fold(graph) : graph;
+        Runnable iteration = inference ? () -> release(serving.output(false, data.getFeatures())) : () -> graph.fit(data);
         for (int i = 0; i < 3; i++) {
             iteration.run();
         }

@@ -1,0 +1,52 @@
+package dev.segplatform.core.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.segplatform.core.bench.ModelBench;
+import java.util.Arrays;
+import java.util.Random;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+
+/** {@link InferenceGraph} computes what the trained graph computes, with its batch norms folded away. */
+class InferenceGraphTest {
+
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void foldedGraphPredictsWhatTheTrainedGraphPredicts(Architecture architecture) {
+        ModelSpec spec = ModelSpec.of(architecture, 64, 3).withWidth(4);
+        ComputationGraph trained = Networks.build(spec);
+        MultiDataSet batch = ModelBench.randomBatch(spec, 4, new Random(5));
+        for (int i = 0; i < 3; i++) {
+            trained.fit(batch); // running estimates away from their initial 0 and 1
+        }
+        INDArray before = trained.params().dup();
+
+        ComputationGraph serving = InferenceGraph.fold(trained);
+
+        long norms = Arrays.stream(trained.getLayers()).filter(l -> l instanceof FusedBatchNormImpl).count();
+        long left = Arrays.stream(serving.getLayers()).filter(l -> l instanceof FusedBatchNormImpl).count();
+        assertThat(left).isLessThan(norms);
+        assertThat(serving.getConfiguration().getNetworkOutputs()).isEqualTo(trained.getConfiguration().getNetworkOutputs());
+        INDArray[] expected = trained.output(false, batch.getFeatures(0));
+        INDArray[] actual = serving.output(false, batch.getFeatures(0));
+        assertThat(actual).hasSameSizeAs(expected);
+        for (int o = 0; o < expected.length; o++) {
+            assertThat(GraphChecks.relativeDifference(actual[o], expected[o])).isLessThan(1e-4);
+        }
+        assertThat(trained.params()).isEqualTo(before);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Architecture.class)
+    void foldedGraphRefusesToTrain(Architecture architecture) {
+        ModelSpec spec = ModelSpec.of(architecture, 64, 3).withWidth(4);
+        ComputationGraph serving = InferenceGraph.fold(Networks.build(spec));
+        MultiDataSet batch = ModelBench.randomBatch(spec, 2, new Random(5));
+        assertThatThrownBy(() -> serving.fit(batch)).hasStackTraceContaining("folded inference graph");
+    }
+}
