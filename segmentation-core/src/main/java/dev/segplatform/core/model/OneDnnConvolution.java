@@ -74,6 +74,29 @@ final class OneDnnConvolution implements AutoCloseable {
     static final ThreadLocal<stream> STREAM = ThreadLocal.withInitial(() -> new stream(ENGINE));
 
     /**
+     * Which plan won the timing for a geometry and pass, so that a shape that comes back after its
+     * layer dropped it (dynamic batching sends many batch sizes) is not timed again.
+     */
+    private static final Map<String, String> CHOICES = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 4096;
+        }
+    };
+
+    private static String chosen(Geometry g, String pass) {
+        synchronized (CHOICES) {
+            return CHOICES.get(pass + " " + g);
+        }
+    }
+
+    private static void choose(Geometry g, String pass, Plan winner) {
+        synchronized (CHOICES) {
+            CHOICES.put(pass + " " + g, winner.signature());
+        }
+    }
+
+    /**
      * What the primitives are built for: NCHW input {@code [N, C, H, W]}, OIHW weights, output,
      * strides, dilation (1 = none), and the padding before (top, left) and after (bottom, right)
      * each spatial axis.
@@ -140,34 +163,11 @@ final class OneDnnConvolution implements AutoCloseable {
         long[] biasShape = {g.weights[0]};
         b = g.bias ? user(biasShape, memory.format_tag.x) : null;
         db = g.bias ? user(biasShape, memory.format_tag.x) : null;
-        List<Forward> candidates = distinct(java.util.Arrays.asList(forwardPlan(algorithm.convolution_auto, memory.format_tag.any),
+        List<Forward> candidates = distinct(Arrays.asList(forwardPlan(algorithm.convolution_auto, memory.format_tag.any),
                 forwardPlan(algorithm.convolution_direct, memory.format_tag.any),
                 forwardPlan(algorithm.convolution_auto, memory.format_tag.nchw)), f -> f.plan, chosen(g, "forward"));
         forward = candidates.get(0);
         forwardRivals = candidates.subList(1, candidates.size());
-    }
-
-    /**
-     * Which plan won the timing for a geometry and pass, so that a shape that comes back after its
-     * layer dropped it (dynamic batching sends many batch sizes) is not timed again.
-     */
-    private static final Map<String, String> CHOICES = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-            return size() > 4096;
-        }
-    };
-
-    private static String chosen(Geometry g, String pass) {
-        synchronized (CHOICES) {
-            return CHOICES.get(pass + " " + g);
-        }
-    }
-
-    private static void choose(Geometry g, String pass, Plan winner) {
-        synchronized (CHOICES) {
-            CHOICES.put(pass + " " + g, winner.signature());
-        }
     }
 
     /** {@code y = conv(x, w) + b}; {@code b} null when the geometry has no bias. */
@@ -214,7 +214,7 @@ final class OneDnnConvolution implements AutoCloseable {
         }
         bind(dx, dxa);
         if (backwardData == null) {
-            List<Plan> candidates = distinct(java.util.Arrays.asList(dataPlan(algorithm.convolution_auto, memory.format_tag.any),
+            List<Plan> candidates = distinct(Arrays.asList(dataPlan(algorithm.convolution_auto, memory.format_tag.any),
                     dataPlan(algorithm.convolution_direct, memory.format_tag.any),
                     dataPlan(algorithm.convolution_auto, memory.format_tag.nchw)), p -> p, chosen(geometry, "input gradient"));
             backwardData = candidates.get(0);
@@ -228,11 +228,6 @@ final class OneDnnConvolution implements AutoCloseable {
             backwardDataRivals = List.of();
         }
         backwardData.run();
-    }
-
-    /** The kernels the forward and backward-data passes run, e.g. "jit_wino_4x3:avx512_core". */
-    String kernels() {
-        return forward.plan.kernel() + (backwardData == null ? "" : " / " + backwardData.kernel());
     }
 
     /**
@@ -269,7 +264,7 @@ final class OneDnnConvolution implements AutoCloseable {
             p.run(); // the first run of each touches its fresh buffers
         }
         long[] best = new long[plans.size()];
-        java.util.Arrays.fill(best, Long.MAX_VALUE);
+        Arrays.fill(best, Long.MAX_VALUE);
         for (int round = 0; round < 3; round++) {
             for (int i = 0; i < plans.size(); i++) {
                 best[i] = Math.min(best[i], plans.get(i).time());

@@ -41,6 +41,13 @@ class InferenceGraphTest {
         assertThat(trained.params()).isEqualTo(before);
     }
 
+    @org.junit.jupiter.api.Test
+    void icnetClassifiesBeforeItsLastResize() {
+        ComputationGraph serving = InferenceGraph.fold(Networks.build(ModelSpec.of(Architecture.ICNET, 64, 3).withWidth(4)));
+        assertThat(serving.getConfiguration().getVertexInputs().get("final-up")).containsExactly("final-cls");
+        assertThat(serving.getConfiguration().getVertexInputs().get("final-cls")).containsExactly("cff2-relu");
+    }
+
     @ParameterizedTest
     @EnumSource(Architecture.class)
     void foldedGraphRefusesToTrain(Architecture architecture) {
