@@ -116,38 +116,31 @@ final class PixelSoftmaxLossImpl extends CnnLossLayer {
         float[] y = labels == null ? null : new float[perImage];
         float[] max = new float[plane];
         float[] sum = new float[plane];
-        // With somewhere to write and oneDNN at hand, the exponentials run in one vectorized native
-        // call between two Java passes (shifted logits out, then normalization and loss); else in
-        // Java, one image at a time.
+        // With somewhere to write and oneDNN at hand, the exponentials of the logits as they are run
+        // in one vectorized native call, then one Java pass normalizes and adds up the loss; an
+        // image whose sums leave float's comfortable range (logits beyond about +-80) is redone in
+        // Java, shifted by each pixel's maximum first. Else all in Java, one image at a time.
         boolean nativeExp = ob != null && OneDnn.AVAILABLE;
         INDArray logs = y != null && OneDnn.AVAILABLE ? Nd4j.createUninitializedDetached(DataType.FLOAT, perImage) : null;
         FloatBuffer lb = logs == null ? null : FloatArrays.buffer(logs);
         float[] logP = logs == null ? null : new float[perImage];
         if (nativeExp) {
-            for (int n = 0; n < images; n++) {
-                xb.get(n * perImage, z, 0, perImage);
-                shiftByMax(z, classes, plane, max);
-                ob.put(n * perImage, z, 0, perImage);
-            }
-            OneDnnEltwise.expInPlace(out);
+            OneDnnEltwise.exp(x, out);
         }
         double loss = 0;
         for (int n = 0; n < images; n++) {
             int base = n * perImage;
             if (nativeExp) {
                 ob.get(base, z, 0, perImage);
-            } else {
+                sumClasses(z, classes, plane, sum);
+            }
+            if (!nativeExp || !comfortable(sum, plane)) {
                 xb.get(base, z, 0, perImage);
                 shiftByMax(z, classes, plane, max);
                 for (int i = 0; i < perImage; i++) {
                     z[i] = (float) Math.exp(z[i]);
                 }
-            }
-            Arrays.fill(sum, 0f);
-            for (int c = 0; c < classes; c++) {
-                for (int p = 0, i = c * plane; p < plane; p++, i++) {
-                    sum[p] += z[i];
-                }
+                sumClasses(z, classes, plane, sum);
             }
             for (int p = 0; p < plane; p++) {
                 sum[p] = 1f / sum[p];
@@ -191,6 +184,27 @@ final class PixelSoftmaxLossImpl extends CnnLossLayer {
             logs.close();
         }
         return loss;
+    }
+
+    private static void sumClasses(float[] e, int classes, int plane, float[] sum) {
+        Arrays.fill(sum, 0f);
+        for (int c = 0; c < classes; c++) {
+            for (int p = 0, i = c * plane; p < plane; p++, i++) {
+                sum[p] += e[i];
+            }
+        }
+    }
+
+    /**
+     * Whether every pixel's sum of unshifted exponentials is finite and far from float's smallest
+     * values, so that the probabilities divided out of it lose nothing to the missing shift.
+     */
+    private static boolean comfortable(float[] sum, int plane) {
+        boolean ok = true;
+        for (int p = 0; p < plane; p++) {
+            ok &= sum[p] >= 1e-30f && sum[p] <= 1e30f; // false for NaN too
+        }
+        return ok;
     }
 
     /** {@code z[c, p] -= max over c of z[c, p]}, so that no exponential overflows. */

@@ -51,18 +51,24 @@ class PixelSoftmaxLossTest {
     }
 
     private static INDArray[] batch(DataType type) {
+        return batch(type, 3);
+    }
+
+    private static INDArray[] batch(DataType type, double scale) {
         Nd4j.getRandom().setSeed(12);
-        INDArray x = Nd4j.randn(type, 3, 2, SIZE, SIZE).muli(3);
+        INDArray x = Nd4j.randn(type, 3, 2, SIZE, SIZE).muli(scale);
         INDArray labels = ResampleLayersTest.oneHot(3, CLASSES, SIZE, SIZE, 8).castTo(type);
         return new INDArray[] {x, labels};
     }
 
-    @Test
-    void onePassComputesWhatDl4jComputes() {
+    /** Scale 3: logits of a few units; 300: far beyond float's exponential range (the shifted path). */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(doubles = {3, 300})
+    void onePassComputesWhatDl4jComputes(double scale) {
         ComputationGraph onePass = graph(true, DataType.FLOAT);
         ComputationGraph reference = graph(false, DataType.FLOAT);
         assertThat(onePass.params()).isEqualTo(reference.params());
-        INDArray[] b = batch(DataType.FLOAT);
+        INDArray[] b = batch(DataType.FLOAT, scale);
 
         INDArray expectedP = reference.outputSingle(false, b[0]);
         INDArray actualP = onePass.outputSingle(false, b[0]);
