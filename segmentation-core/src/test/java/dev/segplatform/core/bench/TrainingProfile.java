@@ -29,9 +29,13 @@ import org.nd4j.linalg.dataset.MultiDataSet;
  * platform method on its stack: {@code MKLDNNConvHelper.backpropGradient} is convolution
  * backward, {@code Resampling.applySeparable} the bilinear/adaptive-pool layers, and so on. GC
  * pauses are summed separately. Sampling, not instrumentation, so the iteration runs at full speed.
+ * Read the shares with care: JFR samples threads in native code and in Java separately, and here it
+ * over-counts native time. For PSPNet inference it put 20.5 ms of a 28 ms batch in oneDNN
+ * convolutions, whose own timing ({@code ONEDNN_VERBOSE=1}) summed to 12.9 ms of a 22 ms batch.
  *
  * <p>Options: {@code --seconds N} per network (15), {@code --archs unet,pspnet,icnet}, {@code --top N} rows (14),
- * {@code --inference} to profile {@code output()} of the batch instead of {@code fit()}, {@code --detail}
+ * {@code --inference} to profile {@code output()} of the batch on the folded serving graph ({@link
+ * dev.segplatform.core.model.InferenceGraph}) instead of {@code fit()}, {@code --detail}
  * to split each layer method's time by the call it was making (e.g. {@code
  * FusedBatchNormImpl.backpropGradient > FusedBatchNormImpl.maskAndSum:140}).
  */
