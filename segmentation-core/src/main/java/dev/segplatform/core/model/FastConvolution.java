@@ -27,6 +27,15 @@ public class FastConvolution extends ConvolutionLayer implements InputGradients.
      */
     @JsonProperty
     private boolean fusedRelu;
+    /**
+     * Whether this layer's input, and whether its output, hold oneDNN's channel-blocked layout
+     * ({@code nChw16c}) instead of NCHW: set by {@link InferenceGraph} between two convolutions
+     * that only talk to each other, so that neither reorders the activation between them.
+     */
+    @JsonProperty
+    private boolean blockedInput;
+    @JsonProperty
+    private boolean blockedOutput;
 
     /** For Jackson. */
     protected FastConvolution() {
@@ -62,15 +71,32 @@ public class FastConvolution extends ConvolutionLayer implements InputGradients.
         this.fusedRelu = fusedRelu;
     }
 
+    public boolean isBlockedInput() {
+        return blockedInput;
+    }
+
+    public boolean isBlockedOutput() {
+        return blockedOutput;
+    }
+
+    void setBlockedInput(boolean blocked) {
+        blockedInput = blocked;
+    }
+
+    void setBlockedOutput(boolean blocked) {
+        blockedOutput = blocked;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof FastConvolution f && o.getClass() == getClass() && f.inputGradient == inputGradient
-                && f.fusedRelu == fusedRelu && super.equals(o);
+                && f.fusedRelu == fusedRelu && f.blockedInput == blockedInput && f.blockedOutput == blockedOutput
+                && super.equals(o);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), inputGradient, fusedRelu);
+        return Objects.hash(super.hashCode(), inputGradient, fusedRelu, blockedInput, blockedOutput);
     }
 
     /** DL4J's convolution builder, building a {@link FastConvolution}. */

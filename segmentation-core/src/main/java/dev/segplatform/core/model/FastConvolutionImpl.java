@@ -39,7 +39,12 @@ final class FastConvolutionImpl extends ConvolutionLayer {
 
     FastConvolutionImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
-        enabled = OneDnn.AVAILABLE && Boolean.parseBoolean(System.getProperty(NativeBackend.ONEDNN_CONVOLUTION_PROPERTY, "true"));
+        enabled = oneDnnEnabled();
+    }
+
+    /** Whether convolutions run in oneDNN in this JVM (else in DL4J's layer). */
+    static boolean oneDnnEnabled() {
+        return OneDnn.AVAILABLE && Boolean.parseBoolean(System.getProperty(NativeBackend.ONEDNN_CONVOLUTION_PROPERTY, "true"));
     }
 
     /** What oneDNN needs for this input, or null when the fast path does not apply to it. */
@@ -79,7 +84,7 @@ final class FastConvolutionImpl extends ConvolutionLayer {
         return new OneDnnConvolution.Geometry(new long[] {n, c.getNIn(), in[0], in[1]},
                 new long[] {c.getNOut(), c.getNIn(), kernel[0], kernel[1]}, new long[] {n, c.getNOut(), out[0], out[1]},
                 new long[] {stride[0], stride[1]}, new long[] {dilation[0], dilation[1]}, before, after, c.hasBias(),
-                fusedRelu());
+                fusedRelu(), ((FastConvolution) c).isBlockedInput(), ((FastConvolution) c).isBlockedOutput());
     }
 
     private boolean fusedRelu() {
@@ -100,6 +105,11 @@ final class FastConvolutionImpl extends ConvolutionLayer {
         assertInputSet(false);
         OneDnnConvolution.Geometry g = geometry(input);
         if (g == null) {
+            FastConvolution c = (FastConvolution) layerConf();
+            if (c.isBlockedInput() || c.isBlockedOutput()) {
+                throw new IllegalStateException(layerId() + " exchanges oneDNN's blocked layout, which only oneDNN reads; input "
+                        + input.shapeInfoToString());
+            }
             INDArray out = super.activate(training, workspaceMgr);
             return fusedRelu() ? Transforms.relu(out, false) : out;
         }

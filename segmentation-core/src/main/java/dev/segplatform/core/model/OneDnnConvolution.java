@@ -102,27 +102,29 @@ final class OneDnnConvolution implements AutoCloseable {
      * each spatial axis.
      */
     record Geometry(long[] input, long[] weights, long[] output, long[] strides, long[] dilation, long[] padBefore,
-            long[] padAfter, boolean bias, boolean relu) {
+            long[] padAfter, boolean bias, boolean relu, boolean blockedInput, boolean blockedOutput) {
 
         @Override
         public boolean equals(Object o) {
             return o instanceof Geometry g && Arrays.equals(input, g.input) && Arrays.equals(weights, g.weights)
                     && Arrays.equals(output, g.output) && Arrays.equals(strides, g.strides) && Arrays.equals(dilation, g.dilation)
                     && Arrays.equals(padBefore, g.padBefore) && Arrays.equals(padAfter, g.padAfter) && bias == g.bias
-                    && relu == g.relu;
+                    && relu == g.relu && blockedInput == g.blockedInput && blockedOutput == g.blockedOutput;
         }
 
         @Override
         public int hashCode() {
             return Arrays.hashCode(new int[] {Arrays.hashCode(input), Arrays.hashCode(weights), Arrays.hashCode(output),
-                Arrays.hashCode(strides), Arrays.hashCode(dilation), Arrays.hashCode(padBefore), Arrays.hashCode(padAfter), Boolean.hashCode(bias), Boolean.hashCode(relu)});
+                Arrays.hashCode(strides), Arrays.hashCode(dilation), Arrays.hashCode(padBefore), Arrays.hashCode(padAfter), Boolean.hashCode(bias), Boolean.hashCode(relu), Boolean.hashCode(blockedInput),
+                Boolean.hashCode(blockedOutput)});
         }
 
         @Override
         public String toString() {
             return Arrays.toString(input) + " * " + Arrays.toString(weights) + " -> " + Arrays.toString(output) + ", strides "
                     + Arrays.toString(strides) + ", dilation " + Arrays.toString(dilation) + ", padding " + Arrays.toString(padBefore) + "/" + Arrays.toString(padAfter)
-                    + (relu ? ", then ReLU" : "");
+                    + (relu ? ", then ReLU" : "") + (blockedInput ? ", blocked input" : "")
+                    + (blockedOutput ? ", blocked output" : "");
         }
     }
 
@@ -154,9 +156,10 @@ final class OneDnnConvolution implements AutoCloseable {
 
     OneDnnConvolution(Geometry g) {
         this.geometry = g;
-        x = user(g.input, memory.format_tag.nchw);
+        // A blocked input or output is already in the layout the kernels prefer: no reorder.
+        x = user(g.input, g.blockedInput ? memory.format_tag.aBcd16b : memory.format_tag.nchw);
         w = user(g.weights, memory.format_tag.oihw);
-        y = user(g.output, memory.format_tag.nchw);
+        y = user(g.output, g.blockedOutput ? memory.format_tag.aBcd16b : memory.format_tag.nchw);
         dy = user(g.output, memory.format_tag.nchw);
         dx = user(g.input, memory.format_tag.nchw);
         dw = user(g.weights, memory.format_tag.oihw);
@@ -194,8 +197,8 @@ final class OneDnnConvolution implements AutoCloseable {
      * is null, of the input.
      */
     void backward(INDArray xa, INDArray wa, INDArray dya, INDArray dxa, INDArray dwa, INDArray dba) {
-        if (geometry.relu) {
-            throw new UnsupportedOperationException("a convolution with a fused ReLU belongs to a folded inference graph");
+        if (geometry.relu || geometry.blockedInput || geometry.blockedOutput) {
+            throw new UnsupportedOperationException("a convolution with a fused ReLU or blocked layouts belongs to a folded inference graph");
         }
         if (backwardWeights == null) {
             backwardWeights = weightsPlan();

@@ -18,7 +18,9 @@ class InferenceGraphTest {
     @ParameterizedTest
     @EnumSource(Architecture.class)
     void foldedGraphPredictsWhatTheTrainedGraphPredicts(Architecture architecture) {
-        ModelSpec spec = ModelSpec.of(architecture, 64, 3).withWidth(4);
+        // Default widths: their channel counts are multiples of 16, so convolutions also link up
+        // in oneDNN's blocked layout.
+        ModelSpec spec = ModelSpec.of(architecture, 64, 3);
         ComputationGraph trained = Networks.build(spec);
         MultiDataSet batch = ModelBench.randomBatch(spec, 4, new Random(5));
         for (int i = 0; i < 3; i++) {
@@ -31,6 +33,8 @@ class InferenceGraphTest {
         long norms = Arrays.stream(trained.getLayers()).filter(l -> l instanceof FusedBatchNormImpl).count();
         long left = Arrays.stream(serving.getLayers()).filter(l -> l instanceof FusedBatchNormImpl).count();
         assertThat(left).isLessThan(norms);
+        assertThat(Arrays.stream(serving.getLayers()).map(l -> l.conf().getLayer()))
+                .anyMatch(l -> l instanceof FastConvolution c && c.isBlockedOutput());
         assertThat(serving.getConfiguration().getNetworkOutputs()).isEqualTo(trained.getConfiguration().getNetworkOutputs());
         INDArray[] expected = trained.output(false, batch.getFeatures(0));
         INDArray[] actual = serving.output(false, batch.getFeatures(0));
