@@ -51,7 +51,7 @@ public final class InferenceGraph {
                     || !(conf.getVertices().get(in.get(0)) instanceof LayerVertex cv)
                     || !(cv.getLayerConf().getLayer() instanceof FastConvolution conv) || conv.isFusedRelu()
                     || !(conv.getActivationFn() instanceof ActivationIdentity)
-                    || consumers(conf, in.get(0)) != 1 || conf.getNetworkOutputs().contains(in.get(0))
+                    || onlyConsumer(conf, in.get(0)) == null || conf.getNetworkOutputs().contains(in.get(0))
                     || ((FusedBatchNormImpl) trained.getLayer(norm)).inferenceAffine() == null) {
                 continue;
             }
@@ -178,15 +178,5 @@ public final class InferenceGraph {
             }
         }
         return found;
-    }
-
-    private static int consumers(ComputationGraphConfiguration conf, String vertex) {
-        int n = 0;
-        for (List<String> inputs : conf.getVertexInputs().values()) {
-            for (String in : inputs) {
-                n += in.equals(vertex) ? 1 : 0;
-            }
-        }
-        return n;
     }
 }
