@@ -408,11 +408,7 @@ final class OneDnnConvolution implements AutoCloseable {
             owned.add(p);
         }
 
-        String kernel() {
-            return kernel;
-        }
-
-        /** The kernel and how many reorders surround it: plans alike in this run alike. */
+        /** The kernel and how many primitives (it and its reorders) the plan runs: plans alike in this run alike. */
         String signature() {
             return kernel + "/" + primitives.size();
         }
