@@ -20,7 +20,12 @@ import org.springframework.util.unit.DataSize;
  * @param apiKeysFile    keys from a mounted secret: lines {@code name role key} or
  *                       {@code name role sha256:<hex>}; {@code #} starts a comment
  * @param segmentRate    per-key token bucket for segmentation requests
- * @param maxRequestSize larger request bodies are refused with 413
+ * @param maxRequestSize larger request bodies are refused with 413: the tracking API's JSON, and
+ *                       anything not named below
+ * @param maxSegmentRequestSize the same for segmentation ({@code /api/segment}, {@code /v2}): images
+ *                       and KServe tensors; the inference service applies its own, finer limits
+ * @param maxArtifactSize the same for artifact uploads ({@code PUT /api/runs/{id}/artifacts/...}),
+ *                       which stream through to the experiment service without being held here
  * @param connectTimeout time to connect to a backend before answering 502
  * @param readTimeout    time to wait for a backend's answer before answering 504
  */
@@ -32,7 +37,9 @@ public record GatewayProperties(
         @DefaultValue List<ApiKey> apiKeys,
         Path apiKeysFile,
         @DefaultValue RateLimit segmentRate,
-        @DefaultValue("20MB") DataSize maxRequestSize,
+        @DefaultValue("2MB") DataSize maxRequestSize,
+        @DefaultValue("100MB") DataSize maxSegmentRequestSize,
+        @DefaultValue("2GB") DataSize maxArtifactSize,
         @DefaultValue("2s") Duration connectTimeout,
         @DefaultValue("60s") Duration readTimeout) {
 

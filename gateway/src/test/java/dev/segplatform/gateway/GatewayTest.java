@@ -53,6 +53,7 @@ class GatewayTest {
         registry.add("gateway.experiment-url", () -> EXPERIMENT.url().toString());
         registry.add("gateway.inference-url", () -> INFERENCE.url().toString());
         registry.add("gateway.max-request-size", () -> "1MB");
+        registry.add("gateway.max-segment-request-size", () -> "1MB");
         registry.add("gateway.segment-rate.per-second", () -> "0.2");
         registry.add("gateway.segment-rate.burst", () -> "100");
         int i = 0;

@@ -19,8 +19,9 @@ import tools.jackson.databind.JsonNode;
  * runs of one experiment with live progress, runs a small tuning study, prints the study's
  * comparison table, and segments a sample image into a mask and an overlay.
  *
- * <pre>java -jar platform-demo.jar --gateway URL --api-key KEY [--size quick|default|full] [--out DIR]
+ * <pre>PLATFORM_API_KEY=KEY java -jar platform-demo.jar --gateway URL [--size quick|default|full] [--out DIR]
  *     [--dataset PATH]</pre>
+ * The key comes from the environment, not the command line, where every local user could read it.
  */
 public final class PlatformDemo {
 
@@ -56,12 +57,13 @@ public final class PlatformDemo {
         for (int i = 0; i + 1 < args.length; i += 2) {
             options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
-        if (!options.containsKey("gateway") || !options.containsKey("api-key")) {
-            System.err.println("usage: platform-demo --gateway URL --api-key KEY [--size quick|default|full] "
+        String apiKey = System.getenv("PLATFORM_API_KEY");
+        if (!options.containsKey("gateway") || apiKey == null || apiKey.isBlank()) {
+            System.err.println("usage: PLATFORM_API_KEY=KEY platform-demo --gateway URL [--size quick|default|full] "
                     + "[--out DIR] [--dataset PATH]");
             System.exit(2);
         }
-        PlatformDemo demo = new PlatformDemo(new GatewayApi(URI.create(options.get("gateway")), options.get("api-key")),
+        PlatformDemo demo = new PlatformDemo(new GatewayApi(URI.create(options.get("gateway")), apiKey),
                 Size.of(options.getOrDefault("size", "default")), Path.of(options.getOrDefault("out", "demo-output")),
                 options.get("dataset"));
         try {

@@ -1,6 +1,7 @@
 package dev.segplatform.gateway.web;
 
 import dev.segplatform.gateway.GatewayProperties;
+import dev.segplatform.gateway.access.RouteFamily;
 import dev.segplatform.gateway.problem.Problems;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -10,6 +11,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.util.regex.Pattern;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpStatus;
@@ -17,27 +19,45 @@ import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Refuses request bodies over {@code gateway.max-request-size}: at once when Content-Length says
- * so, and while streaming when the body is chunked, so the limit holds either way.
+ * Refuses request bodies over their route's limit: at once when Content-Length says so, and while
+ * streaming when the body is chunked, so the limit holds either way. Limits differ by route because
+ * the bodies do: tracking JSON is small, images and tensors larger, model artifacts can be gigabytes
+ * (they stream through and are never held in memory here).
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 public class RequestSizeFilter extends OncePerRequestFilter {
 
-    private final long limit;
+    /** {@code PUT /api/runs/{id}/artifacts/{path}}: the experiment service's artifact upload. */
+    private static final Pattern ARTIFACT_UPLOAD = Pattern.compile("/api/runs/[^/]+/artifacts/.+");
+
+    private final GatewayProperties properties;
     private final Problems problems;
 
     RequestSizeFilter(GatewayProperties properties, Problems problems) {
-        this.limit = properties.maxRequestSize().toBytes();
+        this.properties = properties;
         this.problems = problems;
+    }
+
+    /** The body limit of this request's route, in bytes. */
+    long limitOf(HttpServletRequest request) {
+        String path = request.getRequestURI();
+        if (request.getMethod().equals("PUT") && ARTIFACT_UPLOAD.matcher(path).matches()) {
+            return properties.maxArtifactSize().toBytes();
+        }
+        if (RouteFamily.of(path) == RouteFamily.SEGMENTATION) {
+            return properties.maxSegmentRequestSize().toBytes();
+        }
+        return properties.maxRequestSize().toBytes();
     }
 
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        long limit = limitOf(request);
         if (request.getContentLengthLong() > limit) {
             problems.write(request, response, HttpStatus.CONTENT_TOO_LARGE, "payload-too-large", "Payload too large",
-                    "request bodies are limited to " + limit + " bytes");
+                    "request bodies on this route are limited to " + limit + " bytes");
             return;
         }
         chain.doFilter(new Limited(request, limit), response);
