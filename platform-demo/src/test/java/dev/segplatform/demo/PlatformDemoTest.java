@@ -8,7 +8,14 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -23,20 +30,23 @@ class PlatformDemoTest {
     void theQuickDemoTrainsThreeModelsAndSegmentsAnImage() throws Exception {
         Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target")), "demo-data-");
         int base = freePortBlock();
-        Process demo = new ProcessBuilder("bash", "bin/platform", "demo", "--quick", "--exit",
+        // Without --exit: the platform stays up after the demo, so its doors can be checked while it runs.
+        Process demo = new ProcessBuilder("bash", "bin/platform", "demo", "--quick",
                 "--data-dir", data.toAbsolutePath().toString(), "--port", Integer.toString(base))
                 .directory(Path.of("..").toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(data.resolve("demo.out").toFile())
                 .start();
-        boolean finished = demo.waitFor(20, TimeUnit.MINUTES);
-        String output = Files.readString(data.resolve("demo.out"), StandardCharsets.UTF_8);
-        if (!finished) {
-            demo.destroy();
-            demo.waitFor(2, TimeUnit.MINUTES);
+        String output;
+        try {
+            output = awaitRunning(demo, data.resolve("demo.out"), Duration.ofMinutes(20));
+            closedDoors(demo, data, base);
+        } finally {
+            demo.destroy(); // SIGTERM: bin/platform stops every service, the trainer checkpointing first
+            if (!demo.waitFor(3, TimeUnit.MINUTES)) {
+                demo.destroyForcibly();
+            }
         }
-        assertThat(finished).as(output).isTrue();
-        assertThat(demo.exitValue()).as(output).isZero();
 
         List<String> table = Files.readAllLines(data.resolve("demo/results.txt"));
         for (String model : List.of("unet", "pspnet", "icnet")) {
@@ -59,6 +69,106 @@ class PlatformDemoTest {
         assertThat(mask.getWidth()).isEqualTo(input.getWidth());
         assertThat(mask.getHeight()).isEqualTo(input.getHeight());
         assertThat(overlay.getWidth()).isEqualTo(input.getWidth());
+    }
+
+    /**
+     * Issue 15's closed doors, on the running platform: every socket its processes listen on (the
+     * embedded PostgreSQL's included) is bound to loopback; no secret is on any command line, where
+     * every local user reads it with ps; the secrets' files are readable by their owner only.
+     */
+    private static void closedDoors(Process platform, Path data, int base) throws IOException {
+        List<ProcessHandle> processes = new ArrayList<>(platform.descendants().toList());
+        assertThat(processes).as("the services' JVMs").hasSizeGreaterThanOrEqualTo(4);
+        // pg_ctl starts PostgreSQL detached, so it is found by its pid file rather than as a child.
+        long postmaster = Long.parseLong(Files.readAllLines(data.resolve("postgres/postmaster.pid")).get(0).strip());
+        ProcessHandle postgres = ProcessHandle.of(postmaster).orElseThrow();
+        processes.add(postgres);
+        processes.addAll(postgres.descendants().toList());
+
+        Map<Long, String> listening = listeningSockets();
+        Set<Integer> ports = new HashSet<>();
+        for (ProcessHandle process : processes) {
+            for (long inode : socketInodes(process.pid())) {
+                String address = listening.get(inode);
+                if (address != null) {
+                    ports.add(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1), 16));
+                    assertThat(address).as("listening socket of %s", commandLine(process.pid()))
+                            .matches("(0100007F|0000000000000000FFFF00000100007F|00000000000000000000000001000000):.*");
+                }
+            }
+        }
+        assertThat(ports).as("gateway, experiment service, trainer, inference")
+                .contains(base, base + 1, base + 2, base + 3);
+
+        List<String> secrets = List.of(Files.readString(data.resolve("admin-key")).strip(),
+                Files.readString(data.resolve("internal-token")).strip());
+        for (ProcessHandle process : processes) {
+            String command = commandLine(process.pid());
+            for (String secret : secrets) {
+                assertThat(command).as("command line of pid %d", process.pid()).doesNotContain(secret);
+            }
+        }
+        for (String file : List.of("admin-key", "internal-token")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(file))))
+                    .as(file).isEqualTo("rw-------");
+        }
+    }
+
+    /** Listening TCP sockets of this machine by inode, each as its hex local address:port from /proc. */
+    private static Map<Long, String> listeningSockets() throws IOException {
+        Map<Long, String> sockets = new HashMap<>();
+        for (String table : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            List<String> lines = Files.readAllLines(Path.of(table));
+            for (String line : lines.subList(1, lines.size())) {
+                String[] fields = line.trim().split("\\s+");
+                if (fields[3].equals("0A")) { // TCP_LISTEN
+                    sockets.put(Long.parseLong(fields[9]), fields[1]);
+                }
+            }
+        }
+        return sockets;
+    }
+
+    private static List<Long> socketInodes(long pid) {
+        List<Long> inodes = new ArrayList<>();
+        try (var fds = Files.list(Path.of("/proc", Long.toString(pid), "fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    String target = Files.readSymbolicLink(fd).toString();
+                    if (target.startsWith("socket:[")) {
+                        inodes.add(Long.parseLong(target.substring(8, target.length() - 1)));
+                    }
+                } catch (IOException closedMeanwhile) {
+                    // a descriptor closed while we listed them
+                }
+            }
+        } catch (IOException exited) {
+            // the process ended meanwhile (a short-lived child)
+        }
+        return inodes;
+    }
+
+    private static String commandLine(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"), StandardCharsets.UTF_8)
+                    .replace('\0', ' ');
+        } catch (IOException exited) {
+            return "";
+        }
+    }
+
+    /** Waits for bin/platform to say it is running after the demo; fails with its output if it stops first. */
+    private static String awaitRunning(Process platform, Path out, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            String output = Files.readString(out, StandardCharsets.UTF_8);
+            if (output.contains("Press Ctrl-C to stop")) {
+                return output;
+            }
+            assertThat(platform.isAlive()).as(output).isTrue();
+            Thread.sleep(1000);
+        }
+        throw new AssertionError("the demo did not finish in " + timeout + ":\n" + Files.readString(out));
     }
 
     /** A base port with the next three free too (the platform takes four consecutive ports). */
