@@ -175,10 +175,6 @@ final class EmbeddedPostgresServer implements AutoCloseable {
         return password;
     }
 
-    long postmasterPid() {
-        return postmasterPid;
-    }
-
     String jdbcUrl() {
         return postgres.getJdbcUrl(USER, "postgres");
     }
