@@ -20,9 +20,16 @@ public final class Api {
 
     private final String base;
     private final HttpClient http = HttpClient.newHttpClient();
+    private final java.time.Duration timeout;
 
     public Api(String base) {
+        this(base, null);
+    }
+
+    /** Every request fails (AssertionError) when no answer came within {@code timeout}. */
+    public Api(String base, java.time.Duration timeout) {
         this.base = base;
+        this.timeout = timeout;
     }
 
     /** An answer: status, headers and the body parsed as JSON (null when empty or not JSON). */
@@ -128,6 +135,9 @@ public final class Api {
     }
 
     private Reply send(HttpRequest.Builder request) {
+        if (timeout != null) {
+            request.timeout(timeout);
+        }
         try {
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             return new Reply(response.statusCode(), response.headers(), response.body());

@@ -1,13 +1,7 @@
 package dev.segplatform.experiment.config;
 
 import com.zaxxer.hikari.HikariDataSource;
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import javax.sql.DataSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Condition;
 import org.springframework.context.annotation.ConditionContext;
@@ -17,36 +11,30 @@ import org.springframework.core.type.AnnotatedTypeMetadata;
 
 /**
  * Starts a real PostgreSQL from Maven-shipped binaries when no {@code spring.datasource.url} is set,
- * so the service runs on a bare machine. Its data directory persists under {@code experiment.data-dir}.
+ * so the service runs on a bare machine. Its data directory persists under {@code experiment.data-dir};
+ * see {@link EmbeddedPostgresServer} for what it promises.
  */
 @Configuration(proxyBeanMethods = false)
 @Conditional(EmbeddedPostgresConfiguration.NoDatasourceUrl.class)
 class EmbeddedPostgresConfiguration {
 
-    private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgresConfiguration.class);
-
     @Bean(destroyMethod = "close")
-    EmbeddedPostgres embeddedPostgres(ExperimentProperties properties) {
-        try {
-            Files.createDirectories(properties.postgresDir());
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
-                    .setDataDirectory(properties.postgresDir())
-                    // Keep the data: a restart must find every run again.
-                    .setCleanDataDirectory(false)
-                    .setPort(properties.embeddedDbPort())
-                    .start();
-            log.info("Embedded PostgreSQL on port {} with data in {}", postgres.getPort(),
-                    properties.postgresDir().toAbsolutePath());
-            return postgres;
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot start embedded PostgreSQL in " + properties.postgresDir(), e);
-        }
+    EmbeddedPostgresServer embeddedPostgres(ExperimentProperties properties) {
+        return EmbeddedPostgresServer.start(properties.postgresDir(), properties.postgresPasswordFile(),
+                properties.embeddedDbPort(), properties.embeddedDbCheckInterval());
     }
 
+    /**
+     * Bound to {@code spring.datasource.hikari.*} like the pool Spring Boot makes for an external
+     * database, so both get the same short timeouts (application.yml).
+     */
     @Bean(destroyMethod = "close")
-    DataSource dataSource(EmbeddedPostgres postgres) {
+    @ConfigurationProperties("spring.datasource.hikari")
+    HikariDataSource dataSource(EmbeddedPostgresServer postgres) {
         HikariDataSource dataSource = new HikariDataSource();
-        dataSource.setJdbcUrl(postgres.getJdbcUrl("postgres", "postgres") + "&reWriteBatchedInserts=true");
+        dataSource.setJdbcUrl(postgres.jdbcUrl() + "&reWriteBatchedInserts=true");
+        dataSource.setUsername(EmbeddedPostgresServer.USER);
+        dataSource.setPassword(postgres.password());
         dataSource.setMaximumPoolSize(20);
         dataSource.setPoolName("experiment-embedded");
         return dataSource;

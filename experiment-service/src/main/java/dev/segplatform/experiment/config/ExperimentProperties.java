@@ -18,6 +18,9 @@ import org.springframework.util.unit.DataSize;
  * @param sweepInterval    how often expired leases are collected
  * @param maxQueuedJobs    queued jobs beyond which new runs are refused with 503 and Retry-After
  * @param studyInterval    how often running tuning studies are advanced (new trials, pruning, completion)
+ * @param embeddedDbCheckInterval how often the service looks whether its embedded PostgreSQL still runs,
+ *                         and starts it again if not
+ * @param dbRetryAfter     the {@code Retry-After} of the 503 answered while the database cannot be reached
  */
 @ConfigurationProperties("experiment")
 public record ExperimentProperties(
@@ -28,10 +31,17 @@ public record ExperimentProperties(
         @DefaultValue("3") int maxAttempts,
         @DefaultValue("5s") Duration sweepInterval,
         @DefaultValue("10000") int maxQueuedJobs,
-        @DefaultValue("2s") Duration studyInterval) {
+        @DefaultValue("2s") Duration studyInterval,
+        @DefaultValue("500ms") Duration embeddedDbCheckInterval,
+        @DefaultValue("2s") Duration dbRetryAfter) {
 
     public Path postgresDir() {
         return dataDir.resolve("postgres");
+    }
+
+    /** The embedded database's generated password, readable by the service's user only. */
+    public Path postgresPasswordFile() {
+        return dataDir.resolve("postgres.password");
     }
 
     public Path artifactDir() {

@@ -1,6 +1,7 @@
 package dev.segplatform.experiment.problem;
 
 import jakarta.servlet.http.HttpServletRequest;
+import dev.segplatform.experiment.config.ExperimentProperties;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -9,6 +10,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.sql.SQLTransientConnectionException;
+import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -16,6 +19,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.validation.FieldError;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -38,6 +42,12 @@ import tools.jackson.databind.exc.UnrecognizedPropertyException;
 class ApiExceptionHandler extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiExceptionHandler.class);
+
+    private final String databaseRetryAfter;
+
+    ApiExceptionHandler(ExperimentProperties properties) {
+        this.databaseRetryAfter = Long.toString(Math.max(1, (properties.dbRetryAfter().toMillis() + 999) / 1000));
+    }
 
     @ExceptionHandler(ApiException.class)
     ResponseEntity<ProblemDetail> handleApi(ApiException e, HttpServletRequest request) {
@@ -64,8 +74,27 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return ResponseEntity.status(HttpStatus.CONFLICT).body(problem);
     }
 
+    /**
+     * The database cannot be reached (down, restarting, frozen): a short wait for a connection ends
+     * in 503 with Retry-After, so clients back off and retry instead of reading a 500 as their fault
+     * or the service's bug. Failures that merely wrap such a cause arrive via {@link #handleUnexpected}.
+     */
+    @ExceptionHandler({DataAccessResourceFailureException.class, CannotCreateTransactionException.class,
+            SQLTransientConnectionException.class})
+    ResponseEntity<ProblemDetail> handleDatabaseUnavailable(Exception e, HttpServletRequest request) {
+        // One line, no stack: while the database is down every request ends here.
+        log.warn("Database unavailable on {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
+        ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.of(ProblemTypes.DATABASE_UNAVAILABLE),
+                "Database unavailable", "the database cannot be reached right now; retry later", List.of(), request);
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
+                .header(HttpHeaders.RETRY_AFTER, databaseRetryAfter).body(problem);
+    }
+
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> handleUnexpected(Exception e, HttpServletRequest request) {
+        if (DatabaseUnavailable.isCause(e)) {
+            return handleDatabaseUnavailable(e, request);
+        }
         log.error("Unexpected failure on {} {}", request.getMethod(), request.getRequestURI(), e);
         ProblemDetail problem = problem(HttpStatus.INTERNAL_SERVER_ERROR, ProblemTypes.of("internal"),
                 "Internal error", "the service failed to handle the request; see its log", List.of(), request);

@@ -7,6 +7,7 @@ public final class ProblemTypes {
 
     public static final String VALIDATION = "validation";
     public static final String MALFORMED = "malformed-request";
+    public static final String DATABASE_UNAVAILABLE = "database-unavailable";
 
     private ProblemTypes() {
     }
