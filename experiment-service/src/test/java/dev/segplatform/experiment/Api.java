@@ -19,10 +19,31 @@ public final class Api {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String base;
+    private final String internalToken;
     private final HttpClient http = HttpClient.newHttpClient();
 
+    /** A client without the internal token: the job protocol refuses it. */
     public Api(String base) {
+        this(base, null);
+    }
+
+    /** A client that sends {@code internalToken} on job protocol calls, as a trainer does. */
+    public Api(String base, String internalToken) {
         this.base = base;
+        this.internalToken = internalToken;
+    }
+
+    public String base() {
+        return base;
+    }
+
+    /** The internal token of a service started without one: generated into its data folder. */
+    public static String generatedToken(java.nio.file.Path dataDir) {
+        try {
+            return java.nio.file.Files.readString(dataDir.resolve("internal-token")).strip();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** An answer: status, headers and the body parsed as JSON (null when empty or not JSON). */
@@ -56,6 +77,9 @@ public final class Api {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json));
+        if (internalToken != null && path.startsWith("/api/jobs") && !headers.containsKey("X-Internal-Token")) {
+            request.header("X-Internal-Token", internalToken);
+        }
         headers.forEach(request::header);
         return send(request);
     }
@@ -69,6 +93,11 @@ public final class Api {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).PUT(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(request::header);
         return send(request);
+    }
+
+    public Reply put(String path, String json) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     public Reply delete(String path) {
