@@ -11,3 +11,10 @@ update job set claims = case when started_at is null then 0
 -- Tag values up to MLflow's 8000 characters (experiment.limits.tag-value-length may lower it).
 alter table experiment_tag alter column value type varchar(8000);
 alter table run_tag alter column value type varchar(8000);
+
+-- A btree entry holds at most about 2700 bytes, so the (key, value) index refused params of up to
+-- experiment.limits.param-value-length (8000) characters that do not compress, as a server error.
+-- A hash index stores only the value's hash: any length fits, and it still serves the equality
+-- filters of run search (params.model = 'unet').
+drop index run_param_key_value_idx;
+create index run_param_value_idx on run_param using hash (value);
