@@ -149,6 +149,14 @@ A value for a key of a chart-made Secret: the given one, else the one the live S
 {{- if .Values.gateway.adminKey.existingSecret -}}{{ .Values.gateway.adminKey.existingSecretKey }}{{- else -}}admin-key{{- end -}}
 {{- end -}}
 
+{{- define "segplatform.internalTokenSecretName" -}}
+{{- default (include "segplatform.componentName" (dict "root" . "component" "internal-token")) .Values.experiment.internalToken.existingSecret -}}
+{{- end -}}
+
+{{- define "segplatform.internalTokenSecretKey" -}}
+{{- if .Values.experiment.internalToken.existingSecret -}}{{ .Values.experiment.internalToken.existingSecretKey }}{{- else -}}internal-token{{- end -}}
+{{- end -}}
+
 {{- define "segplatform.apiKeysSecretName" -}}
 {{- default (include "segplatform.componentName" (dict "root" . "component" "api-keys")) .Values.gateway.apiKeys.existingSecret -}}
 {{- end -}}

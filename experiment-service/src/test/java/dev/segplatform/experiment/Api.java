@@ -19,17 +19,41 @@ public final class Api {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String base;
+    private final String internalToken;
     private final HttpClient http = HttpClient.newHttpClient();
     private final java.time.Duration timeout;
 
+    /** A client without the internal token: the job protocol refuses it. */
     public Api(String base) {
-        this(base, null);
+        this(base, null, null);
     }
 
-    /** Every request fails (AssertionError) when no answer came within {@code timeout}. */
-    public Api(String base, java.time.Duration timeout) {
+    /** A client that sends {@code internalToken} on job protocol calls, as a trainer does. */
+    public Api(String base, String internalToken) {
+        this(base, internalToken, null);
+    }
+
+    /**
+     * Every request fails (AssertionError) when no answer came within {@code timeout}; null waits
+     * as long as it takes.
+     */
+    public Api(String base, String internalToken, java.time.Duration timeout) {
         this.base = base;
+        this.internalToken = internalToken;
         this.timeout = timeout;
+    }
+
+    public String base() {
+        return base;
+    }
+
+    /** The internal token of a service started without one: generated into its data folder. */
+    public static String generatedToken(java.nio.file.Path dataDir) {
+        try {
+            return java.nio.file.Files.readString(dataDir.resolve("internal-token")).strip();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** An answer: status, headers and the body parsed as JSON (null when empty or not JSON). */
@@ -63,6 +87,9 @@ public final class Api {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(json));
+        if (internalToken != null && path.startsWith("/api/jobs") && !headers.containsKey("X-Internal-Token")) {
+            request.header("X-Internal-Token", internalToken);
+        }
         headers.forEach(request::header);
         return send(request);
     }
@@ -76,6 +103,11 @@ public final class Api {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).PUT(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(request::header);
         return send(request);
+    }
+
+    public Reply put(String path, String json) {
+        return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(json)));
     }
 
     public Reply delete(String path) {

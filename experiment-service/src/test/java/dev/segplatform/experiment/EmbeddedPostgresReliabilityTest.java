@@ -39,7 +39,7 @@ class EmbeddedPostgresReliabilityTest {
     void metricsAcknowledgedBeforePostgresIsKilledAreKeptAndTheServiceHealsByItself() throws Exception {
         Path dataDir = dataDir("pg-kill-");
         try (ServiceProcess service = start(dataDir)) {
-            Api api = new Api(service.url().toString(), Duration.ofSeconds(20));
+            Api api = new Api(service.url().toString(), null, Duration.ofSeconds(20));
             long runId = api.run(api.experiment("pg-kill"), "unet"); // queued, so writes need no lease token
             long postmaster = postmasterPid(dataDir);
 
@@ -118,7 +118,7 @@ class EmbeddedPostgresReliabilityTest {
     void aFrozenDatabaseIsAnswered503QuicklyAndTheServiceRecoversWhenItThaws() throws Exception {
         Path dataDir = dataDir("pg-frozen-");
         try (ServiceProcess service = start(dataDir)) {
-            Api api = new Api(service.url().toString(), Duration.ofSeconds(20));
+            Api api = new Api(service.url().toString(), null, Duration.ofSeconds(20));
             long runId = api.run(api.experiment("pg-frozen"), "unet");
             String batch = "{\"metrics\":[{\"key\":\"loss\",\"value\":0.5,\"step\":1}]}";
             assertThat(api.post("/api/runs/" + runId + "/metrics", batch).status()).isEqualTo(204);
@@ -169,7 +169,7 @@ class EmbeddedPostgresReliabilityTest {
         long orphan;
         ServiceProcess first = start(dataDir);
         try {
-            Api api = new Api(first.url().toString(), Duration.ofSeconds(20));
+            Api api = new Api(first.url().toString(), null, Duration.ofSeconds(20));
             runId = api.run(api.experiment("svc-kill"), "unet");
             assertThat(api.post("/api/runs/" + runId + "/metrics",
                     "{\"metrics\":[{\"key\":\"loss\",\"value\":0.5,\"step\":1}]}").status()).isEqualTo(204);
@@ -183,7 +183,7 @@ class EmbeddedPostgresReliabilityTest {
         assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive)).as("orphaned postmaster").contains(true);
 
         try (ServiceProcess second = start(dataDir)) {
-            Api api = new Api(second.url().toString(), Duration.ofSeconds(20));
+            Api api = new Api(second.url().toString(), null, Duration.ofSeconds(20));
             assertThat(api.get("/api/runs/" + runId).json().get("status").asString()).isEqualTo("QUEUED");
             assertThat(api.get("/api/runs/" + runId + "/metrics/loss").json().get("history")).hasSize(1);
             assertThat(ProcessHandle.of(orphan).map(ProcessHandle::isAlive).orElse(false)).isFalse();

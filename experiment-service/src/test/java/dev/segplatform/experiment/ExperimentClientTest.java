@@ -33,7 +33,7 @@ class ExperimentClientTest extends ServiceTest {
     @Test
     void speaksTheWholeWorkerProtocol() throws Exception {
         drainQueue();
-        ExperimentClient client = new ExperimentClient(URI.create("http://localhost:" + port));
+        ExperimentClient client = new ExperimentClient(URI.create("http://localhost:" + port), INTERNAL_TOKEN);
         long runId = api.run(api.experiment("client"), "unet");
 
         JobClaim claim = client.claim(new ClaimRequest("client-worker", null)).orElseThrow();
@@ -66,7 +66,8 @@ class ExperimentClientTest extends ServiceTest {
         assertThat(stale.isStaleLease()).isTrue();
 
         JobClaim resumed = client.claim(new ClaimRequest("next", null)).orElseThrow();
-        assertThat(resumed.attempt()).isEqualTo(2);
+        assertThat(resumed.attempt()).isEqualTo(1);
+        assertThat(resumed.claim()).isEqualTo(2);
         client.complete(resumed.jobId(), new CompleteRequest(resumed.leaseToken(), JobStatus.SUCCEEDED, null));
         assertThat(client.run(runId).get("status").asString()).isEqualTo("SUCCEEDED");
     }

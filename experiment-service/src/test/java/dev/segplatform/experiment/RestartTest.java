@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.SpringApplication;
@@ -31,8 +32,15 @@ class RestartTest {
             api.post("/api/jobs/" + claim.get("jobId").asLong() + "/complete",
                     "{\"leaseToken\":\"" + claim.get("leaseToken").asString() + "\",\"outcome\":\"SUCCEEDED\"}");
         }
+        String token = Api.generatedToken(dataDir);
         try (ConfigurableApplicationContext second = start(dataDir)) {
             Api api = api(second);
+            // Without experiment.internal-token the service made one at first start, readable by its owner
+            // only, and keeps it: trainers configured with it go on working after a restart.
+            assertThat(Api.generatedToken(dataDir)).isEqualTo(token).hasSizeGreaterThanOrEqualTo(40);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dataDir.resolve("internal-token"))))
+                    .isEqualTo("rw-------");
+            assertThat(new Api(api.base()).post("/api/jobs/claim", "{\"workerId\":\"w\"}").status()).isEqualTo(401);
             assertThat(api.get("/api/experiments/" + experimentId).status()).isEqualTo(200);
             JsonNode run = api.get("/api/runs/" + runId).json();
             assertThat(run.get("status").asString()).isEqualTo("SUCCEEDED");
@@ -71,8 +79,10 @@ class RestartTest {
         return SpringApplication.run(ExperimentServiceApplication.class, args);
     }
 
+    /** No token configured: the service generated one into its data folder, as trainers would read it. */
     private static Api api(ConfigurableApplicationContext context) {
         int port = ((WebServerApplicationContext) context).getWebServer().getPort();
-        return new Api("http://localhost:" + port);
+        java.nio.file.Path dataDir = context.getBean(dev.segplatform.experiment.config.ExperimentProperties.class).dataDir();
+        return new Api("http://localhost:" + port, Api.generatedToken(dataDir));
     }
 }

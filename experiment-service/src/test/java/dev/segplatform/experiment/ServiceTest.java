@@ -21,8 +21,11 @@ public abstract class ServiceTest {
 
     private static final Path DATA_DIR = createDataDir();
 
+    /** The job protocol's token of the shared service; {@link #api} sends it on {@code /api/jobs/**}. */
+    protected static final String INTERNAL_TOKEN = "service-test-internal-token";
+
     @LocalServerPort
-    int port;
+    protected int port;
 
     @Autowired
     protected JdbcClient jdbc;
@@ -33,6 +36,7 @@ public abstract class ServiceTest {
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("experiment.data-dir", DATA_DIR::toString);
         registry.add("experiment.max-artifact-size", () -> "1MB");
+        registry.add("experiment.internal-token", () -> INTERNAL_TOKEN);
         // The tests expire leases by hand; the background sweeper stays out of their way.
         registry.add("experiment.sweep-interval", () -> "1h");
         // Likewise the study scheduler: study tests advance their studies by hand.
@@ -41,7 +45,7 @@ public abstract class ServiceTest {
 
     @BeforeEach
     void connect() {
-        api = new Api("http://localhost:" + port);
+        api = new Api("http://localhost:" + port, INTERNAL_TOKEN);
     }
 
     /** Rows in a table, to prove that a refused request wrote nothing. */

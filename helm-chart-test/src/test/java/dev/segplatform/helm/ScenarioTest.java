@@ -232,6 +232,56 @@ class ScenarioTest {
     }
 
     @Test
+    void theExperimentServiceAndTheTrainersShareTheInternalTokenFromOneSecret() {
+        Chart.Rendered rendered = Chart.render(Chart.values("trainers.datasets.enabled", true,
+                "trainers.datasets.existingClaim", "pets-data", "trainers.pools.gpu.enabled", true));
+        Secret secret = rendered.get(Secret.class, "internal-token");
+        String token = decode(secret.getData().get("internal-token"));
+        assertThat(token).hasSize(48).matches("[A-Za-z0-9]+");
+        var experimentRef = env(rendered.container("experiment-service"), "EXPERIMENT_INTERNAL_TOKEN")
+                .getValueFrom().getSecretKeyRef();
+        assertThat(experimentRef.getName()).isEqualTo(secret.getMetadata().getName());
+        assertThat(experimentRef.getKey()).isEqualTo("internal-token");
+        for (String pool : new String[] {"trainer-cpu", "trainer-gpu"}) {
+            var trainerRef = env(rendered.container(pool), "TRAINER_INTERNAL_TOKEN").getValueFrom().getSecretKeyRef();
+            assertThat(trainerRef.getName()).as(pool).isEqualTo(secret.getMetadata().getName());
+            assertThat(trainerRef.getKey()).as(pool).isEqualTo("internal-token");
+        }
+        // Only those two: the gateway and inference never see it.
+        for (String other : new String[] {"gateway", "inference-service"}) {
+            assertThat(rendered.container(other).getEnv()).as(other)
+                    .noneMatch(env -> env.getValueFrom() != null && env.getValueFrom().getSecretKeyRef() != null
+                            && secret.getMetadata().getName().equals(env.getValueFrom().getSecretKeyRef().getName()));
+        }
+    }
+
+    @Test
+    void aGeneratedInternalTokenIsRandomAtInstallAndKeptFromTheLiveSecretOnUpgrade() {
+        String secretName = Chart.PREFIX + "internal-token";
+        String fresh = decode(Chart.render().get(Secret.class, "internal-token").getData().get("internal-token"));
+        assertThat(decode(Chart.render().get(Secret.class, "internal-token").getData().get("internal-token")))
+                .isNotEqualTo(fresh);
+
+        FakeKubeApi.get().putSecret(Chart.NAMESPACE, secretName, Map.of("internal-token", "the-token-trainers-hold"));
+        try {
+            assertThat(decode(Chart.render().get(Secret.class, "internal-token").getData().get("internal-token")))
+                    .isEqualTo("the-token-trainers-hold");
+        } finally {
+            FakeKubeApi.get().removeSecret(Chart.NAMESPACE, secretName);
+        }
+    }
+
+    @Test
+    void anExistingSecretReplacesTheChartsInternalToken() {
+        Chart.Rendered rendered = Chart.render(Chart.values("experiment.internalToken.existingSecret", "seg-internal",
+                "experiment.internalToken.existingSecretKey", "token"));
+        assertThat(rendered.all(Secret.class)).noneMatch(s -> s.getMetadata().getName().endsWith("internal-token"));
+        var ref = env(rendered.container("trainer-cpu"), "TRAINER_INTERNAL_TOKEN").getValueFrom().getSecretKeyRef();
+        assertThat(ref.getName()).isEqualTo("seg-internal");
+        assertThat(ref.getKey()).isEqualTo("token");
+    }
+
+    @Test
     void notesTellHowToReachTheGatewayAndReadTheAdminKey() {
         String notes = Chart.helm().install().withName(Chart.RELEASE).withNamespace(Chart.NAMESPACE)
                 .withKubeVersion(Chart.KUBE_VERSION).dryRun().withDryRunOption(com.marcnuri.helm.DryRun.CLIENT)

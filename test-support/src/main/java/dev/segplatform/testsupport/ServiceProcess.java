@@ -34,7 +34,16 @@ public final class ServiceProcess implements AutoCloseable {
      * use it.
      */
     public static ServiceProcess experimentService(Path dataDir, String... args) throws Exception {
-        return fromJar("experiment-service", dataDir.resolve("experiment-service.log"), "/readyz",
+        return experimentService(dataDir, Map.of(), args);
+    }
+
+    /**
+     * The same with extra environment variables, such as {@code EXPERIMENT_INTERNAL_TOKEN}: secrets go
+     * by environment, as in production, never on the command line.
+     */
+    public static ServiceProcess experimentService(Path dataDir, Map<String, String> environment, String... args)
+            throws Exception {
+        return fromJar("experiment-service", dataDir.resolve("experiment-service.log"), "/readyz", environment,
                 withDataDir(dataDir, args));
     }
 
@@ -45,13 +54,19 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static ServiceProcess fromJar(String module, Path logFile, String readinessPath, String... args)
             throws Exception {
+        return fromJar(module, logFile, readinessPath, Map.of(), args);
+    }
+
+    /** The same with extra environment variables for the process. */
+    public static ServiceProcess fromJar(String module, Path logFile, String readinessPath,
+                                         Map<String, String> environment, String... args) throws Exception {
         Path jar = Path.of("..", module, "target", module + ".jar");
         if (!Files.exists(jar)) {
             throw new IllegalStateException(jar.toAbsolutePath() + " is missing: run 'mvn verify' from the root, "
                     + "or 'mvn -pl " + module + " -am package -DskipTests' first");
         }
         List<String> command = new ArrayList<>(List.of(java(), "-Xmx1g", "-jar", jar.toString()));
-        return start(command, logFile, readinessPath, Map.of(), args);
+        return start(command, logFile, readinessPath, environment, args);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.segplatform.trainer;
 
 import dev.segplatform.experiment.client.ExperimentClient;
+import java.time.Duration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -8,7 +9,12 @@ import org.springframework.context.annotation.Configuration;
 class ClientConfiguration {
 
     @Bean
-    ExperimentClient experimentClient(TrainerProperties properties) {
-        return new ExperimentClient(properties.experimentUrl());
+    InternalToken internalToken(TrainerProperties properties) {
+        return new InternalToken(properties.internalToken(), properties.internalTokenFile());
+    }
+
+    @Bean
+    ExperimentClient experimentClient(TrainerProperties properties, InternalToken internalToken) {
+        return new ExperimentClient(properties.experimentUrl(), Duration.ofSeconds(30), internalToken::get);
     }
 }

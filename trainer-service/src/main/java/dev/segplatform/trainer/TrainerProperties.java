@@ -20,6 +20,12 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param idleBackoffMin    first wait after finding the queue empty
  * @param idleBackoffMax    longest wait between claims while the queue stays empty or unreachable
  * @param sampleMasks       predicted masks uploaded as PNG artifacts at the end of a run
+ * @param internalToken     the experiment service's internal token, sent on the job protocol and required
+ *                          on this trainer's own {@code /api/worker}; set it from the environment
+ *                          ({@code TRAINER_INTERNAL_TOKEN}), never on a command line
+ * @param internalTokenFile where to read the token when {@code internalToken} is not set; the default is
+ *                          where an experiment service with its default data dir, started from the same
+ *                          folder, generates it. Read when first needed, so the trainer may start first
  */
 @ConfigurationProperties("trainer")
 public record TrainerProperties(
@@ -32,9 +38,14 @@ public record TrainerProperties(
         @DefaultValue("10s") Duration heartbeatInterval,
         @DefaultValue("500ms") Duration idleBackoffMin,
         @DefaultValue("10s") Duration idleBackoffMax,
-        @DefaultValue("4") int sampleMasks) {
+        @DefaultValue("4") int sampleMasks,
+        String internalToken,
+        @DefaultValue("./data/internal-token") Path internalTokenFile) {
 
     public TrainerProperties {
+        if (internalToken != null && internalToken.isBlank()) {
+            internalToken = null;
+        }
         if (workerId == null || workerId.isBlank()) {
             workerId = defaultWorkerId();
         }

@@ -26,10 +26,17 @@ final class Platform {
     private Platform() {
     }
 
+    /**
+     * The job protocol's token, given to the experiment service and the trainers by environment
+     * variable, the way bin/platform and the Helm chart do.
+     */
+    static final String INTERNAL_TOKEN = "trainer-tests-" + java.util.UUID.randomUUID();
+
     static synchronized ServiceProcess experimentService() throws Exception {
         if (experiment == null) {
             Files.createDirectories(ROOT);
             experiment = ServiceProcess.experimentService(Files.createTempDirectory(ROOT, "experiment-"),
+                    java.util.Map.of("EXPERIMENT_INTERNAL_TOKEN", INTERNAL_TOKEN),
                     "--experiment.lease-duration=6s", "--experiment.sweep-interval=1s",
                     "--experiment.study-interval=1s");
         }
@@ -37,7 +44,7 @@ final class Platform {
     }
 
     static ExperimentClient client() throws Exception {
-        return new ExperimentClient(experimentService().url());
+        return new ExperimentClient(experimentService().url(), INTERNAL_TOKEN);
     }
 
     /** A trainer process against the shared experiment service, sharing one work folder (and data sets). */
@@ -48,6 +55,8 @@ final class Platform {
     /** A trainer with extra environment variables for its process. */
     static ServiceProcess trainer(String name, java.util.Map<String, String> environment, String... extra)
             throws Exception {
+        java.util.Map<String, String> withToken = new java.util.HashMap<>(environment);
+        withToken.putIfAbsent("TRAINER_INTERNAL_TOKEN", INTERNAL_TOKEN);
         String[] args = new String[extra.length + 5];
         args[0] = "--trainer.experiment-url=" + experimentService().url();
         args[1] = "--trainer.worker-id=" + name;
@@ -56,7 +65,7 @@ final class Platform {
         args[4] = "--trainer.idle-backoff-max=1s";
         System.arraycopy(extra, 0, args, 5, extra.length);
         return ServiceProcess.onTestClasspath(TrainerServiceApplication.class,
-                ROOT.resolve(name + "-" + System.nanoTime() + ".log"), environment, args);
+                ROOT.resolve(name + "-" + System.nanoTime() + ".log"), withToken, args);
     }
 
     static long experiment(String name) throws Exception {

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
@@ -38,6 +39,7 @@ class TrainerResilienceTest {
             JsonNode run = Platform.awaitEnd(runId, Duration.ofMinutes(4));
             assertThat(run.get("status").asString()).as(run.toString()).isEqualTo("SUCCEEDED");
             assertThat(run.get("attempt").asInt()).isEqualTo(2);
+            assertThat(run.get("claims").asInt()).isEqualTo(2);
             assertThat(run.get("workerId").isNull() || run.get("workerId").asString().startsWith("rescuer")).isTrue();
         }
         List<Long> expectedSteps = LongStream.rangeClosed(1, epochs).boxed().toList();
@@ -86,6 +88,7 @@ class TrainerResilienceTest {
     }
 
     @Test
+    @Tag("reliability")
     void aWorkerShuttingDownCheckpointsAndGivesItsJobBack() throws Exception {
         long runId;
         try (ServiceProcess leaving = Platform.trainer("leaving")) {
@@ -95,9 +98,41 @@ class TrainerResilienceTest {
         } // SIGTERM
         JsonNode run = client.run(runId);
         assertThat(run.get("status").asString()).isEqualTo("QUEUED");
-        assertThat(run.get("attempt").asInt()).isEqualTo(2);
+        // A hand-back is not a failure: the attempt budget is untouched, only the claim is counted.
+        assertThat(run.get("attempt").asInt()).isEqualTo(1);
+        assertThat(run.get("claims").asInt()).isEqualTo(1);
         assertThat(run.get("message").asString()).contains("shut down");
         assertThat(client.listArtifacts(runId, "checkpoints/")).isNotEmpty();
         Platform.cancel(runId);
+    }
+
+    /** A rolling update: each trainer hands the job back in turn, the job still succeeds, resumed each time. */
+    @Test
+    @Tag("reliability")
+    void handBacksSpendNoAttemptsAndTheNextWorkerResumes() throws Exception {
+        int epochs = 12;
+        long runId = Platform.run(experimentId, "unet", epochs, "");
+        // One more hand-back than the attempt budget (3) would have allowed before.
+        for (int i = 1; i <= 3; i++) {
+            int logged = i;
+            try (ServiceProcess rolling = Platform.trainer("rolling-" + i)) {
+                Platform.await(runId, Duration.ofMinutes(3),
+                        run -> client.metricHistory(runId, "val_loss").history().size() >= logged);
+            } // SIGTERM
+            JsonNode run = client.run(runId);
+            if (!run.get("status").asString().equals("QUEUED")) {
+                break; // trained to the end before the signal; nothing more to hand back
+            }
+            assertThat(run.get("attempt").asInt()).isEqualTo(1);
+            assertThat(run.get("claims").asInt()).isEqualTo(i);
+        }
+        try (ServiceProcess last = Platform.trainer("rolling-last")) {
+            JsonNode run = Platform.awaitEnd(runId, Duration.ofMinutes(4));
+            assertThat(run.get("status").asString()).as(run.toString()).isEqualTo("SUCCEEDED");
+            assertThat(run.get("attempt").asInt()).isEqualTo(1);
+        }
+        // Resumed, not restarted: every epoch logged exactly once.
+        assertThat(client.metricHistory(runId, "val_loss").history()).extracting(MetricHistory.Point::step)
+                .containsExactlyElementsOf(LongStream.rangeClosed(1, epochs).boxed().toList());
     }
 }

@@ -11,8 +11,9 @@ import jakarta.validation.constraints.PositiveOrZero;
  * @param timestamp epoch milliseconds; defaults to the time the service received it
  */
 public record MetricPoint(
-        @NotNull @Pattern(regexp = "^[A-Za-z0-9_.\\-/ ]{1,250}$",
-                message = "must be 1-250 letters, digits, '_', '-', '.', '/' or spaces") String key,
+        // The length limit is the service's setting (experiment.limits.metric-key-length, at most 250).
+        @NotNull @Pattern(regexp = "^[A-Za-z0-9_.\\-/ ]+$",
+                message = "must be letters, digits, '_', '-', '.', '/' or spaces") String key,
         @NotNull Double value,
         @PositiveOrZero Long step,
         @PositiveOrZero Long timestamp) {

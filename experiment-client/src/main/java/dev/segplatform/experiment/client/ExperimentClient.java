@@ -7,6 +7,7 @@ import dev.segplatform.experiment.api.ClaimRequest;
 import dev.segplatform.experiment.api.CompleteRequest;
 import dev.segplatform.experiment.api.HeartbeatRequest;
 import dev.segplatform.experiment.api.HeartbeatResponse;
+import dev.segplatform.experiment.api.InternalAuth;
 import dev.segplatform.experiment.api.JobClaim;
 import dev.segplatform.experiment.api.MetricBatch;
 import dev.segplatform.experiment.api.MetricHistory;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -49,14 +51,30 @@ public final class ExperimentClient {
     private final URI base;
     private final HttpClient http;
     private final Duration timeout;
+    private final Supplier<String> internalToken;
 
+    /** A client for tracking, registry and artifacts; the job protocol needs a token (see below). */
     public ExperimentClient(URI base) {
         this(base, Duration.ofSeconds(30));
     }
 
     public ExperimentClient(URI base, Duration timeout) {
+        this(base, timeout, () -> null);
+    }
+
+    /** A worker's client: job protocol calls carry {@code internalToken} in {@link InternalAuth#HEADER}. */
+    public ExperimentClient(URI base, String internalToken) {
+        this(base, Duration.ofSeconds(30), () -> internalToken);
+    }
+
+    /**
+     * @param internalToken asked on every job protocol call, so a token that only appears later (a file
+     *                      the experiment service writes at its first start) is picked up; null sends none
+     */
+    public ExperimentClient(URI base, Duration timeout, Supplier<String> internalToken) {
         this.base = URI.create(base.toString().replaceAll("/+$", "") + "/");
         this.timeout = timeout;
+        this.internalToken = internalToken;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 
@@ -68,20 +86,20 @@ public final class ExperimentClient {
 
     /** The oldest queued job this worker can run, or empty when the queue has none. */
     public Optional<JobClaim> claim(ClaimRequest request) {
-        HttpResponse<String> response = send("claim", post("api/jobs/claim", request));
+        HttpResponse<String> response = send("claim", internal(post("api/jobs/claim", request)));
         return response.statusCode() == 204 ? Optional.empty() : Optional.of(read(response, JobClaim.class));
     }
 
     public HeartbeatResponse heartbeat(long jobId, HeartbeatRequest request) {
-        return read(send("heartbeat", post("api/jobs/" + jobId + "/heartbeat", request)), HeartbeatResponse.class);
+        return read(send("heartbeat", internal(post("api/jobs/" + jobId + "/heartbeat", request))), HeartbeatResponse.class);
     }
 
     public void complete(long jobId, CompleteRequest request) {
-        send("complete", post("api/jobs/" + jobId + "/complete", request));
+        send("complete", internal(post("api/jobs/" + jobId + "/complete", request)));
     }
 
     public void release(long jobId, ReleaseRequest request) {
-        send("release", post("api/jobs/" + jobId + "/release", request));
+        send("release", internal(post("api/jobs/" + jobId + "/release", request)));
     }
 
     // --- tracking -----------------------------------------------------------------------------
@@ -98,8 +116,9 @@ public final class ExperimentClient {
         send("log params", withLease(post("api/runs/" + runId + "/params", Map.of("params", params)), leaseToken));
     }
 
+    /** Any key, '/' and all: it travels as a query parameter, which no path normalisation touches. */
     public MetricHistory metricHistory(long runId, String key) {
-        return read(send("metric history", get("api/runs/" + runId + "/metrics/" + encode(key))), MetricHistory.class);
+        return read(send("metric history", get("api/runs/" + runId + "/metrics?key=" + encode(key))), MetricHistory.class);
     }
 
     /** A run as JSON (status, params, metrics, progress...). */
@@ -198,6 +217,12 @@ public final class ExperimentClient {
     private HttpRequest.Builder post(String path, Object body) {
         return request(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+    }
+
+    /** Only the job protocol gets the token: the secret travels no further than it must. */
+    private HttpRequest.Builder internal(HttpRequest.Builder request) {
+        String token = internalToken.get();
+        return token == null ? request : request.header(InternalAuth.HEADER, token);
     }
 
     private static HttpRequest.Builder withLease(HttpRequest.Builder request, UUID leaseToken) {

@@ -1,6 +1,8 @@
 package dev.segplatform.experiment.artifact;
 
 import dev.segplatform.experiment.api.ArtifactInfo;
+import dev.segplatform.experiment.api.JobStatus;
+import dev.segplatform.experiment.problem.ConflictException;
 import dev.segplatform.experiment.problem.InvalidInputException;
 import dev.segplatform.experiment.problem.NotFoundException;
 import dev.segplatform.experiment.problem.PayloadTooLargeException;
@@ -52,11 +54,12 @@ public class ArtifactService {
             throw new PayloadTooLargeException(properties.maxArtifactSize());
         }
         // Fail fast before reading a possibly large body; checked again when the row is written.
-        transactions.executeWithoutResult(status -> queue.guardWrite(runId, leaseToken));
+        transactions.executeWithoutResult(status -> guardWritable(runId, leaseToken));
         BlobStore.Blob blob = blobs.write(body);
         Instant now = clock.instant();
         transactions.executeWithoutResult(status -> {
-            queue.guardWrite(runId, leaseToken);
+            // Again under the job row's share lock: the run may have finished while the bytes streamed in.
+            guardWritable(runId, leaseToken);
             jdbc.sql("""
                             insert into artifact (run_id, path, size_bytes, sha256, content_type, created_at)
                             values (:runId, :path, :size, :sha256, :type, :now)
@@ -70,12 +73,36 @@ public class ArtifactService {
         return new ArtifactInfo(path, blob.size(), blob.sha256(), type, now);
     }
 
+    /**
+     * A run's artifacts change only while it can still produce them (queued, or running under the
+     * caller's lease, where overwriting a path replaces it as MLflow does for an active run). Once the
+     * run has ended they are its record: a served model must stay the model that was evaluated.
+     */
+    private void guardWritable(long runId, UUID leaseToken) {
+        queue.guardWrite(runId, leaseToken);
+        JobStatus status = JobStatus.valueOf(jdbc.sql("select status from job where run_id = :runId")
+                .param("runId", runId).query(String.class).single());
+        if (status.isFinal()) {
+            throw new ConflictException("run " + runId + " ended as " + status
+                    + "; the artifacts of a finished run cannot be changed");
+        }
+    }
+
+    /**
+     * The type recorded for the artifact. curl's {@code --data-binary} labels any file as a form
+     * ({@code application/x-www-form-urlencoded}) unless told otherwise; that label says nothing
+     * about the bytes, so such uploads are recorded as plain octets rather than served back as a form.
+     */
     private static String mediaType(String contentType) {
         if (contentType == null || contentType.isBlank()) {
             return MediaType.APPLICATION_OCTET_STREAM_VALUE;
         }
         try {
-            return MediaType.parseMediaType(contentType).toString();
+            MediaType type = MediaType.parseMediaType(contentType);
+            if (MediaType.APPLICATION_FORM_URLENCODED.equalsTypeAndSubtype(type)) {
+                return MediaType.APPLICATION_OCTET_STREAM_VALUE;
+            }
+            return type.toString();
         } catch (InvalidMediaTypeException e) {
             throw new InvalidInputException("Content-Type", "not a media type: " + e.getMessage());
         }

@@ -1,6 +1,7 @@
 package dev.segplatform.experiment.experiment;
 
 import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Size;
 import java.util.Map;
@@ -12,15 +13,16 @@ final class ExperimentRequests {
     }
 
     record Create(
-            @NotBlank @Size(max = 256) @Pattern(regexp = "^[^\\x00-\\x1f]*$", message = "must not contain control characters")
+            @NotBlank @Pattern(regexp = "^[^\\x00-\\x1f]*$", message = "must not contain control characters")
             String name,
             @Size(max = 10_000) String description,
-            Map<@NotBlank @Size(max = 250) String, @Size(max = 5000) String> tags) {
+            // Counts and lengths: experiment.limits, checked by the service (InputLimits).
+            Map<@NotBlank String, @NotNull String> tags) {
     }
 
     /** A partial update: absent fields stay as they are. */
     record Update(
-            @Size(min = 1, max = 256) @Pattern(regexp = "^[^\\x00-\\x1f]*\\S[^\\x00-\\x1f]*$",
+            @Pattern(regexp = "^[^\\x00-\\x1f]*\\S[^\\x00-\\x1f]*$",
                     message = "must not be blank or contain control characters")
             String name,
             @Size(max = 10_000) String description) {

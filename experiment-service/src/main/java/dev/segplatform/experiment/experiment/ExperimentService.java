@@ -1,5 +1,6 @@
 package dev.segplatform.experiment.experiment;
 
+import dev.segplatform.experiment.limit.InputLimits;
 import dev.segplatform.experiment.problem.ConflictException;
 import dev.segplatform.experiment.problem.NotFoundException;
 import java.time.Clock;
@@ -15,18 +16,21 @@ import org.springframework.transaction.annotation.Transactional;
 public class ExperimentService {
 
     private final ExperimentRepository experiments;
+    private final InputLimits limits;
     private final Clock clock;
 
-    ExperimentService(ExperimentRepository experiments, Clock clock) {
+    ExperimentService(ExperimentRepository experiments, InputLimits limits, Clock clock) {
         this.experiments = experiments;
+        this.limits = limits;
         this.clock = clock;
     }
 
     @Transactional
     ExperimentEntity create(ExperimentRequests.Create request) {
         String name = request.name().strip();
-        requireFreeName(name);
         Map<String, String> tags = request.tags() == null ? Map.of() : request.tags();
+        limits.nameAndTags("name", name, tags, "experiment");
+        requireFreeName(name);
         return experiments.saveAndFlush(new ExperimentEntity(name, request.description(), tags, clock.instant()));
     }
 
@@ -56,6 +60,7 @@ public class ExperimentService {
         ExperimentEntity experiment = get(id);
         if (request.name() != null && !request.name().strip().equals(experiment.getName())) {
             String name = request.name().strip();
+            limits.name("name", name);
             if (!experiment.isDeleted()) {
                 requireFreeName(name);
             }

@@ -3,7 +3,9 @@ package dev.segplatform.experiment.metric;
 import dev.segplatform.experiment.api.ArtifactPaths;
 import dev.segplatform.experiment.api.MetricBatch;
 import dev.segplatform.experiment.api.MetricHistory;
+import dev.segplatform.experiment.problem.InvalidInputException;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import java.util.UUID;
@@ -13,6 +15,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 @RestController
@@ -34,9 +37,33 @@ class MetricController {
         return ResponseEntity.noContent().build();
     }
 
-    @GetMapping("/api/runs/{id}/metrics/{key}")
-    @Operation(summary = "The history of one metric, by step")
-    MetricHistory history(@PathVariable long id, @PathVariable String key) {
+    /**
+     * Keys may contain '/' (MLflow clients log {@code train/loss}), so the key is the rest of the path,
+     * taken literally or with '/' encoded as %2F.
+     */
+    @GetMapping("/api/runs/{id}/metrics/{*key}")
+    @Operation(summary = "The history of one metric, by step; the key is the rest of the path and may contain '/'")
+    MetricHistory history(@PathVariable long id,
+                          @Parameter(description = "metric key such as train/loss") @PathVariable("key") String path) {
+        // The catch-all keeps the leading '/' of the captured segments.
+        String key = path.startsWith("/") ? path.substring(1) : path;
+        return history(id, key, "key");
+    }
+
+    /**
+     * The same with the key as a query parameter: the form that carries any key unchanged, since a
+     * path is normalised on the way in ('a//b' and 'a/../b' are legal keys but not stable paths).
+     */
+    @GetMapping(path = "/api/runs/{id}/metrics", params = "key")
+    @Operation(summary = "The history of one metric, by step, named by ?key=")
+    MetricHistory historyByQuery(@PathVariable long id, @RequestParam String key) {
+        return history(id, key, "key");
+    }
+
+    private MetricHistory history(long id, String key, String field) {
+        if (key.isEmpty()) {
+            throw new InvalidInputException(field, "must name a metric, e.g. /api/runs/" + id + "/metrics/loss");
+        }
         return new MetricHistory(key, store.history(id, key));
     }
 }

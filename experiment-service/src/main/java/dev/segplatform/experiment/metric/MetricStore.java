@@ -2,6 +2,7 @@ package dev.segplatform.experiment.metric;
 
 import dev.segplatform.experiment.api.MetricHistory;
 import dev.segplatform.experiment.api.MetricPoint;
+import dev.segplatform.experiment.limit.InputLimits;
 import dev.segplatform.experiment.problem.NotFoundException;
 import dev.segplatform.experiment.queue.JobQueue;
 import java.sql.PreparedStatement;
@@ -29,9 +30,11 @@ public class MetricStore {
     private final JdbcTemplate jdbcTemplate;
     private final JdbcClient jdbc;
     private final JobQueue queue;
+    private final InputLimits limits;
     private final Clock clock;
 
-    MetricStore(JdbcTemplate jdbcTemplate, JdbcClient jdbc, JobQueue queue, Clock clock) {
+    MetricStore(JdbcTemplate jdbcTemplate, JdbcClient jdbc, JobQueue queue, InputLimits limits, Clock clock) {
+        this.limits = limits;
         this.jdbcTemplate = jdbcTemplate;
         this.jdbc = jdbc;
         this.queue = queue;
@@ -40,6 +43,7 @@ public class MetricStore {
 
     @Transactional
     public void append(long runId, UUID leaseToken, List<MetricPoint> points) {
+        limits.metricKeys(points.stream().map(MetricPoint::key).toList());
         queue.guardWrite(runId, leaseToken);
         long now = clock.millis();
         List<StoredRow> rows = points.stream()

@@ -30,6 +30,10 @@ import org.springframework.web.method.annotation.HandlerMethodValidationExceptio
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonToken;
+import tools.jackson.core.exc.StreamReadException;
+import tools.jackson.databind.exc.MismatchedInputException;
+import tools.jackson.databind.exc.ValueInstantiationException;
 import tools.jackson.databind.exc.InvalidFormatException;
 import tools.jackson.databind.exc.UnrecognizedPropertyException;
 
@@ -56,18 +60,28 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         if (e instanceof QueueFullException full) {
             headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, full.retryAfter().toSeconds())));
         }
+        if (e instanceof UnauthorizedException) {
+            // HTTP requires a challenge with 401; this one names the header the token goes in.
+            headers.set(HttpHeaders.WWW_AUTHENTICATE, "InternalToken header=\"X-Internal-Token\"");
+        }
         return ResponseEntity.status(e.status()).headers(headers).body(problem);
     }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> handleTypeMismatch(MethodArgumentTypeMismatchException e, HttpServletRequest request) {
-        String reason = "cannot convert '" + e.getValue() + "' to " + e.getRequiredType().getSimpleName();
+        String reason = "expected " + expected(e.getRequiredType()) + ", got '" + e.getValue() + "'";
         return badRequest(ProblemTypes.VALIDATION, "Invalid input", List.of(new FieldProblem(e.getName(), reason)), request);
     }
 
     /** A unique index caught a race that the service's own checks could not (two equal names at once). */
     @ExceptionHandler(DataIntegrityViolationException.class)
     ResponseEntity<ProblemDetail> handleIntegrity(DataIntegrityViolationException e, HttpServletRequest request) {
+        if (e.getMostSpecificCause() instanceof java.sql.SQLException sql && "22021".equals(sql.getSQLState())) {
+            // A NUL that got past the request checks: the client's input, not a conflict.
+            log.warn("NUL character reached the database on {}", request.getRequestURI());
+            return badRequest(ProblemTypes.VALIDATION, "Invalid input",
+                    List.of(new FieldProblem("body", "must not contain a NUL character (\\u0000)")), request);
+        }
         log.info("Integrity violation on {}: {}", request.getRequestURI(), e.getMostSpecificCause().getMessage());
         ProblemDetail problem = problem(HttpStatus.CONFLICT, ProblemTypes.of("conflict"), "Conflict",
                 "the change conflicts with existing data", List.of(), request);
@@ -144,26 +158,112 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return super.createResponseEntity(body, headers, statusCode, request);
     }
 
-    /** Turns a JSON binding failure into the field it happened at and a reason a person can act on. */
+    /**
+     * Turns a JSON binding failure into the field it happened at and a reason a person can act on, in
+     * JSON's terms ("expected a string, got an object"): the client wrote JSON, not Java, so Jackson's
+     * messages naming Java types are never passed on.
+     */
     private static FieldProblem describe(HttpMessageNotReadableException e) {
         Throwable cause = e.getMostSpecificCause();
-        if (cause instanceof JacksonException jackson && !jackson.getPath().isEmpty()) {
-            String field = jackson.getPath().stream()
+        if (cause instanceof JacksonException jackson) {
+            String field = jackson.getPath().isEmpty() ? "body" : jackson.getPath().stream()
                     .map(ref -> ref.getPropertyName() != null ? ref.getPropertyName() : "[" + ref.getIndex() + "]")
                     .collect(Collectors.joining(".")).replace(".[", "[");
-            String reason;
-            if (cause instanceof UnrecognizedPropertyException) {
-                reason = "unknown field";
-            } else if (cause instanceof InvalidFormatException invalid && invalid.getTargetType() != null
-                    && invalid.getTargetType().isEnum()) {
-                reason = "'" + invalid.getValue() + "' is not one of " + enumValues(invalid.getTargetType());
-            } else {
-                reason = jackson.getOriginalMessage();
-            }
-            return new FieldProblem(field, reason);
+            return new FieldProblem(field, reason(jackson));
         }
-        String reason = cause instanceof JacksonException jackson ? jackson.getOriginalMessage() : "the body is not valid JSON";
-        return new FieldProblem("body", reason);
+        if (e.getMessage() != null && e.getMessage().startsWith("Required request body is missing")) {
+            return new FieldProblem("body", "is missing; send a JSON object");
+        }
+        return new FieldProblem("body", "is not valid JSON");
+    }
+
+    private static String reason(JacksonException jackson) {
+        if (jackson instanceof UnrecognizedPropertyException) {
+            return "unknown field";
+        }
+        if (jackson instanceof NulCharacterException) {
+            return jackson.getOriginalMessage();
+        }
+        if (jackson instanceof InvalidFormatException invalid && invalid.getTargetType() != null) {
+            if (invalid.getTargetType().isEnum()) {
+                return "'" + invalid.getValue() + "' is not one of " + enumValues(invalid.getTargetType());
+            }
+            return "expected " + expected(invalid.getTargetType()) + ", got '" + invalid.getValue() + "'";
+        }
+        if (jackson instanceof ValueInstantiationException && jackson.getCause() != null
+                && jackson.getCause().getMessage() != null) {
+            // A record's own check refused the value; its message is written for the client.
+            return jackson.getCause().getMessage();
+        }
+        if (jackson instanceof MismatchedInputException mismatch && mismatch.getTargetType() != null) {
+            String got = got(mismatch.getCurrentToken());
+            return "expected " + expected(mismatch.getTargetType()) + (got == null ? "" : ", got " + got);
+        }
+        if (jackson instanceof StreamReadException) {
+            return "is not valid JSON: " + withoutJavaNames(jackson.getOriginalMessage());
+        }
+        return withoutJavaNames(jackson.getOriginalMessage());
+    }
+
+    /** What a value of this type looks like in JSON. */
+    private static String expected(Class<?> type) {
+        if (type == null) {
+            return "a different value";
+        }
+        if (type == String.class || type == char.class || type == Character.class) {
+            return "a string";
+        }
+        if (type == java.util.UUID.class) {
+            return "a UUID string";
+        }
+        if (type == int.class || type == long.class || type == short.class || type == byte.class
+                || type == Integer.class || type == Long.class || type == Short.class || type == Byte.class
+                || type == java.math.BigInteger.class) {
+            return "an integer";
+        }
+        if (type == double.class || type == float.class || Number.class.isAssignableFrom(type)) {
+            return "a number";
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            return "true or false";
+        }
+        if (type.isEnum()) {
+            return "one of " + enumValues(type);
+        }
+        if (type.isArray() || java.util.Collection.class.isAssignableFrom(type)) {
+            return "an array";
+        }
+        if (java.time.temporal.Temporal.class.isAssignableFrom(type)) {
+            return "an ISO-8601 timestamp string";
+        }
+        if (tools.jackson.databind.JsonNode.class.isAssignableFrom(type)) {
+            return "a JSON value";
+        }
+        return "an object";
+    }
+
+    private static String got(JsonToken token) {
+        if (token == null) {
+            return null;
+        }
+        return switch (token) {
+            case START_OBJECT, END_OBJECT, PROPERTY_NAME -> "an object";
+            case START_ARRAY, END_ARRAY -> "an array";
+            case VALUE_STRING -> "a string";
+            case VALUE_NUMBER_INT -> "an integer";
+            case VALUE_NUMBER_FLOAT -> "a number";
+            case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+            case VALUE_NULL -> "null";
+            default -> null;
+        };
+    }
+
+    /** Jackson quotes Java types in backticks (`java.lang.String`); a client never needs to see them. */
+    private static String withoutJavaNames(String message) {
+        if (message == null) {
+            return "is invalid";
+        }
+        return message.replaceAll("`[a-zA-Z_$][\\w.$<>\\[\\], ]*`", "a value").replaceAll("(?s)\\s*\\n.*", "");
     }
 
     private static String enumValues(Class<?> type) {

@@ -43,7 +43,7 @@ class JobController {
     }
 
     @PostMapping("/{id}/release")
-    @Operation(summary = "Give an unfinished job back (worker shutting down); it is queued again with attempt + 1")
+    @Operation(summary = "Give an unfinished job back (worker shutting down); it is queued again without spending an attempt")
     ResponseEntity<Void> release(@PathVariable long id, @Valid @RequestBody ReleaseRequest request) {
         queue.release(id, request.leaseToken(), request.message());
         return ResponseEntity.noContent().build();

@@ -33,8 +33,8 @@ public interface JobQueue {
 
     /**
      * A worker gives its job back unfinished, e.g. when shutting down after a checkpoint: the job is
-     * queued again at once with {@code attempt + 1}, so the next worker resumes instead of waiting
-     * for the lease to expire.
+     * queued again at once, so the next worker resumes instead of waiting for the lease to expire.
+     * A hand-back is not a failure: {@code attempt} stays, only the claim count grows.
      */
     void release(long jobId, UUID leaseToken, String message);
 

@@ -82,10 +82,16 @@ class PostgresJobQueue implements JobQueue {
                         update job j
                         set status = 'RUNNING', lease_token = :token, worker_id = :worker,
                             lease_expires_at = now() + make_interval(secs => :leaseSeconds),
-                            started_at = coalesce(j.started_at, now()), heartbeat_at = now()
+                            started_at = coalesce(j.started_at, now()), heartbeat_at = now(),
+                            claims = j.claims + 1,
+                            -- Progress of an earlier worker is not this one: a resumed run shows none
+                            -- until the new worker sends its first heartbeat.
+                            progress_epoch = null, progress_epochs = null, progress_step = null,
+                            progress_steps = null, progress_images_per_second = null,
+                            progress_eta_seconds = null, progress_at = null
                         from next
                         where j.id = next.id
-                        returning j.id, j.run_id, j.attempt, j.lease_expires_at,
+                        returning j.id, j.run_id, j.attempt, j.claims, j.lease_expires_at,
                                   (select r.experiment_id from run r where r.id = j.run_id) as experiment_id,
                                   (select r.spec from run r where r.id = j.run_id) as spec""")
                 .param("models", models)
@@ -94,7 +100,7 @@ class PostgresJobQueue implements JobQueue {
                 .param("worker", workerId)
                 .param("leaseSeconds", leaseSeconds())
                 .query((rs, n) -> new JobClaim(rs.getLong("id"), rs.getLong("run_id"), rs.getLong("experiment_id"),
-                        rs.getInt("attempt"), token, rs.getTimestamp("lease_expires_at").toInstant(),
+                        rs.getInt("attempt"), rs.getInt("claims"), token, rs.getTimestamp("lease_expires_at").toInstant(),
                         json.readValue(rs.getString("spec"), RunSpec.class)))
                 .optional();
     }
@@ -154,12 +160,13 @@ class PostgresJobQueue implements JobQueue {
     @Override
     @Transactional
     public void release(long jobId, UUID leaseToken, String message) {
+        // attempt stays: a worker that hands its job back on shutdown did not fail it, so a rolling
+        // update of every trainer cannot use up a healthy job's attempts. claims still counts it.
         int updated = jdbc.sql("""
                         update job
                         set status = case when cancel_requested then 'CANCELLED'
                                           when prune_requested then 'PRUNED' else 'QUEUED' end,
                             ended_at = case when cancel_requested or prune_requested then now() end,
-                            attempt = case when cancel_requested or prune_requested then attempt else attempt + 1 end,
                             message = :message, lease_token = null, lease_expires_at = null, worker_id = null
                         where id = :id and lease_token = :token and status = 'RUNNING'""")
                 .param("message", message)

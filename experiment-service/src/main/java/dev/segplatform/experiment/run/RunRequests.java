@@ -5,7 +5,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
-import jakarta.validation.constraints.Size;
+import jakarta.validation.constraints.Pattern;
 import java.util.Map;
 
 /** Request bodies of the run resource. */
@@ -14,15 +14,18 @@ final class RunRequests {
     private RunRequests() {
     }
 
-    record Create(@Size(max = 256) String name, @NotNull @Valid RunSpec spec,
-                  Map<@NotBlank @Size(max = 250) String, @NotNull @Size(max = 5000) String> tags) {
+    // Counts and lengths of names, tags and params: experiment.limits, checked by the service (InputLimits).
+
+    record Create(@Pattern(regexp = "^[^\\x00-\\x1f]*$", message = "must not contain control characters") String name,
+                  @NotNull @Valid RunSpec spec,
+                  Map<@NotBlank String, @NotNull String> tags) {
     }
 
     /** Extra params, written once: repeating a key with the same value is fine, changing it is not. */
-    record LogParams(@NotEmpty @Size(max = 100) Map<@NotBlank @Size(max = 250) String, @NotNull @Size(max = 8000) String> params) {
+    record LogParams(@NotEmpty Map<@NotBlank String, @NotNull String> params) {
     }
 
     /** Tags, set or overwritten. */
-    record SetTags(@NotEmpty @Size(max = 100) Map<@NotBlank @Size(max = 250) String, @NotNull @Size(max = 5000) String> tags) {
+    record SetTags(@NotEmpty Map<@NotBlank String, @NotNull String> tags) {
     }
 }

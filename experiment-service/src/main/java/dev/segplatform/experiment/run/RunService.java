@@ -2,6 +2,7 @@ package dev.segplatform.experiment.run;
 
 import dev.segplatform.experiment.api.RunSpec;
 import dev.segplatform.experiment.experiment.ExperimentService;
+import dev.segplatform.experiment.limit.InputLimits;
 import dev.segplatform.experiment.problem.ConflictException;
 import dev.segplatform.experiment.problem.NotFoundException;
 import dev.segplatform.experiment.queue.JobQueue;
@@ -21,10 +22,12 @@ public class RunService {
     private final JobQueue queue;
     private final RunViews views;
     private final JsonMapper json;
+    private final InputLimits limits;
     private final Clock clock;
 
     RunService(RunRepository runs, ExperimentService experiments, JobQueue queue, RunViews views, JsonMapper json,
-               Clock clock) {
+               InputLimits limits, Clock clock) {
+        this.limits = limits;
         this.runs = runs;
         this.experiments = experiments;
         this.queue = queue;
@@ -35,6 +38,7 @@ public class RunService {
 
     @Transactional
     RunResponse create(long experimentId, RunRequests.Create request) {
+        limits.nameAndTags("name", request.name(), request.tags(), "run");
         return create(experimentId, request.name(), request.spec(), request.tags() == null ? Map.of() : request.tags());
     }
 
@@ -56,6 +60,7 @@ public class RunService {
 
     @Transactional
     RunResponse logParams(long runId, UUID leaseToken, Map<String, String> params) {
+        limits.params(params);
         queue.guardWrite(runId, leaseToken);
         RunEntity run = runs.findById(runId).orElseThrow(() -> new NotFoundException("run", runId));
         params.forEach((key, value) -> {
@@ -72,7 +77,10 @@ public class RunService {
 
     @Transactional
     RunResponse setTags(long runId, Map<String, String> tags) {
+        limits.tags(tags, "run");
         RunEntity run = runs.findById(runId).orElseThrow(() -> new NotFoundException("run", runId));
+        long added = tags.keySet().stream().filter(key -> !run.getTags().containsKey(key)).count();
+        limits.tagTotal(run.getTags().size() + (int) added, "run");
         run.getTags().putAll(tags);
         runs.flush();
         return views.get(runId);

@@ -61,7 +61,7 @@ public class RunViews {
         Map<Long, RunResponse> byId = new HashMap<>();
         jdbc.sql("""
                         select r.id, r.experiment_id, r.name, r.spec, r.created_at,
-                               j.id as job_id, j.status, j.attempt, j.worker_id, j.cancel_requested, j.message,
+                               j.id as job_id, j.status, j.attempt, j.claims, j.worker_id, j.cancel_requested, j.message,
                                j.started_at, j.ended_at, j.progress_epoch, j.progress_epochs, j.progress_step,
                                j.progress_steps, j.progress_images_per_second, j.progress_eta_seconds, j.progress_at
                         from run r join job j on j.run_id = r.id
@@ -73,7 +73,7 @@ public class RunViews {
                             rs.getString("name"), JobStatus.valueOf(rs.getString("status")),
                             json.readValue(rs.getString("spec"), RunSpec.class),
                             params.getOrDefault(id, Map.of()), tags.getOrDefault(id, Map.of()),
-                            metrics.getOrDefault(id, Map.of()), progress(rs), rs.getInt("attempt"),
+                            metrics.getOrDefault(id, Map.of()), progress(rs), rs.getInt("attempt"), rs.getInt("claims"),
                             rs.getString("worker_id"), rs.getBoolean("cancel_requested"), rs.getString("message"),
                             instant(rs, "created_at"), instant(rs, "started_at"), instant(rs, "ended_at")));
                 });

@@ -41,7 +41,7 @@ public final class StudyRequests {
      */
     public record Create(
             @NotNull Long experimentId,
-            @NotBlank @Size(max = 256) @Pattern(regexp = "^[^\\x00-\\x1f]*$", message = "must not contain control characters")
+            @NotBlank @Pattern(regexp = "^[^\\x00-\\x1f]*$", message = "must not contain control characters")
             String name,
             @NotNull RunSpec baseSpec,
             @NotEmpty @Size(max = 32) Map<String, Distribution> space,

@@ -1,6 +1,7 @@
 package dev.segplatform.experiment.study;
 
 import dev.segplatform.experiment.experiment.ExperimentService;
+import dev.segplatform.experiment.limit.InputLimits;
 import dev.segplatform.experiment.problem.ApiException;
 import dev.segplatform.experiment.problem.ConflictException;
 import dev.segplatform.experiment.problem.FieldProblem;
@@ -63,6 +64,7 @@ public class StudyService {
     /** Prior draws checked at creation for int and quniform parameters, to catch e.g. an imageSize off the 32 grid. */
     private static final int PROBES = 64;
 
+    private final InputLimits limits;
     private final JdbcClient jdbc;
     private final JsonMapper json;
     private final ExperimentService experiments;
@@ -72,7 +74,8 @@ public class StudyService {
     private final TransactionTemplate tx;
 
     StudyService(JdbcClient jdbc, JsonMapper json, ExperimentService experiments, RunService runs, JobQueue queue,
-                 TrialSpecs specs, PlatformTransactionManager transactions) {
+                 TrialSpecs specs, PlatformTransactionManager transactions, InputLimits limits) {
+        this.limits = limits;
         this.jdbc = jdbc;
         this.json = json;
         this.experiments = experiments;
@@ -92,6 +95,12 @@ public class StudyService {
     long create(StudyRequests.Create request) {
         experiments.requireLive(request.experimentId());
         List<FieldProblem> errors = new ArrayList<>();
+        // Trials are runs named '<study>-trial-<n>', and run names are capped too.
+        int nameLength = limits.limits().nameLength() - ("-trial-" + (request.maxTrials() - 1)).length();
+        if (request.name().strip().length() > nameLength) {
+            errors.add(new FieldProblem("name", "is " + request.name().strip().length() + " characters; at most "
+                    + nameLength + " so that its trials' run names fit"));
+        }
         Algorithm algorithm = request.algorithm() == null ? Algorithm.TPE : request.algorithm();
         Optional<TrialSpace> space = TrialSpace.parse(request.space(), errors);
         ObjectNode baseSpec = specs.tree(request.baseSpec());

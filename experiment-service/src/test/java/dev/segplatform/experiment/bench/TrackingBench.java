@@ -42,7 +42,7 @@ public final class TrackingBench {
                 "--server.port=0", "--experiment.data-dir=" + dataDir, "--spring.main.banner-mode=off",
                 "--logging.level.root=WARN", "--experiment.max-queued-jobs=1000000", "--experiment.sweep-interval=1h")) {
             int port = ((WebServerApplicationContext) context).getWebServer().getPort();
-            Api api = new Api("http://localhost:" + port);
+            Api api = new Api("http://localhost:" + port, Api.generatedToken(dataDir));
             MetricStore store = context.getBean(MetricStore.class);
             JobQueue queue = context.getBean(JobQueue.class);
             long experimentId = api.experiment("bench");

@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -155,9 +156,10 @@ class JobQueueContractTest extends ServiceTest {
     }
 
     @Test
-    void aReleasedJobIsQueuedAgainAtOnceForTheNextAttempt() {
+    void aReleasedJobIsQueuedAgainAtOnceForTheNextWorkerToResume() {
         long runId = api.run(experimentId, "unet");
         JobClaim first = queue.claim("leaving", WorkerCapabilities.ANY).orElseThrow();
+        assertThat(first.claim()).isEqualTo(1);
         queue.release(first.jobId(), first.leaseToken(), "worker shutting down after epoch 2");
         assertThat(status(runId)).isEqualTo(JobStatus.QUEUED);
         assertThatThrownBy(() -> queue.release(first.jobId(), first.leaseToken(), "twice"))
@@ -165,7 +167,61 @@ class JobQueueContractTest extends ServiceTest {
 
         JobClaim second = queue.claim("next", WorkerCapabilities.ANY).orElseThrow();
         assertThat(second.runId()).isEqualTo(runId);
-        assertThat(second.attempt()).isEqualTo(2);
+        assertThat(second.claim()).as("the claim count tells the worker to resume").isEqualTo(2);
+        assertThat(second.attempt()).as("a hand-back is not a failure").isEqualTo(1);
+    }
+
+    /** A rolling update of more trainers than there are attempts must not fail a healthy job. */
+    @Test
+    @Tag("reliability")
+    void handBacksLeaveTheAttemptBudgetUnchanged() {
+        long runId = api.run(experimentId, "unet");
+        int releases = 5; // more than experiment.max-attempts (3)
+        for (int i = 1; i <= releases; i++) {
+            JobClaim claim = queue.claim("rolling-" + i, WorkerCapabilities.ANY).orElseThrow();
+            assertThat(claim.runId()).isEqualTo(runId);
+            assertThat(claim.attempt()).isEqualTo(1);
+            assertThat(claim.claim()).isEqualTo(i);
+            assertThat(api.post("/api/jobs/" + claim.jobId() + "/release",
+                    "{\"leaseToken\":\"" + claim.leaseToken() + "\",\"message\":\"SIGTERM\"}").status())
+                    .isEqualTo(204);
+            assertThat(status(runId)).isEqualTo(JobStatus.QUEUED);
+        }
+        var run = api.get("/api/runs/" + runId).json();
+        assertThat(run.get("attempt").asInt()).isEqualTo(1);
+        assertThat(run.get("claims").asInt()).isEqualTo(releases);
+
+        // The budget is still whole: it takes max-attempts silent workers to fail the job.
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            JobClaim claim = queue.claim("crashy", WorkerCapabilities.ANY).orElseThrow();
+            assertThat(claim.attempt()).isEqualTo(attempt);
+            expireLease(claim.jobId());
+            queue.sweepExpiredLeases();
+        }
+        assertThat(status(runId)).isEqualTo(JobStatus.FAILED);
+        assertThat(api.get("/api/runs/" + runId).json().get("claims").asInt()).isEqualTo(releases + 3);
+    }
+
+    @Test
+    @Tag("reliability")
+    void aJobClaimedAgainShowsNoneOfThePreviousWorkersProgress() {
+        long runId = api.run(experimentId, "unet");
+        JobClaim first = queue.claim("dying", WorkerCapabilities.ANY).orElseThrow();
+        queue.heartbeat(first.jobId(), first.leaseToken(), new Progress(3, 10, 40L, 50L, 20.0, 300.0));
+        assertThat(api.get("/api/runs/" + runId).json().get("progress").get("epoch").asInt()).isEqualTo(3);
+
+        expireLease(first.jobId());
+        queue.sweepExpiredLeases();
+        JobClaim second = queue.claim("rescuer", WorkerCapabilities.ANY).orElseThrow();
+        var run = api.get("/api/runs/" + runId).json();
+        assertThat(run.get("workerId").asString()).isEqualTo("rescuer");
+        assertThat(run.path("progress").isNull() || run.path("progress").isMissingNode()).as(run.toString()).isTrue();
+
+        queue.heartbeat(second.jobId(), second.leaseToken(), new Progress(1, 10, 5L, 50L, 18.0, null));
+        var progress = api.get("/api/runs/" + runId).json().get("progress");
+        assertThat(progress.get("epoch").asInt()).isEqualTo(1);
+        assertThat(progress.path("etaSeconds").isNull() || progress.path("etaSeconds").isMissingNode())
+                .as("not the old worker's estimate").isTrue();
     }
 
     @Test

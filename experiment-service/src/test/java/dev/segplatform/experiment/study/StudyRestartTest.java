@@ -140,6 +140,8 @@ class StudyRestartTest {
     }
 
     private static Api api(ConfigurableApplicationContext context) {
-        return new Api("http://localhost:" + ((WebServerApplicationContext) context).getWebServer().getPort());
+        java.nio.file.Path dataDir = context.getBean(dev.segplatform.experiment.config.ExperimentProperties.class).dataDir();
+        return new Api("http://localhost:" + ((WebServerApplicationContext) context).getWebServer().getPort(),
+                Api.generatedToken(dataDir));
     }
 }

@@ -36,6 +36,8 @@ class ModelSwapTest {
 
     private static ServiceProcess experiment;
     private static Http registry;
+    /** The job protocol's token, which the experiment service generated into its data folder. */
+    private static String internalToken;
 
     @BeforeAll
     static void startExperimentService() throws Exception {
@@ -43,6 +45,7 @@ class ModelSwapTest {
         Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data")), "swap-");
         experiment = ServiceProcess.experimentService(data);
         registry = new Http(experiment.url());
+        internalToken = Files.readString(data.resolve("internal-token")).strip();
     }
 
     @AfterAll
@@ -130,7 +133,8 @@ class ModelSwapTest {
         long runId = registry.postJson("/api/experiments/" + experimentId + "/runs", """
                 {"spec": {"model": "unet", "epochs": 1, "batchSize": 8, "learningRate": 0.01, "imageSize": 32,
                  "width": 8, "dataset": {"type": "synthetic", "count": 10, "seed": 1}}}""").json().get("id").asLong();
-        JsonNode claim = registry.postJson("/api/jobs/claim", "{\"workerId\":\"swap-test\"}").json();
+        JsonNode claim = registry.post("/api/jobs/claim", "application/json", "{\"workerId\":\"swap-test\"}".getBytes(),
+                "X-Internal-Token", internalToken).json();
         assertThat(claim.get("runId").asLong()).isEqualTo(runId);
         String token = claim.get("leaseToken").asString();
         assertThat(registry.post("/api/runs/" + runId + "/metrics", "application/json",
@@ -140,8 +144,9 @@ class ModelSwapTest {
                         + "/artifacts/model/bundle.zip")).header("X-Lease-Token", token)
                 .header("Content-Type", "application/zip").PUT(HttpRequest.BodyPublishers.ofFile(bundle)));
         assertThat(upload.status()).as(upload.text()).isEqualTo(201);
-        assertThat(registry.postJson("/api/jobs/" + claim.get("jobId").asLong() + "/complete",
-                "{\"leaseToken\":\"" + token + "\",\"outcome\":\"SUCCEEDED\"}").status()).isEqualTo(204);
+        assertThat(registry.post("/api/jobs/" + claim.get("jobId").asLong() + "/complete", "application/json",
+                ("{\"leaseToken\":\"" + token + "\",\"outcome\":\"SUCCEEDED\"}").getBytes(),
+                "X-Internal-Token", internalToken).status()).isEqualTo(204);
         return runId;
     }
 }

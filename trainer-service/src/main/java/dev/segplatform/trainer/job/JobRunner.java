@@ -41,7 +41,8 @@ public class JobRunner {
     }
 
     public void run(JobClaim claim) {
-        log.info("Job {} (run {}, attempt {}): {} for {} epochs", claim.jobId(), claim.runId(), claim.attempt(),
+        log.info("Job {} (run {}, attempt {}, claim {}): {} for {} epochs", claim.jobId(), claim.runId(),
+                claim.attempt(), claim.claim(),
                 claim.spec().model().wireName(), claim.spec().epochs());
         try (Lease lease = new Lease(client, claim, heartbeats, properties.heartbeatInterval())) {
             active.put(claim.jobId(), lease);

@@ -72,7 +72,7 @@ class SpecTraining implements JobTraining {
     public StopReason train(Lease lease) throws Exception {
         JobClaim claim = lease.claim();
         Path dir = Files.createDirectories(properties.workDir().resolve("runs")
-                .resolve(claim.runId() + "-attempt-" + claim.attempt()));
+                .resolve(claim.runId() + "-claim-" + claim.claim()));
         try {
             return train(lease, claim.spec(), dir);
         } finally {
@@ -243,19 +243,20 @@ class SpecTraining implements JobTraining {
 
     private Optional<Checkpoints.Loaded> resume(Lease lease, Path dir) throws IOException {
         JobClaim claim = lease.claim();
-        if (claim.attempt() == 1) {
+        // The claim count, not attempt: a job handed back on shutdown keeps its attempt but must resume.
+        if (claim.claim() <= 1) {
             return Optional.empty();
         }
         List<ArtifactInfo> checkpoints = lease.write("list checkpoints",
                 () -> client.listArtifacts(claim.runId(), Checkpoints.ARTIFACT));
         if (checkpoints.isEmpty()) {
-            log.info("Run {} attempt {}: no checkpoint yet, starting over", claim.runId(), claim.attempt());
+            log.info("Run {} claim {}: no checkpoint yet, starting over", claim.runId(), claim.claim());
             return Optional.empty();
         }
         Path file = dir.resolve("resume.zip");
         lease.write("download checkpoint", () -> client.downloadArtifact(claim.runId(), Checkpoints.ARTIFACT, file));
         Checkpoints.Loaded loaded = Checkpoints.read(file);
-        log.info("Run {} attempt {}: resuming after epoch {} batch {}", claim.runId(), claim.attempt(),
+        log.info("Run {} claim {}: resuming after epoch {} batch {}", claim.runId(), claim.claim(),
                 loaded.state().epochsDone(), loaded.state().batchesDone());
         return Optional.of(loaded);
     }
