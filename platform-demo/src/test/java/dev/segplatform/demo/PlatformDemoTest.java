@@ -100,15 +100,18 @@ class PlatformDemoTest {
         assertThat(ports).as("gateway, experiment service, trainer, inference")
                 .contains(base, base + 1, base + 2, base + 3);
 
-        List<String> secrets = List.of(Files.readString(data.resolve("admin-key")).strip(),
-                Files.readString(data.resolve("internal-token")).strip());
+        List<String> files = List.of("admin-key", "internal-token", "postgres.password");
+        List<String> secrets = new ArrayList<>();
+        for (String file : files) {
+            secrets.add(Files.readString(data.resolve(file)).strip());
+        }
         for (ProcessHandle process : processes) {
             String command = commandLine(process.pid());
             for (String secret : secrets) {
                 assertThat(command).as("command line of pid %d", process.pid()).doesNotContain(secret);
             }
         }
-        for (String file : List.of("admin-key", "internal-token")) {
+        for (String file : files) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(file))))
                     .as(file).isEqualTo("rw-------");
         }
