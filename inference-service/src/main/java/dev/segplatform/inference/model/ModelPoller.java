@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,12 +51,13 @@ class ModelPoller implements SchedulingConfigurer {
     private final Duration retry;
     private final MeterRegistry meters;
     private final Clock clock = Clock.systemUTC();
-    private final Map<String, Failure> failed = new LinkedHashMap<>(16, 0.75f, false) {
+    // Its own lock, not the poller's: health checks read it while a poll may spend seconds loading.
+    private final Map<String, Failure> failed = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Failure> eldest) {
             return size() > MAX_REMEMBERED;
         }
-    };
+    });
     private String lastProblem;
 
     ModelPoller(ModelSource source, ModelHolder holder, InferenceProperties properties, MeterRegistry meters) {
@@ -133,14 +135,16 @@ class ModelPoller implements SchedulingConfigurer {
     }
 
     /** The candidates skipped now, by key, for the health details. */
-    synchronized Map<String, String> skipped() {
+    Map<String, String> skipped() {
         Map<String, String> now = new LinkedHashMap<>();
         Instant t = clock.instant();
-        failed.forEach((key, f) -> {
-            if (t.isBefore(f.retryAt())) {
-                now.put(key, f.reason());
-            }
-        });
+        synchronized (failed) {
+            failed.forEach((key, f) -> {
+                if (t.isBefore(f.retryAt())) {
+                    now.put(key, f.reason());
+                }
+            });
+        }
         return now;
     }
 
