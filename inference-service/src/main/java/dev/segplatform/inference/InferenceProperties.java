@@ -35,6 +35,11 @@ import org.springframework.util.unit.DataSize;
  * @param maxPixels          largest image by its header's width x height, checked before decoding, 413 beyond
  * @param maxImagesPerRequest most images in one batch or KServe request
  * @param maxTensorRequestSize largest KServe JSON request body, 413 beyond
+ * @param maxCandidates      how far down the ranking of runs a poll looks for a bundle it can load when
+ *                           better ones cannot be (corrupt, unverifiable, unknown architecture)
+ * @param candidateRetry     how long a candidate whose download failed for a passing reason (experiment
+ *                           service unreachable or 5xx) is skipped before it is tried again; a bundle
+ *                           that is itself bad is not tried again until its sha256 changes
  */
 @ConfigurationProperties("inference")
 public record InferenceProperties(
@@ -55,7 +60,9 @@ public record InferenceProperties(
         @DefaultValue("10MB") DataSize maxUploadSize,
         @DefaultValue("40000000") long maxPixels,
         @DefaultValue("32") int maxImagesPerRequest,
-        @DefaultValue("64MB") DataSize maxTensorRequestSize) {
+        @DefaultValue("64MB") DataSize maxTensorRequestSize,
+        @DefaultValue("10") int maxCandidates,
+        @DefaultValue("5m") Duration candidateRetry) {
 
     public InferenceProperties {
         if (modelDir == null) {
@@ -64,9 +71,9 @@ public record InferenceProperties(
         if (!"max".equals(mode) && !"min".equals(mode)) {
             throw new IllegalArgumentException("inference.mode must be max or min, got " + mode);
         }
-        if (maxBatchSize < 1 || queueCapacity < 1 || maxImagesPerRequest < 1 || maxPixels < 1) {
-            throw new IllegalArgumentException("inference.max-batch-size, queue-capacity, max-images-per-request "
-                    + "and max-pixels must be positive");
+        if (maxBatchSize < 1 || queueCapacity < 1 || maxImagesPerRequest < 1 || maxPixels < 1 || maxCandidates < 1) {
+            throw new IllegalArgumentException("inference.max-batch-size, queue-capacity, max-images-per-request, "
+                    + "max-pixels and max-candidates must be positive");
         }
         if (maxImagesPerRequest > queueCapacity) {
             throw new IllegalArgumentException("inference.max-images-per-request (" + maxImagesPerRequest

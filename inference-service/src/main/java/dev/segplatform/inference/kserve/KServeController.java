@@ -1,19 +1,16 @@
 package dev.segplatform.inference.kserve;
 
 import dev.segplatform.inference.InferenceProperties;
-import dev.segplatform.inference.kserve.KServeMessages.InferRequest;
 import dev.segplatform.inference.kserve.KServeMessages.InferResponse;
 import dev.segplatform.inference.kserve.KServeMessages.Live;
 import dev.segplatform.inference.kserve.KServeMessages.ModelMetadata;
 import dev.segplatform.inference.kserve.KServeMessages.OutputTensor;
 import dev.segplatform.inference.kserve.KServeMessages.Ready;
-import dev.segplatform.inference.kserve.KServeMessages.RequestedOutput;
 import dev.segplatform.inference.kserve.KServeMessages.ServerMetadata;
 import dev.segplatform.inference.kserve.KServeMessages.TensorMetadata;
 import dev.segplatform.inference.model.ModelHeaders;
 import dev.segplatform.inference.model.ModelHolder;
 import dev.segplatform.inference.model.ServedModel;
-import dev.segplatform.inference.problem.InvalidInputException;
 import dev.segplatform.inference.problem.NotFoundException;
 import dev.segplatform.inference.web.BoundedBody;
 import io.swagger.v3.oas.annotations.Operation;
@@ -32,8 +29,6 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The KServe v2 inference protocol (also Triton's HTTP API), so its clients can call the service.
@@ -44,19 +39,20 @@ import tools.jackson.databind.json.JsonMapper;
 @Tag(name = "KServe v2", description = "Open Inference Protocol: health, metadata and infer")
 class KServeController {
 
-    static final String MASK = "mask";
-    static final String PROBABILITIES = "probabilities";
+    static final String MASK = InferRequestReader.MASK;
+    static final String PROBABILITIES = InferRequestReader.PROBABILITIES;
 
     private final ModelHolder models;
     private final TensorInference inference;
-    private final JsonMapper json;
+    private final InferRequestReader reader;
     private final String modelName;
     private final long maxBody;
 
-    KServeController(ModelHolder models, TensorInference inference, JsonMapper json, InferenceProperties properties) {
+    KServeController(ModelHolder models, TensorInference inference, InferRequestReader reader,
+                     InferenceProperties properties) {
         this.models = models;
         this.inference = inference;
-        this.json = json;
+        this.reader = reader;
         this.modelName = properties.modelName();
         this.maxBody = properties.maxTensorRequestSize().toBytes();
     }
@@ -115,18 +111,10 @@ class KServeController {
     ResponseEntity<InferResponse> infer(@PathVariable String name, HttpServletRequest request) throws IOException {
         requireName(name);
         byte[] body = BoundedBody.read(request.getInputStream(), request.getContentLengthLong(), maxBody, "body");
-        InferRequest infer;
-        try {
-            infer = json.readValue(body, InferRequest.class);
-        } catch (JacksonException e) {
-            throw new InvalidInputException("body", "not an inference request: " + e.getOriginalMessage());
-        }
-        if (infer.inputs() == null || infer.inputs().size() != 1) {
-            throw new InvalidInputException("inputs", "exactly one input tensor is expected");
-        }
-        Set<String> wanted = requestedOutputs(infer.outputs());
+        InferRequestReader.Request infer = reader.read(body);
+        Set<String> wanted = infer.outputs();
         ServedModel model = models.require();
-        TensorInference.Result result = inference.infer(model, infer.inputs().get(0), "inputs[0]");
+        TensorInference.Result result = inference.infer(model, infer.input());
 
         List<OutputTensor> outputs = new ArrayList<>();
         if (wanted.contains(MASK)) {
@@ -151,22 +139,6 @@ class KServeController {
         }
         return ResponseEntity.ok().headers(ModelHeaders.of(model))
                 .body(new InferResponse(modelName, Long.toString(model.version()), infer.id(), null, outputs));
-    }
-
-    /** All outputs when none are named, as the protocol says. */
-    private static Set<String> requestedOutputs(List<RequestedOutput> outputs) {
-        if (outputs == null || outputs.isEmpty()) {
-            return Set.of(MASK, PROBABILITIES);
-        }
-        Set<String> names = new java.util.HashSet<>();
-        for (int i = 0; i < outputs.size(); i++) {
-            String n = outputs.get(i).name();
-            if (!MASK.equals(n) && !PROBABILITIES.equals(n)) {
-                throw new InvalidInputException("outputs[" + i + "].name", "must be " + MASK + " or " + PROBABILITIES);
-            }
-            names.add(n);
-        }
-        return names;
     }
 
     private void requireName(String name) {

@@ -4,7 +4,7 @@ import dev.segplatform.core.bundle.ModelBundle;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * A bundle file on disk, no experiment service involved. Replacing the file (atomically, as
@@ -20,12 +20,12 @@ final class BundleFileSource implements ModelSource {
     }
 
     @Override
-    public Optional<ModelCandidate> candidate() throws IOException {
+    public Stream<ModelCandidate> candidates() throws IOException {
         if (!Files.isRegularFile(file)) {
-            return Optional.empty();
+            return Stream.empty();
         }
         String key = "file:" + file + ":" + Files.getLastModifiedTime(file).toMillis() + ":" + Files.size(file);
-        return Optional.of(new ModelCandidate(key, "bundle-file", null, null, null, null, null));
+        return Stream.of(new ModelCandidate(key, "bundle-file", null, null, null, null, null));
     }
 
     @Override

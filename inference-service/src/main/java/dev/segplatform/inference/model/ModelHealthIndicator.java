@@ -1,5 +1,6 @@
 package dev.segplatform.inference.model;
 
+import java.util.Map;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
@@ -13,16 +14,23 @@ import org.springframework.stereotype.Component;
 class ModelHealthIndicator implements HealthIndicator {
 
     private final ModelHolder holder;
+    private final ModelPoller poller;
 
-    ModelHealthIndicator(ModelHolder holder) {
+    ModelHealthIndicator(ModelHolder holder, ModelPoller poller) {
         this.holder = holder;
+        this.poller = poller;
     }
 
     @Override
     public Health health() {
-        return holder.current()
-                .map(m -> Health.up().withDetail("version", m.version()).withDetail("runId", String.valueOf(m.runId()))
-                        .build())
-                .orElseGet(() -> Health.outOfService().withDetail("reason", "no model loaded yet").build());
+        Health.Builder health = holder.current()
+                .map(m -> Health.up().withDetail("version", m.version()).withDetail("runId", String.valueOf(m.runId())))
+                .orElseGet(() -> Health.outOfService().withDetail("reason", "no model loaded yet"));
+        // Why a better model is not served: the candidates that could not be loaded, by key.
+        Map<String, String> skipped = poller.skipped();
+        if (!skipped.isEmpty()) {
+            health.withDetail("skipped", skipped);
+        }
+        return health.build();
     }
 }

@@ -1,10 +1,19 @@
 package dev.segplatform.inference.model;
 
 import dev.segplatform.core.bundle.ModelBundle;
+import dev.segplatform.experiment.client.ExperimentApiException;
+import dev.segplatform.experiment.client.ExperimentUnavailableException;
 import dev.segplatform.inference.InferenceProperties;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,28 +23,48 @@ import org.springframework.scheduling.config.ScheduledTaskRegistrar;
 import org.springframework.stereotype.Component;
 
 /**
- * Looks for a new model every {@code inference.poll-interval}, starting at once. A candidate with a
- * new key is downloaded, verified, loaded and put through one warm-up forward pass beside the
- * served model, and only then swapped in, so the first requests on it are as fast as any. A
- * candidate that failed to load is not tried again until the source proposes something else, so
- * a corrupt bundle is not downloaded every poll; the current model stays in service meanwhile.
+ * Looks for a new model every {@code inference.poll-interval}, starting at once. The source's
+ * candidates are read best first; the first that is already served ends the poll, and the first
+ * new one that can be downloaded, verified, loaded and put through one warm-up forward pass beside
+ * the served model is swapped in, so the first requests on it are as fast as any.
+ *
+ * <p>A candidate that cannot be loaded (not a zip, sha256 mismatch, unknown architecture, download
+ * failure) is logged, remembered by its key (run and sha256, or file, time and size) and skipped
+ * for the next one: a corrupt best run must not leave a restarted instance with nothing to serve,
+ * nor be downloaded again every poll. Bad bytes are remembered until the key changes; a download
+ * that failed for a passing reason is tried again after {@code inference.candidate-retry}.
  */
 @Component
 class ModelPoller implements SchedulingConfigurer {
 
     private static final Logger log = LoggerFactory.getLogger(ModelPoller.class);
+    /** Enough for any real ranking; bounds the memory if keys keep changing. */
+    private static final int MAX_REMEMBERED = 1000;
+
+    /** Why a candidate was skipped, and until when ({@link Instant#MAX} for bad bytes). */
+    record Failure(String reason, Instant retryAt) {
+    }
 
     private final ModelSource source;
     private final ModelHolder holder;
     private final Duration interval;
+    private final Duration retry;
     private final MeterRegistry meters;
-    private String failedKey;
+    private final Clock clock = Clock.systemUTC();
+    // Its own lock, not the poller's: health checks read it while a poll may spend seconds loading.
+    private final Map<String, Failure> failed = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Failure> eldest) {
+            return size() > MAX_REMEMBERED;
+        }
+    });
     private String lastProblem;
 
     ModelPoller(ModelSource source, ModelHolder holder, InferenceProperties properties, MeterRegistry meters) {
         this.source = source;
         this.holder = holder;
         this.interval = properties.pollInterval();
+        this.retry = properties.candidateRetry();
         this.meters = meters;
     }
 
@@ -47,22 +76,39 @@ class ModelPoller implements SchedulingConfigurer {
 
     /** One look at the source; never throws, so the schedule goes on. */
     synchronized void poll() {
-        Optional<ModelCandidate> candidate;
-        try {
-            candidate = source.candidate();
+        Optional<ServedModel> served = holder.current();
+        String servedKey = served.map(m -> m.candidate().key()).orElse(null);
+        int skipped = 0;
+        try (Stream<ModelCandidate> candidates = source.candidates()) {
+            Iterator<ModelCandidate> it = candidates.iterator();
+            while (it.hasNext()) {
+                ModelCandidate next = it.next();
+                if (next.key().equals(servedKey)) {
+                    // Nothing better can be loaded: the one served is the best that can.
+                    return;
+                }
+                Failure failure = failed.get(next.key());
+                if (failure != null && clock.instant().isBefore(failure.retryAt())) {
+                    skipped++;
+                    continue;
+                }
+                if (load(next, served)) {
+                    return;
+                }
+                skipped++;
+            }
         } catch (Exception e) {
             warnOnce("cannot ask " + source.describe() + ": " + e.getMessage());
             return;
         }
-        if (candidate.isEmpty()) {
-            warnOnce("no model to serve yet from " + source.describe());
-            return;
+        if (served.isEmpty()) {
+            warnOnce(skipped == 0 ? "no model to serve yet from " + source.describe()
+                    : "none of the " + skipped + " candidates from " + source.describe() + " can be loaded");
         }
-        ModelCandidate next = candidate.get();
-        Optional<ServedModel> served = holder.current();
-        if (served.isPresent() && served.get().candidate().key().equals(next.key()) || next.key().equals(failedKey)) {
-            return;
-        }
+    }
+
+    /** Loads, warms up and installs one candidate; false (and remembered) when it cannot be. */
+    private boolean load(ModelCandidate next, Optional<ServedModel> served) {
         long start = System.nanoTime();
         try {
             ModelBundle bundle = source.load(next);
@@ -70,16 +116,36 @@ class ModelPoller implements SchedulingConfigurer {
             int s = model.inputSize();
             model.forward(Nd4j.zeros(1, 3, s, s));
             holder.install(model);
-            failedKey = null;
+            failed.remove(next.key());
             lastProblem = null;
             meters.counter("inference.model.loads", "outcome", "success").increment();
             log.info("Loaded {} in {} ms", next.key(), (System.nanoTime() - start) / 1_000_000);
+            return true;
         } catch (Exception | OutOfMemoryError e) {
-            failedKey = next.key();
+            boolean passing = e instanceof ExperimentUnavailableException
+                    || e instanceof ExperimentApiException api && api.isRetryable();
+            Instant retryAt = passing ? clock.instant().plus(retry) : Instant.MAX;
+            failed.put(next.key(), new Failure(String.valueOf(e.getMessage()), retryAt));
             meters.counter("inference.model.loads", "outcome", "failure").increment();
-            log.error("Cannot load {}; {}", next.key(), served.isPresent()
-                    ? "still serving version " + served.get().version() : "no model served yet", e);
+            log.error("Cannot load {}; skipping it {} for the next candidate ({})", next.key(),
+                    passing ? "until " + retryAt : "until its bundle changes",
+                    served.map(m -> "version " + m.version() + " is served meanwhile").orElse("nothing served yet"), e);
+            return false;
         }
+    }
+
+    /** The candidates skipped now, by key, for the health details. */
+    Map<String, String> skipped() {
+        Map<String, String> now = new LinkedHashMap<>();
+        Instant t = clock.instant();
+        synchronized (failed) {
+            failed.forEach((key, f) -> {
+                if (t.isBefore(f.retryAt())) {
+                    now.put(key, f.reason());
+                }
+            });
+        }
+        return now;
     }
 
     private void warnOnce(String problem) {

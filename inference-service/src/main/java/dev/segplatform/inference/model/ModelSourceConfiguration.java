@@ -22,6 +22,7 @@ class ModelSourceConfiguration {
         if (properties.runId() != null) {
             return new PinnedRunSource(client, bundles, properties.runId());
         }
-        return new BestRunSource(client, bundles, properties.experimentId(), properties.metric(), properties.mode());
+        return new BestRunSource(client, bundles, properties.experimentId(), properties.metric(), properties.mode(),
+                properties.maxCandidates());
     }
 }

@@ -5,7 +5,7 @@ import dev.segplatform.experiment.api.ArtifactInfo;
 import dev.segplatform.experiment.api.ArtifactPaths;
 import dev.segplatform.experiment.client.ExperimentClient;
 import java.io.IOException;
-import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * One run's bundle, whatever else gets trained: for a release pinned by hand. Empty until the run
@@ -24,12 +24,13 @@ final class PinnedRunSource implements ModelSource {
     }
 
     @Override
-    public Optional<ModelCandidate> candidate() {
+    public Stream<ModelCandidate> candidates() {
         return client.listArtifacts(runId, "model/").stream()
                 .filter(a -> a.path().equals(ArtifactPaths.MODEL_BUNDLE))
                 .map(ArtifactInfo::sha256)
-                .findFirst()
-                .map(sha -> new ModelCandidate("run:" + runId + ":" + sha, "pinned-run", runId, null, null, null, sha));
+                .findFirst().stream()
+                .map(sha -> new ModelCandidate(BestRunSource.key(runId, sha), "pinned-run", runId, null, null, null,
+                        sha));
     }
 
     @Override

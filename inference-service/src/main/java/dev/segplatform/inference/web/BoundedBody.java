@@ -23,7 +23,15 @@ public final class BoundedBody {
         if (contentLength > limit) {
             throw new PayloadTooLargeException(field, limit);
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(contentLength > 0 ? (int) contentLength : 8192);
+        if (contentLength >= 0) {
+            // Declared and within the limit: read into an array of exactly that size, not a growing
+            // buffer copied at the end, which would hold the body twice. The container ends the
+            // stream at Content-Length, so a longer body cannot overrun it.
+            byte[] body = new byte[(int) contentLength];
+            int read = in.readNBytes(body, 0, body.length);
+            return read == body.length ? body : java.util.Arrays.copyOf(body, read);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
         byte[] buffer = new byte[64 * 1024];
         long total = 0;
         for (int n; (n = in.read(buffer)) != -1; ) {

@@ -122,7 +122,7 @@ class ModelSwapTest {
             ExperimentClient client = new ExperimentClient(experiment.url());
             PinnedRunSource pinned = new PinnedRunSource(client,
                     new RunBundles(client, Path.of("target", "swap-models").toAbsolutePath()), worse);
-            ModelCandidate candidate = pinned.candidate().orElseThrow();
+            ModelCandidate candidate = pinned.candidates().findFirst().orElseThrow();
             assertThat(candidate.runId()).isEqualTo(worse);
             assertThat(pinned.load(candidate).descriptor().trainingRunId()).isEqualTo("untrained");
         }
