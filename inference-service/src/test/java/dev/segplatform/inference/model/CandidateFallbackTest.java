@@ -40,6 +40,7 @@ class CandidateFallbackTest {
 
     private static ServiceProcess experiment;
     private static Http registry;
+    private static String internalToken;
 
     @BeforeAll
     static void startExperimentService() throws Exception {
@@ -47,6 +48,8 @@ class CandidateFallbackTest {
         Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data")), "fallback-");
         experiment = ServiceProcess.experimentService(data);
         registry = new Http(experiment.url());
+        // Started without a token, the service generated one into its data folder, as trainers would be given.
+        internalToken = Files.readString(data.resolve("internal-token")).strip();
     }
 
     @AfterAll
@@ -161,7 +164,8 @@ class CandidateFallbackTest {
     /** Every job-protocol call goes through here: the one place to add a header the protocol comes to require. */
     private static Reply job(String path, String method, String contentType, byte[] body, String lease) {
         HttpRequest.Builder request = HttpRequest.newBuilder(experiment.url().resolve(path))
-                .header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+                .header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofByteArray(body))
+                .header("X-Internal-Token", internalToken);
         if (lease != null) {
             request.header("X-Lease-Token", lease);
         }
