@@ -5,14 +5,18 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.tomcat.servlet.TomcatServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
+import org.springframework.boot.webmvc.autoconfigure.error.ErrorMvcAutoConfiguration;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
 
 /**
- * Installs {@link ContainerProblemValve} in every service that has this module on its class path,
- * so none of them can forget it.
+ * Every service with this module on its class path answers errors that no advice of its own sees as
+ * problem details: Tomcat's refusals ({@link ContainerProblemValve}) and the servlet's error page
+ * ({@link ProblemErrorController}, before Boot's own, which stands down when one exists).
  */
-@AutoConfiguration
+@AutoConfiguration(before = ErrorMvcAutoConfiguration.class)
 @ConditionalOnClass(TomcatServletWebServerFactory.class)
+@Import(ProblemErrorController.class)
 public class ContainerProblemAutoConfiguration {
 
     @Bean

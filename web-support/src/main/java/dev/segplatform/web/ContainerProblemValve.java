@@ -8,11 +8,11 @@ import org.apache.catalina.valves.ErrorReportValve;
 import org.apache.tomcat.util.http.fileupload.impl.SizeException;
 
 /**
- * Tomcat answers some requests itself before any filter or controller runs: paths with an encoded
- * NUL, slash or backslash, request lines or headers over the connector's limit, bad request lines.
- * Its own page for those is HTML; this valve makes them problem details, so a client sees one error
- * format whatever layer refused it. It writes JSON by hand because Spring's message converters are
- * not reachable from here.
+ * Tomcat refuses some requests before any filter or controller runs: an encoded slash, backslash
+ * or NUL in the path, a malformed request line, a request line or headers over the connector's
+ * limit. Its own answer is an HTML page; this valve writes a problem detail instead, so a client
+ * parses one error format whatever layer said no. The JSON is built by hand: the request may be
+ * refused before the application context is reachable from here.
  */
 public class ContainerProblemValve extends ErrorReportValve {
 
@@ -22,76 +22,52 @@ public class ContainerProblemValve extends ErrorReportValve {
         if (status < 400 || response.getContentWritten() > 0 || !response.setErrorReported()) {
             return;
         }
+        String detail = throwable instanceof SizeException ? "the request is larger than allowed"
+                : status == 405 ? "the method " + request.getMethod() + " is not allowed here"
+                : "the server refused the request before it reached the API (an encoded '/', '\\' or NUL in the "
+                + "path, a malformed request line, or a request line or headers over 8 KB)"
+                // Tomcat's own words say which rule (its messages name the rule, not the client's bytes).
+                + (throwable instanceof IllegalArgumentException && throwable.getMessage() != null
+                        ? ": " + throwable.getMessage() : "");
+        StringBuilder json = new StringBuilder(256)
+                .append("{\"type\":").append(quote(Problems.type(status).toString()))
+                .append(",\"title\":").append(quote(Problems.title(status)))
+                .append(",\"status\":").append(status)
+                .append(",\"detail\":").append(quote(detail));
+        String uri = request.getRequestURI();
+        if (uri != null) {
+            json.append(",\"instance\":").append(quote(uri));
+            if (Problems.isKServe(uri)) {
+                json.append(",\"error\":").append(quote(detail));
+            }
+        }
+        json.append('}');
         try {
             response.setContentType("application/problem+json");
             response.setCharacterEncoding("UTF-8");
             Writer writer = response.getReporter();
             if (writer != null) {
-                writer.write(body(status, detail(status, throwable)));
+                writer.write(json.toString());
                 response.finishResponse();
             }
         } catch (IOException | IllegalStateException e) {
-            // The client is gone or the response was committed meanwhile; nothing left to tell it.
+            // The client left, or the response was committed meanwhile: there is nobody to tell.
         }
     }
 
-    static String body(int status, String detail) {
-        return "{\"type\":\"urn:segplatform:problem:" + kind(status) + "\",\"title\":\"" + title(status)
-                + "\",\"status\":" + status + ",\"detail\":\"" + escape(detail) + "\"}";
-    }
-
-    private static String detail(int status, Throwable throwable) {
-        if (throwable instanceof SizeException || status == 413) {
-            return "the request is too large";
-        }
-        if (status == 400) {
-            // Tomcat's own reasons ("Invalid character found in the request target", "Request header is
-            // too large") name what the client sent wrong without echoing it.
-            String reason = throwable == null || throwable.getMessage() == null ? "" : " (" + throwable.getMessage() + ")";
-            return "the request was refused before it reached the API: an encoded '/', '\\', NUL or '..' in the "
-                    + "path, or a request line or headers over 8 KB" + reason;
-        }
-        if (status == 404) {
-            return "no such resource";
-        }
-        return "the server could not handle this request";
-    }
-
-    private static String kind(int status) {
-        return switch (status) {
-            case 400 -> "malformed-request";
-            case 404 -> "not-found";
-            case 405 -> "method-not-allowed";
-            case 413 -> "payload-too-large";
-            default -> status >= 500 ? "internal" : "container";
-        };
-    }
-
-    private static String title(int status) {
-        return switch (status) {
-            case 400 -> "Bad request";
-            case 404 -> "Not found";
-            case 405 -> "Method not allowed";
-            case 413 -> "Payload too large";
-            default -> status >= 500 ? "Internal error" : "Error";
-        };
-    }
-
-    private static String escape(String text) {
-        StringBuilder out = new StringBuilder(text.length() + 8);
-        for (char c : text.toCharArray()) {
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
+    /** A JSON string: the URI is the client's text and may hold quotes, backslashes or control characters. */
+    static String quote(String text) {
+        StringBuilder out = new StringBuilder(text.length() + 2).append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20 || c == 0x7f || Character.isSurrogate(c)) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
             }
         }
-        return out.toString();
+        return out.append('"').toString();
     }
 }

@@ -23,29 +23,15 @@ public class Problems {
     }
 
     public static URI type(String kind) {
-        return URI.create("urn:segplatform:problem:" + kind);
+        return dev.segplatform.web.Problems.type(kind);
     }
 
     /** Gives a problem that Spring built a {@code type} naming its kind, which Spring leaves blank. */
     public static ProblemDetail complete(ProblemDetail problem) {
         if (problem.getType() == null || "about:blank".equals(problem.getType().toString())) {
-            problem.setType(type(kindOf(problem.getStatus())));
+            problem.setType(dev.segplatform.web.Problems.type(problem.getStatus()));
         }
         return problem;
-    }
-
-    static String kindOf(int status) {
-        return switch (status) {
-            case 400 -> "malformed-request";
-            case 401 -> "unauthenticated";
-            case 403 -> "forbidden";
-            case 404 -> "not-found";
-            case 405 -> "method-not-allowed";
-            case 406 -> "not-acceptable";
-            case 413 -> "payload-too-large";
-            case 415 -> "unsupported-media-type";
-            default -> status >= 500 ? "internal" : "bad-request";
-        };
     }
 
     public ProblemDetail problem(HttpStatus status, String kind, String title, String detail, String path) {
