@@ -7,9 +7,6 @@ import dev.segplatform.inference.Http.Reply;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.net.http.HttpRequest;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -49,17 +46,12 @@ class HardeningTest extends ServiceTest {
     void aDecompressionBombIsRefusedFromItsHeaderWithoutAllocatingIt() throws IOException {
         byte[] bomb = pngBomb(10_000, 10_000);
         assertThat(bomb.length).isLessThan(MAX_UPLOAD);
-        List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
-                .filter(p -> p.getType() == MemoryType.HEAP).toList();
-        System.gc();
-        long usedBefore = used();
-        long oldBefore = oldGenPeak(heap);
-        heap.forEach(MemoryPoolMXBean::resetPeakUsage);
+        HeapGrowth growth = HeapGrowth.start();
 
         Reply reply = http.post("/api/segment", "image/png", bomb);
 
-        long oldGrowth = oldGenPeak(heap) - oldBefore;
-        long usedGrowth = used() - usedBefore;
+        long oldGrowth = growth.oldGeneration();
+        long usedGrowth = growth.inUse();
         System.out.printf("bomb: old generation peak grew %d MB, heap in use %d MB%n", oldGrowth >> 20, usedGrowth >> 20);
         JsonNode problem = assertProblem(reply, 413, "image-too-large");
         assertThat(problem.get("detail").asString()).contains("10000x10000", "more than the allowed 40000000");
@@ -118,16 +110,6 @@ class HardeningTest extends ServiceTest {
         assertThat(http.get("/livez").status()).isEqualTo(200);
         assertThat(http.get("/readyz").status()).isEqualTo(200);
         assertThat(http.segment("", TestModels.petImage(TestModels.testPets().get(0))).status()).isEqualTo(200);
-    }
-
-    private static long used() {
-        Runtime r = Runtime.getRuntime();
-        return r.totalMemory() - r.freeMemory();
-    }
-
-    private static long oldGenPeak(List<MemoryPoolMXBean> heap) {
-        return heap.stream().filter(p -> p.getName().contains("Old") || p.getName().contains("Tenured"))
-                .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
     }
 
     /** A real PNG: IHDR, one IDAT with every (zero) row deflated, IEND. */

@@ -3,11 +3,7 @@ package dev.segplatform.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.segplatform.inference.Http.Reply;
-import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.util.Collections;
-import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
@@ -88,15 +84,11 @@ class TensorAttackTest extends ServiceTest {
         byte[] bytes = body.append("]}],\"outputs\":[{\"name\":\"probabilities\"}]}").toString()
                 .getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         body = null;
-        List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
-                .filter(p -> p.getType() == MemoryType.HEAP).toList();
-        System.gc();
-        long oldBefore = oldGenPeak(heap);
-        heap.forEach(MemoryPoolMXBean::resetPeakUsage);
+        HeapGrowth growth = HeapGrowth.start();
 
         Reply reply = http.post(INFER, "application/json", bytes);
 
-        long oldGrowth = oldGenPeak(heap) - oldBefore;
+        long oldGrowth = growth.oldGeneration();
         System.out.printf("large tensor: %d MB body, old generation peak grew %d MB%n", bytes.length >> 20,
                 oldGrowth >> 20);
         assertThat(reply.status()).as(reply.text()).isEqualTo(200);
@@ -106,17 +98,12 @@ class TensorAttackTest extends ServiceTest {
 
     /** Posts the body and checks the 400 and that the heap did not grow by the declared size meanwhile. */
     private void refused(String body, String field, String reason) {
-        List<MemoryPoolMXBean> heap = ManagementFactory.getMemoryPoolMXBeans().stream()
-                .filter(p -> p.getType() == MemoryType.HEAP).toList();
-        System.gc();
-        long usedBefore = used();
-        long oldBefore = oldGenPeak(heap);
-        heap.forEach(MemoryPoolMXBean::resetPeakUsage);
+        HeapGrowth growth = HeapGrowth.start();
 
         Reply reply = http.postJson(INFER, body);
 
-        long oldGrowth = oldGenPeak(heap) - oldBefore;
-        long usedGrowth = used() - usedBefore;
+        long oldGrowth = growth.oldGeneration();
+        long usedGrowth = growth.inUse();
         assertThat(reply.status()).as(reply.text()).isEqualTo(400);
         assertThat(reply.header("Content-Type")).startsWith("application/problem+json");
         JsonNode problem = reply.json();
@@ -138,15 +125,5 @@ class TensorAttackTest extends ServiceTest {
         assertThat(ok.status()).as(ok.text()).isEqualTo(200);
         assertThat(ok.json().get("outputs").get(0).get("shape").toString()).isEqualTo("[1,2,2]");
         assertThat(http.get("/readyz").status()).isEqualTo(200);
-    }
-
-    private static long used() {
-        Runtime r = Runtime.getRuntime();
-        return r.totalMemory() - r.freeMemory();
-    }
-
-    private static long oldGenPeak(List<MemoryPoolMXBean> heap) {
-        return heap.stream().filter(p -> p.getName().contains("Old") || p.getName().contains("Tenured"))
-                .mapToLong(p -> p.getPeakUsage().getUsed()).sum();
     }
 }

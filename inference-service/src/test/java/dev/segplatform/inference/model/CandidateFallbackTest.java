@@ -4,19 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.segplatform.core.bundle.ModelBundle;
 import dev.segplatform.inference.Http;
-import dev.segplatform.inference.Http.Reply;
 import dev.segplatform.inference.InferenceServiceApplication;
 import dev.segplatform.inference.TestModels;
-import dev.segplatform.testsupport.ServiceProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
@@ -38,40 +33,33 @@ import tools.jackson.databind.JsonNode;
 @Tag("reliability")
 class CandidateFallbackTest {
 
-    private static ServiceProcess experiment;
-    private static Http registry;
-    private static String internalToken;
+    private static Registry registry;
 
     @BeforeAll
     static void startExperimentService() throws Exception {
         TestModels.trained();
-        Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data")), "fallback-");
-        experiment = ServiceProcess.experimentService(data);
-        registry = new Http(experiment.url());
-        // Started without a token, the service generated one into its data folder, as trainers would be given.
-        internalToken = Files.readString(data.resolve("internal-token")).strip();
+        registry = new Registry("fallback");
     }
 
     @AfterAll
     static void stop() throws InterruptedException {
-        if (experiment != null) {
-            experiment.close();
+        if (registry != null) {
+            registry.close();
         }
     }
 
     @Test
     void unloadableBestRunsAreSkippedForTheNextBestAlsoAfterARestart() throws Exception {
-        long experimentId = registry.postJson("/api/experiments", "{\"name\":\"fallback-" + System.nanoTime() + "\"}")
-                .json().get("id").asLong();
+        long experimentId = registry.experiment("fallback");
         byte[] trained = Files.readAllBytes(TestModels.trained());
         // Ranked by the metric each run logs, not by what its bundle holds.
-        long junk = finishedRun(experimentId, "24 bytes, not a zip.....".getBytes(StandardCharsets.US_ASCII), 0.97);
-        long tampered = finishedRun(experimentId, tamperedWeights(trained), 0.95);
-        long alien = finishedRun(experimentId, unknownArchitecture(trained), 0.93);
-        long good = finishedRun(experimentId, trained, 0.6);
-        finishedRun(experimentId, Files.readAllBytes(TestModels.untrained()), 0.1);
+        long junk = registry.finishedRun(experimentId, "24 bytes, not a zip.....".getBytes(StandardCharsets.US_ASCII), 0.97);
+        long tampered = registry.finishedRun(experimentId, tamperedWeights(trained), 0.95);
+        long alien = registry.finishedRun(experimentId, unknownArchitecture(trained), 0.93);
+        long good = registry.finishedRun(experimentId, trained, 0.6);
+        registry.finishedRun(experimentId, Files.readAllBytes(TestModels.untrained()), 0.1);
 
-        String[] args = {"--server.port=0", "--inference.experiment-url=" + experiment.url(),
+        String[] args = {"--server.port=0", "--inference.experiment-url=" + registry.url(),
                 "--inference.experiment-id=" + experimentId, "--inference.poll-interval=300ms",
                 "--inference.model-dir=" + Path.of("target", "fallback-models").toAbsolutePath()};
         for (int start = 1; start <= 2; start++) {
@@ -136,39 +124,5 @@ class CandidateFallbackTest {
             }
         }
         return out.toByteArray();
-    }
-
-    /**
-     * A run walked through the job protocol as a trainer would: claimed, a metric, the bundle
-     * uploaded while the lease is held, success.
-     */
-    private static long finishedRun(long experimentId, byte[] bundle, double iou) throws Exception {
-        long runId = registry.postJson("/api/experiments/" + experimentId + "/runs", """
-                {"spec": {"model": "unet", "epochs": 1, "batchSize": 8, "learningRate": 0.01, "imageSize": 32,
-                 "width": 8, "dataset": {"type": "synthetic", "count": 10, "seed": 1}}}""").json().get("id").asLong();
-        JsonNode claim = job("/api/jobs/claim", "POST", "application/json",
-                "{\"workerId\":\"fallback-test\"}".getBytes(StandardCharsets.UTF_8), null).json();
-        assertThat(claim.get("runId").asLong()).isEqualTo(runId);
-        String lease = claim.get("leaseToken").asString();
-        assertThat(job("/api/runs/" + runId + "/metrics", "POST", "application/json",
-                ("{\"metrics\":[{\"key\":\"val_mean_iou\",\"value\":" + iou + ",\"step\":1}]}").getBytes(
-                        StandardCharsets.UTF_8), lease).status()).isEqualTo(204);
-        Reply upload = job("/api/runs/" + runId + "/artifacts/model/bundle.zip", "PUT", "application/zip", bundle, lease);
-        assertThat(upload.status()).as(upload.text()).isEqualTo(201);
-        assertThat(job("/api/jobs/" + claim.get("jobId").asLong() + "/complete", "POST", "application/json",
-                ("{\"leaseToken\":\"" + lease + "\",\"outcome\":\"SUCCEEDED\"}").getBytes(StandardCharsets.UTF_8),
-                null).status()).isEqualTo(204);
-        return runId;
-    }
-
-    /** Every job-protocol call goes through here: the one place to add a header the protocol comes to require. */
-    private static Reply job(String path, String method, String contentType, byte[] body, String lease) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(experiment.url().resolve(path))
-                .header("Content-Type", contentType).method(method, HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("X-Internal-Token", internalToken);
-        if (lease != null) {
-            request.header("X-Lease-Token", lease);
-        }
-        return registry.send(request);
     }
 }

@@ -7,9 +7,7 @@ import dev.segplatform.inference.Http;
 import dev.segplatform.inference.Http.Reply;
 import dev.segplatform.inference.InferenceServiceApplication;
 import dev.segplatform.inference.TestModels;
-import dev.segplatform.testsupport.ServiceProcess;
 import java.net.URI;
-import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,35 +32,28 @@ import tools.jackson.databind.JsonNode;
  */
 class ModelSwapTest {
 
-    private static ServiceProcess experiment;
-    private static Http registry;
-    /** The job protocol's token, which the experiment service generated into its data folder. */
-    private static String internalToken;
+    private static Registry registry;
 
     @BeforeAll
     static void startExperimentService() throws Exception {
         TestModels.trained();
-        Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data")), "swap-");
-        experiment = ServiceProcess.experimentService(data);
-        registry = new Http(experiment.url());
-        internalToken = Files.readString(data.resolve("internal-token")).strip();
+        registry = new Registry("swap");
     }
 
     @AfterAll
     static void stop() throws InterruptedException {
-        if (experiment != null) {
-            experiment.close();
+        if (registry != null) {
+            registry.close();
         }
     }
 
     @Test
     void aBetterRunIsPickedUpAndSwappedInUnderLoadWithoutAFailedRequest() throws Exception {
-        long experimentId = registry.postJson("/api/experiments", "{\"name\":\"swap-" + System.nanoTime() + "\"}")
-                .json().get("id").asLong();
-        long worse = finishedRun(experimentId, TestModels.untrained(), 0.1);
+        long experimentId = registry.experiment("swap");
+        long worse = registry.finishedRun(experimentId, Files.readAllBytes(TestModels.untrained()), 0.1);
 
         try (ConfigurableApplicationContext app = new SpringApplicationBuilder(InferenceServiceApplication.class).run(
-                "--server.port=0", "--inference.experiment-url=" + experiment.url(),
+                "--server.port=0", "--inference.experiment-url=" + registry.url(),
                 "--inference.experiment-id=" + experimentId, "--inference.poll-interval=500ms",
                 "--inference.model-dir=" + Path.of("target", "swap-models").toAbsolutePath())) {
             Http http = new Http(URI.create("http://localhost:" + app.getEnvironment().getProperty("local.server.port")));
@@ -92,7 +83,7 @@ class ModelSwapTest {
                 }));
             }
             Thread.sleep(1000);
-            long better = finishedRun(experimentId, TestModels.trained(), TestModels.trainedIou());
+            long better = registry.finishedRun(experimentId, Files.readAllBytes(TestModels.trained()), TestModels.trainedIou());
 
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (!http.get("/api/model").json().get("runId").asString().equals(Long.toString(better))) {
@@ -119,34 +110,12 @@ class ModelSwapTest {
                     "inference_model_loads_total{outcome=\"success\"} 2.0");
 
             // A pinned run stays what it is, better runs or not.
-            ExperimentClient client = new ExperimentClient(experiment.url());
+            ExperimentClient client = new ExperimentClient(registry.url());
             PinnedRunSource pinned = new PinnedRunSource(client,
                     new RunBundles(client, Path.of("target", "swap-models").toAbsolutePath()), worse);
             ModelCandidate candidate = pinned.candidates().findFirst().orElseThrow();
             assertThat(candidate.runId()).isEqualTo(worse);
             assertThat(pinned.load(candidate).descriptor().trainingRunId()).isEqualTo("untrained");
         }
-    }
-
-    /** A run walked through the job protocol as a trainer would: metric, bundle artifact, success. */
-    private static long finishedRun(long experimentId, Path bundle, double iou) throws Exception {
-        long runId = registry.postJson("/api/experiments/" + experimentId + "/runs", """
-                {"spec": {"model": "unet", "epochs": 1, "batchSize": 8, "learningRate": 0.01, "imageSize": 32,
-                 "width": 8, "dataset": {"type": "synthetic", "count": 10, "seed": 1}}}""").json().get("id").asLong();
-        JsonNode claim = registry.post("/api/jobs/claim", "application/json", "{\"workerId\":\"swap-test\"}".getBytes(),
-                "X-Internal-Token", internalToken).json();
-        assertThat(claim.get("runId").asLong()).isEqualTo(runId);
-        String token = claim.get("leaseToken").asString();
-        assertThat(registry.post("/api/runs/" + runId + "/metrics", "application/json",
-                ("{\"metrics\":[{\"key\":\"val_mean_iou\",\"value\":" + iou + ",\"step\":1}]}").getBytes(),
-                "X-Lease-Token", token).status()).isEqualTo(204);
-        Reply upload = registry.send(HttpRequest.newBuilder(experiment.url().resolve("/api/runs/" + runId
-                        + "/artifacts/model/bundle.zip")).header("X-Lease-Token", token)
-                .header("Content-Type", "application/zip").PUT(HttpRequest.BodyPublishers.ofFile(bundle)));
-        assertThat(upload.status()).as(upload.text()).isEqualTo(201);
-        assertThat(registry.post("/api/jobs/" + claim.get("jobId").asLong() + "/complete", "application/json",
-                ("{\"leaseToken\":\"" + token + "\",\"outcome\":\"SUCCEEDED\"}").getBytes(),
-                "X-Internal-Token", internalToken).status()).isEqualTo(204);
-        return runId;
     }
 }
