@@ -207,6 +207,18 @@ class GatewayTest {
         assertThat(download.statusCode()).isEqualTo(200);
         assertThat(download.headers().firstValue("Content-Type")).contains("image/png");
         assertThat(download.body()).isEqualTo(png);
+
+        // A model bundle over the JSON limit (1 MB here), sent as curl --data-binary sends it: with a form
+        // Content-Type. The artifact route has its own limit, and the bytes arrive as sent.
+        byte[] bundle = new byte[1_500_000];
+        new Random(11).nextBytes(bundle);
+        HttpResponse<String> bundleUpload = http.send(request("/api/runs/" + runId + "/artifacts/model/bundle.zip")
+                .header("X-API-Key", admin).header("Content-Type", "application/x-www-form-urlencoded")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(bundle)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(bundleUpload.statusCode()).as(bundleUpload.body()).isEqualTo(201);
+        assertThat(http.send(request("/api/runs/" + runId + "/artifacts/model/bundle.zip")
+                .header("X-API-Key", KEYS.get("viewer")).GET().build(), HttpResponse.BodyHandlers.ofByteArray())
+                .body()).isEqualTo(bundle);
     }
 
     @Test
