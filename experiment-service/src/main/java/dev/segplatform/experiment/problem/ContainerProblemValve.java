@@ -27,8 +27,8 @@ public class ContainerProblemValve extends ErrorReportValve {
             default -> "Error";
         };
         String detail = throwable instanceof SizeException ? "request too large"
-                : "the request was refused before it reached the API (for example an encoded NUL, "
-                + "'..' or '/' in the path)";
+                : "the request was refused before it reached the API (for example an encoded NUL or a "
+                + "'..' above the root in the path)";
         try {
             response.setContentType("application/problem+json");
             response.setCharacterEncoding("UTF-8");
