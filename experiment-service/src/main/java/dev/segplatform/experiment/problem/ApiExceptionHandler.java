@@ -164,7 +164,12 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
      * messages naming Java types are never passed on.
      */
     private static FieldProblem describe(HttpMessageNotReadableException e) {
-        Throwable cause = e.getMostSpecificCause();
+        // The outermost Jackson exception knows the path; the most specific cause may be a record's own
+        // IllegalArgumentException inside it.
+        Throwable cause = e.getCause();
+        while (cause != null && !(cause instanceof JacksonException) && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
         if (cause instanceof JacksonException jackson) {
             String field = jackson.getPath().isEmpty() ? "body" : jackson.getPath().stream()
                     .map(ref -> ref.getPropertyName() != null ? ref.getPropertyName() : "[" + ref.getIndex() + "]")
