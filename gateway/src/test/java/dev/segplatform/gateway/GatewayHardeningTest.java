@@ -2,16 +2,14 @@ package dev.segplatform.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.segplatform.testsupport.RawHttp;
+import dev.segplatform.testsupport.RawHttp.Reply;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Tag;
@@ -70,8 +68,7 @@ class GatewayHardeningTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"/api/runs/1%2fartifacts", "/api/runs%5c1", "/api/runs/%00", "/api/experiments/..%2f..%2fetc"})
     void malformedPathsAreProblemDetails(String path) throws IOException {
-        RawResponse response = raw("GET " + path + " HTTP/1.1\r\nHost: localhost\r\nX-API-Key: " + KEY + "\r\n"
-                + "Connection: close\r\n\r\n");
+        Reply response = RawHttp.exchange(port, "GET " + path + " HTTP/1.1\r\nX-API-Key: " + KEY);
         assertThat(response.status()).isEqualTo(400);
         assertProblem(response, "malformed-request");
     }
@@ -79,23 +76,20 @@ class GatewayHardeningTest {
     @Test
     void headersAndRequestLinesOver8KbAreProblemDetails() throws IOException {
         String big = "a".repeat(9_000);
-        RawResponse header = raw("GET /api/runs HTTP/1.1\r\nHost: localhost\r\nX-Big: " + big + "\r\n"
-                + "Connection: close\r\n\r\n");
+        Reply header = RawHttp.exchange(port, "GET /api/runs HTTP/1.1\r\nX-Big: " + big);
         assertThat(header.status()).isEqualTo(400);
         assertProblem(header, "malformed-request");
-        RawResponse url = raw("GET /api/runs?x=" + big + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        Reply url = RawHttp.exchange(port, "GET /api/runs?x=" + big + " HTTP/1.1");
         assertThat(url.status()).isEqualTo(400);
         assertProblem(url, "malformed-request");
     }
 
     @Test
     void traceAndUnroutedPathsAreProblemDetailsWithAType() throws IOException {
-        RawResponse trace = raw("TRACE /api/runs HTTP/1.1\r\nHost: localhost\r\nX-API-Key: " + KEY + "\r\n"
-                + "Connection: close\r\n\r\n");
+        Reply trace = RawHttp.exchange(port, "TRACE /api/runs HTTP/1.1\r\nX-API-Key: " + KEY);
         assertThat(trace.status()).isEqualTo(405);
         assertProblem(trace, "method-not-allowed");
-        RawResponse unrouted = raw("GET /api/nothing-here HTTP/1.1\r\nHost: localhost\r\nX-API-Key: " + KEY + "\r\n"
-                + "Connection: close\r\n\r\n");
+        Reply unrouted = RawHttp.exchange(port, "GET /api/nothing-here HTTP/1.1\r\nX-API-Key: " + KEY);
         assertThat(unrouted.status()).isEqualTo(404);
         JsonNode problem = assertProblem(unrouted, "not-found");
         assertThat(problem.get("detail").asString()).contains("/api/experiments");
@@ -159,46 +153,11 @@ class GatewayHardeningTest {
         return bytes;
     }
 
-    private static JsonNode assertProblem(RawResponse response, String kind) {
-        assertThat(response.header("content-type")).as(response.text()).startsWith("application/problem+json");
+    private static JsonNode assertProblem(Reply response, String kind) {
+        assertThat(response.header("content-type")).as(response.body()).startsWith("application/problem+json");
         JsonNode problem = JsonMapper.builder().build().readTree(response.body());
         assertThat(problem.get("type").asString()).isEqualTo("urn:segplatform:problem:" + kind);
         assertThat(problem.get("status").asInt()).isEqualTo(response.status());
         return problem;
-    }
-
-    /** A request the JDK client would refuse to send (bad paths, oversized headers), over a plain socket. */
-    private RawResponse raw(String request) throws IOException {
-        try (Socket socket = new Socket("localhost", port)) {
-            socket.setSoTimeout(10_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            return new RawResponse(new String(in.readAllBytes(), StandardCharsets.ISO_8859_1));
-        }
-    }
-
-    record RawResponse(String text) {
-        int status() {
-            return Integer.parseInt(text.substring(9, 12));
-        }
-
-        String header(String name) {
-            for (String line : text.substring(0, text.indexOf("\r\n\r\n")).split("\r\n")) {
-                int colon = line.indexOf(':');
-                if (colon > 0 && line.substring(0, colon).equalsIgnoreCase(name)) {
-                    return line.substring(colon + 1).strip();
-                }
-            }
-            return "";
-        }
-
-        String body() {
-            String body = text.substring(text.indexOf("\r\n\r\n") + 4);
-            // Chunked answers (Spring's) carry chunk sizes around the JSON.
-            return header("transfer-encoding").equalsIgnoreCase("chunked")
-                    ? body.substring(body.indexOf('{'), body.lastIndexOf('}') + 1) : body;
-        }
     }
 }

@@ -2,7 +2,8 @@ package dev.segplatform.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.segplatform.inference.RawHttp.Reply;
+import dev.segplatform.testsupport.RawHttp;
+import dev.segplatform.testsupport.RawHttp.Reply;
 import java.util.List;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package dev.segplatform.inference;
+package dev.segplatform.testsupport;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
