@@ -131,7 +131,7 @@ final class EmbeddedPostgresServer implements AutoCloseable {
             Path dir = dataDir.toRealPath();
             String password = readOrCreatePassword(passwordFile);
             PostgresProcesses.stopOrphans(dir);
-            EmbeddedPostgres postgres = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(dir)
                     // Keep the data: a restart must find every run again.
                     .setCleanDataDirectory(false)
@@ -140,15 +140,13 @@ final class EmbeddedPostgresServer implements AutoCloseable {
                     .setPort(port)
                     // Crash recovery replays the WAL before the server accepts connections.
                     .setPGStartupWait(Duration.ofSeconds(60))
-                    .setServerConfig("fsync", DURABLE.get("fsync"))
-                    .setServerConfig("synchronous_commit", DURABLE.get("synchronous_commit"))
-                    .setServerConfig("full_page_writes", DURABLE.get("full_page_writes"))
                     // zonky appends its "locale" settings as --name=value to initdb's arguments, after its
                     // own "-A trust": the later option wins, so a new cluster starts with SCRAM and the password.
                     .setLocaleConfig("auth", "scram-sha-256")
                     .setLocaleConfig("pwfile", passwordFile.toRealPath().toString())
-                    .setConnectConfig("password", password)
-                    .start();
+                    .setConnectConfig("password", password);
+            DURABLE.forEach(builder::setServerConfig);
+            EmbeddedPostgres postgres = builder.start();
             try {
                 requirePassword(dir, postgres, password);
                 requireDurable(postgres);

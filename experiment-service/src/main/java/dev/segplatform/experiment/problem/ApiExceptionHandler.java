@@ -1,8 +1,9 @@
 package dev.segplatform.experiment.problem;
 
-import jakarta.servlet.http.HttpServletRequest;
 import dev.segplatform.experiment.config.ExperimentProperties;
+import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
+import java.sql.SQLTransientConnectionException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,7 +11,6 @@ import java.util.Map;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.sql.SQLTransientConnectionException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.HttpHeaders;
