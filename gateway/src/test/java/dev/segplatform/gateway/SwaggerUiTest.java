@@ -3,6 +3,10 @@ package dev.segplatform.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.segplatform.testsupport.ServiceProcess;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,14 +17,19 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The one Swagger UI, loaded in headless Chromium through the gateway in front of the real
- * experiment and inference services, shows both services' endpoints.
+ * experiment and inference services, shows both services' endpoints, and with an API key entered
+ * under Authorize its "Try it out" gets through the gateway.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class SwaggerUiTest {
 
+    static final String ADMIN_KEY = "swagger-admin";
+    static final JsonMapper JSON = JsonMapper.builder().build();
     static final ServiceProcess EXPERIMENT;
     static final ServiceProcess INFERENCE;
 
@@ -43,7 +52,7 @@ class SwaggerUiTest {
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("gateway.experiment-url", () -> EXPERIMENT.url().toString());
         registry.add("gateway.inference-url", () -> INFERENCE.url().toString());
-        registry.add("gateway.admin-key", () -> "swagger-admin");
+        registry.add("gateway.admin-key", () -> ADMIN_KEY);
     }
 
     @AfterAll
@@ -62,6 +71,84 @@ class SwaggerUiTest {
         String inference = render("/swagger-ui/index.html?urls.primaryName=inference-service");
         assertThat(inference).contains("/api/segment").contains("/v2/models/{name}/infer");
         assertThat(inference).doesNotContain("Failed to load API definition");
+    }
+
+    @Test
+    void theDocumentsDeclareTheKeySchemesAndTheServicesTitles() throws Exception {
+        for (String service : new String[] {"experiment", "inference"}) {
+            JsonNode document = get("/v3/api-docs/" + service);
+            String title = service.substring(0, 1).toUpperCase() + service.substring(1) + " service";
+            assertThat(document.at("/info/title").asString()).isEqualTo(title);
+            assertThat(document.at("/info/version").asString()).isEqualTo("0.1.0-SNAPSHOT");
+            assertThat(document.at("/info/description").asString()).isNotBlank();
+            JsonNode schemes = document.at("/components/securitySchemes");
+            assertThat(schemes.at("/apiKey/type").asString()).isEqualTo("apiKey");
+            assertThat(schemes.at("/apiKey/in").asString()).isEqualTo("header");
+            assertThat(schemes.at("/apiKey/name").asString()).isEqualTo("X-API-Key");
+            assertThat(schemes.at("/bearer/type").asString()).isEqualTo("http");
+            assertThat(schemes.at("/bearer/scheme").asString()).isEqualTo("bearer");
+            assertThat(schemes.has("internalToken")).isFalse();
+            // Either scheme will do: two alternative requirements.
+            assertThat(document.get("security").toString()).isEqualTo("[{\"apiKey\":[]},{\"bearer\":[]}]");
+        }
+        // The trainers' job protocol is not routed by the gateway, so it is not in the public document.
+        JsonNode experiment = get("/v3/api-docs/experiment");
+        assertThat(experiment.get("paths").has("/api/experiments")).isTrue();
+        assertThat(experiment.get("paths").propertyNames()).noneMatch(path -> path.startsWith("/api/jobs"));
+
+        // The UI lists the services' documents only; the gateway has no (empty) document of its own.
+        JsonNode config = get("/v3/api-docs/gateway/swagger-config");
+        assertThat(config.get("urls").findValuesAsString("url"))
+                .containsExactlyInAnyOrder("/v3/api-docs/experiment", "/v3/api-docs/inference");
+        assertThat(send("/v3/api-docs/gateway").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void tryItOutSucceedsWithTheKeyEnteredUnderAuthorize() throws Exception {
+        try (WebDriverSession browser = WebDriverSession.start()) {
+            try {
+                authorizeAndTryItOut(browser);
+            } catch (AssertionError e) {
+                // What the page showed, for the report.
+                browser.screenshot(Path.of("target", "screenshots", "swagger-failure.png"));
+                Files.writeString(Path.of("target", "screenshots", "swagger-failure.html"), browser.source());
+                throw e;
+            }
+        }
+    }
+
+    private void authorizeAndTryItOut(WebDriverSession browser) throws Exception {
+        browser.open("http://localhost:" + port + "/swagger-ui.html?urls.primaryName=experiment-service");
+        assertThat(browser.text(browser.await("//div[contains(@class,'info')]//*[contains(@class,'title')]"))).contains("Experiment service");
+
+        browser.click(browser.await("//div[contains(@class,'auth-wrapper')]//button[contains(@class,'authorize')]"));
+        String apiKeyForm = "//div[contains(@class,'auth-container')][.//*[contains(text(),'X-API-Key')]]";
+        browser.type(browser.await(apiKeyForm + "//input"), ADMIN_KEY);
+        browser.click(browser.await(apiKeyForm + "//button[@type='submit']"));
+        browser.await(apiKeyForm + "//h6[text()='Authorized']");
+        browser.click(browser.await("//button[contains(@class,'btn-done')]"));
+
+        String operation = "//div[contains(@class,'opblock-get')][.//*[@data-path='/api/experiments']]";
+        browser.click(browser.await(operation + "//button[contains(@class,'opblock-summary-control')]"));
+        browser.click(browser.await(operation + "//button[contains(@class,'try-out__btn')]"));
+        browser.click(browser.await(operation + "//button[contains(@class,'execute')]"));
+        String status = browser.text(browser.await(operation
+                + "//table[contains(@class,'live-responses-table')]/tbody//td[contains(@class,'response-col_status')]"));
+        // The operation as run: its lock closed, the curl line with the key, the response.
+        browser.screenshot(Path.of("target", "screenshots", "swagger-authorized.png"), browser.await(operation));
+        assertThat(status).isEqualTo("200");
+    }
+
+    private JsonNode get(String path) throws Exception {
+        HttpResponse<String> response = send(path);
+        assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    private HttpResponse<String> send(String path) throws Exception {
+        return HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** The page's DOM after Chromium ran its scripts (and fetched the documents through the gateway). */

@@ -55,7 +55,10 @@ class GatewayRoutes {
                 .before(uri(properties.experimentUrl()))
                 .onError(Throwable.class, (error, request) -> backendError(error, request, "experiment service"))
                 .build()
-                .and(docs("experiment-docs", "/v3/api-docs/experiment", properties.experimentUrl()));
+                // The service's public group: its whole document would list the trainers' job protocol,
+                // which is not routed here.
+                .and(docs("experiment-docs", "/v3/api-docs/experiment", properties.experimentUrl(),
+                        "/v3/api-docs/public"));
     }
 
     @Bean
@@ -65,12 +68,12 @@ class GatewayRoutes {
                 .before(uri(properties.inferenceUrl()))
                 .onError(Throwable.class, (error, request) -> backendError(error, request, "inference service"))
                 .build()
-                .and(docs("inference-docs", "/v3/api-docs/inference", properties.inferenceUrl()));
+                .and(docs("inference-docs", "/v3/api-docs/inference", properties.inferenceUrl(), "/v3/api-docs"));
     }
 
     /** A backend's OpenAPI document, fetched with forwarded headers so its server URL is the gateway's. */
-    private RouterFunction<ServerResponse> docs(String id, String path, URI backend) {
-        Function<ServerRequest, ServerRequest> toDocs = setPath("/v3/api-docs");
+    private RouterFunction<ServerResponse> docs(String id, String path, URI backend, String backendPath) {
+        Function<ServerRequest, ServerRequest> toDocs = setPath(backendPath);
         return route(id)
                 .route(path(path), http())
                 .before(uri(backend))
