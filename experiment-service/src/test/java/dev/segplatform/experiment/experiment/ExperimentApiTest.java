@@ -57,5 +57,25 @@ class ExperimentApiTest extends ServiceTest {
         JsonNode openApi = api.get("/v3/api-docs").json();
         assertThat(openApi.get("paths").has("/api/runs/{id}")).isTrue();
         assertThat(openApi.get("paths").has("/api/jobs/claim")).isTrue();
+        assertThat(openApi.at("/info/title").asString()).isEqualTo("Experiment service");
+        // The job protocol, wherever it is listed, takes the internal token, not an API key.
+        assertThat(openApi.at("/paths/~1api~1jobs~1claim/post/security").toString())
+                .isEqualTo("[{\"internalToken\":[]}]");
+        assertThat(openApi.at("/components/securitySchemes/internalToken/name").asString())
+                .isEqualTo("X-Internal-Token");
+
+        // The public group, which the gateway serves: the API-key schemes, and no job protocol.
+        JsonNode publicApi = api.get("/v3/api-docs/public").json();
+        assertThat(publicApi.get("paths").has("/api/runs/{id}")).isTrue();
+        assertThat(publicApi.get("paths").propertyNames()).noneMatch(path -> path.startsWith("/api/jobs"));
+        assertThat(publicApi.at("/components/securitySchemes").propertyNames())
+                .containsExactlyInAnyOrder("apiKey", "bearer");
+        assertThat(publicApi.get("security").toString()).isEqualTo("[{\"apiKey\":[]},{\"bearer\":[]}]");
+
+        // The internal group: the job protocol only, with the internal token its one scheme.
+        JsonNode internalApi = api.get("/v3/api-docs/internal").json();
+        assertThat(internalApi.get("paths").propertyNames()).isNotEmpty().allMatch(path -> path.startsWith("/api/jobs"));
+        assertThat(internalApi.at("/components/securitySchemes").propertyNames()).containsExactly("internalToken");
+        assertThat(internalApi.get("security").toString()).isEqualTo("[{\"internalToken\":[]}]");
     }
 }
