@@ -14,11 +14,13 @@ import java.util.Map;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The trainer's side of the internal token: what it sends, where it reads it, what it requires. */
 class InternalTokenTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Test
     @Tag("reliability")
@@ -52,6 +54,22 @@ class InternalTokenTest {
             JsonNode run = Platform.awaitEnd(runId, Duration.ofMinutes(3));
             assertThat(run.get("status").asString()).as(run.toString()).isEqualTo("SUCCEEDED");
             assertThat(worker(fromFile, Platform.INTERNAL_TOKEN).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void theOpenApiDocumentIsOpenAndDeclaresTheInternalToken() throws Exception {
+        try (ServiceProcess trainer = Platform.trainer("docs")) {
+            HttpResponse<String> docs = HTTP.send(HttpRequest.newBuilder(trainer.url().resolve("/v3/api-docs")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(docs.statusCode()).isEqualTo(200);
+            JsonNode document = JSON.readTree(docs.body());
+            assertThat(document.at("/info/title").asString()).isEqualTo("Trainer service");
+            assertThat(document.at("/info/version").asString()).isEqualTo("0.1.0-SNAPSHOT");
+            assertThat(document.get("paths").has("/api/worker")).isTrue();
+            assertThat(document.at("/components/securitySchemes/internalToken/name").asString())
+                    .isEqualTo("X-Internal-Token");
+            assertThat(document.get("security").toString()).isEqualTo("[{\"internalToken\":[]}]");
         }
     }
 
