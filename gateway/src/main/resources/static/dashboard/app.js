@@ -599,6 +599,9 @@
       return chart;
     };
 
+    // The x axis spans the planned epochs, so a training run's curves grow into it.
+    const plannedEpochs = () => (run.progress && run.progress.epochs) || (run.spec && run.spec.epochs) || 1;
+
     const drawCharts = () => {
       const keys = Array.from(histories.keys());
       const used = new Set();
@@ -617,7 +620,8 @@
           grid: { left: 50, right: 16, top: 30, bottom: 30 },
           tooltip: { trigger: 'axis' },
           legend: { type: 'scroll', top: 0 },
-          xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 22, minInterval: 1, min: 'dataMin', max: 'dataMax' },
+          xAxis: { type: 'value', name: 'epoch', nameLocation: 'middle', nameGap: 22, minInterval: 1,
+            min: (range) => Math.min(1, range.min), max: (range) => Math.max(range.max, plannedEpochs()) },
           yAxis: { type: 'value', scale: true },
           series: members.map((k) => ({ name: k, type: 'line', showSymbol: true, data: histories.get(k) })),
         }, { replaceMerge: ['series'] });

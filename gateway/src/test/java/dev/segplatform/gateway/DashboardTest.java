@@ -68,13 +68,15 @@ class DashboardTest {
     static final long EXPERIMENT_ID;
     static final long SUCCEEDED_RUN;
     static final long RUNNING_RUN;
+    static final JsonNode RUNNING_CLAIM;
     static final long FAILED_RUN;
     static final long QUEUED_RUN;
 
     static {
         try {
             Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data")), "dashboard-");
-            EXPERIMENT = ServiceProcess.experimentService(data);
+            // A lease that outlasts the test, so the running run stays running.
+            EXPERIMENT = ServiceProcess.experimentService(data, "--experiment.lease-duration=30m");
             INTERNAL_TOKEN = Files.readString(data.resolve("internal-token")).strip();
             EXPERIMENT_ID = post("/api/experiments", JSON.writeValueAsString(Map.of("name", XSS_NAME))).get("id").asLong();
             post("/api/experiments", "{\"name\":\"empty experiment\"}");
@@ -90,11 +92,9 @@ class DashboardTest {
             complete(claim, "SUCCEEDED", null);
 
             RUNNING_RUN = createRun("icnet");
-            claim = claim();
-            logEpoch(RUNNING_RUN, claim.get("leaseToken").asString(), 1);
-            job("/api/jobs/" + claim.get("jobId").asLong() + "/heartbeat", "{\"leaseToken\":\""
-                    + claim.get("leaseToken").asString() + "\",\"progress\":{\"epoch\":2,\"epochs\":5,\"step\":10,"
-                    + "\"stepsPerEpoch\":40,\"imagesPerSecond\":12.5,\"etaSeconds\":420}}", null);
+            RUNNING_CLAIM = claim();
+            logEpoch(RUNNING_RUN, RUNNING_CLAIM.get("leaseToken").asString(), 1);
+            heartbeat(2, 420);
 
             FAILED_RUN = createRun("pspnet");
             complete(claim(), "FAILED", XSS_MESSAGE);
@@ -229,6 +229,13 @@ class DashboardTest {
         assertThat(seriesLengths("loss")).isEqualTo(Map.of("loss", 1L, "val_loss", 1L));
         screenshot("run-running");
         assertThat(cancel.isEnabled()).isTrue();
+
+        // The trainer finishes epoch 2: the page's next poll shows it, curves and progress.
+        logEpoch(RUNNING_RUN, RUNNING_CLAIM.get("leaseToken").asString(), 2);
+        heartbeat(3, 300);
+        wait(20).until(d -> seriesLengths("loss").equals(Map.of("loss", 2L, "val_loss", 2L)));
+        wait(20).until(d -> d.findElement(By.id("run-progress")).getText().contains("epoch 3 of 5"));
+        assertThat(seriesLengths("class-iou")).containsValues(2L);
         assertNoScriptRan();
         assertNoConsoleErrors();
     }
@@ -379,6 +386,14 @@ class DashboardTest {
                 {"spec": {"model": "%s", "epochs": %d, "batchSize": 8, "learningRate": 0.01, "imageSize": 32,
                  "width": 8, "dataset": {"type": "synthetic", "count": 10, "seed": 1}}}""".formatted(model, EPOCHS))
                 .get("id").asLong();
+    }
+
+    /** The running run's worker reports progress, as on every heartbeat. */
+    private static void heartbeat(int epoch, int etaSeconds) throws Exception {
+        job("/api/jobs/" + RUNNING_CLAIM.get("jobId").asLong() + "/heartbeat", "{\"leaseToken\":\""
+                + RUNNING_CLAIM.get("leaseToken").asString() + "\",\"progress\":{\"epoch\":" + epoch
+                + ",\"epochs\":5,\"step\":10,\"stepsPerEpoch\":40,\"imagesPerSecond\":12.5,\"etaSeconds\":"
+                + etaSeconds + "}}", null);
     }
 
     private static JsonNode claim() throws Exception {
