@@ -224,7 +224,7 @@ class DashboardTest {
 
         driver.get(base() + "/#/runs/" + RUNNING_RUN);
         WebElement cancel = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("cancel-run")));
-        assertThat(driver.findElement(By.id("run-progress")).getText()).contains("epoch 2 of 5");
+        assertThat(text("#run-progress")).contains("epoch 2 of 5");
         wait(20).until(d -> d.findElements(By.cssSelector("#chart-loss canvas")).size() > 0);
         assertThat(seriesLengths("loss")).isEqualTo(Map.of("loss", 1L, "val_loss", 1L));
         screenshot("run-running");
@@ -234,7 +234,7 @@ class DashboardTest {
         logEpoch(RUNNING_RUN, RUNNING_CLAIM.get("leaseToken").asString(), 2);
         heartbeat(3, 300);
         wait(20).until(d -> seriesLengths("loss").equals(Map.of("loss", 2L, "val_loss", 2L)));
-        wait(20).until(d -> d.findElement(By.id("run-progress")).getText().contains("epoch 3 of 5"));
+        wait(20).until(d -> text("#run-progress").contains("epoch 3 of 5"));
         assertThat(seriesLengths("class-iou")).containsValues(2L);
         assertNoScriptRan();
         assertNoConsoleErrors();
@@ -256,6 +256,53 @@ class DashboardTest {
         screenshot("runs-filter-error");
         // The one expected console error is the browser's report of the refused search.
         assertThat(consoleErrors()).isNotEmpty().allSatisfy(e -> assertThat(e.getMessage()).contains("/api/runs?", "400"));
+    }
+
+    @Test
+    void aScientistCreatesRenamesAndDeletesAnExperimentAndCancelsARun() throws Exception {
+        driver = browser();
+        driver.get(base() + "/#/experiments");
+        signIn(SCIENTIST);
+        String name = "lab <b>" + System.nanoTime() + "</b>";
+        WebElement input = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("new-experiment-name")));
+        input.sendKeys(name);
+        driver.findElement(By.cssSelector("#create-experiment button[type=submit]")).click();
+        By created = By.xpath("//table[@id='experiments']//tr[td[contains(@class,'name')]/a[text()=" + xpathLiteral(name) + "]]");
+        WebElement row = wait(20).until(ExpectedConditions.presenceOfElementLocated(created));
+        long id = Long.parseLong(row.getAttribute("data-experiment-id"));
+
+        row.findElement(By.xpath(".//button[text()='Rename']")).click();
+        WebElement rename = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("input.rename")));
+        rename.clear();
+        rename.sendKeys(name + " renamed");
+        rename.submit();
+        wait(20).until(d -> text("#experiments tr[data-experiment-id='" + id + "'] td.name a").equals(name + " renamed"));
+
+        // A queued run in it, cancelled from its page: it ends at once and the button goes.
+        long run = post("/api/experiments/" + id + "/runs", """
+                {"spec": {"model": "unet", "epochs": 1, "batchSize": 8, "learningRate": 0.01, "imageSize": 32,
+                 "dataset": {"type": "synthetic", "count": 10}}}""")
+                .get("id").asLong();
+        driver.get(base() + "/#/runs/" + run);
+        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("cancel-run"))).click();
+        wait(20).until(d -> text("#run-status").contains("CANCELLED"));
+        assertThat(driver.findElement(By.id("cancel-run")).isDisplayed()).isFalse();
+
+        driver.get(base() + "/#/experiments");
+        WebElement again = wait(20).until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#experiments tr[data-experiment-id='" + id + "']")));
+        again.findElement(By.xpath(".//button[text()='Delete']")).click();
+        wait(20).until(ExpectedConditions.alertIsPresent()).accept();
+        wait(20).until(ExpectedConditions.invisibilityOfElementLocated(
+                By.cssSelector("#experiments tr[data-experiment-id='" + id + "']")));
+        wait(20).until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#experiments tr[data-experiment-id='" + EXPERIMENT_ID + "']")));
+        assertThat(driver.findElements(By.cssSelector("#experiments tr[data-experiment-id='" + id + "']"))).isEmpty();
+        assertNoConsoleErrors();
+    }
+
+    private static String xpathLiteral(String text) {
+        return text.contains("'") ? "\"" + text + "\"" : "'" + text + "'";
     }
 
     @Test
@@ -333,6 +380,13 @@ class DashboardTest {
 
     private WebDriverWait wait(int seconds) {
         return new WebDriverWait(driver, Duration.ofSeconds(seconds));
+    }
+
+    /** The text of the first element matching a CSS selector, read in one go (pages re-render as they poll). */
+    private String text(String selector) {
+        Object text = ((JavascriptExecutor) driver).executeScript(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';", selector);
+        return String.valueOf(text);
     }
 
     private Object js(String script) {
