@@ -24,6 +24,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 public class ApiKeyFilter extends OncePerRequestFilter {
 
     public static final String HEADER = "X-API-Key";
+    /** The request attribute holding the authenticated {@link ApiKeys.Identity}. */
+    public static final String IDENTITY = ApiKeyFilter.class.getName() + ".identity";
 
     private final ApiKeys keys;
     private final SegmentRateLimiter limiter;
@@ -73,6 +75,7 @@ public class ApiKeyFilter extends OncePerRequestFilter {
                 return;
             }
         }
+        request.setAttribute(IDENTITY, identity.get());
         chain.doFilter(new WithoutKey(request), response);
     }
 

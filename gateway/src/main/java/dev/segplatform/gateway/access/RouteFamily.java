@@ -11,7 +11,9 @@ public enum RouteFamily {
     TRACKING(Set.of(Role.ADMIN, Role.SCIENTIST, Role.VIEWER), Set.of(Role.ADMIN, Role.SCIENTIST)),
     /** Segmentation and model metadata: the inference service. */
     SEGMENTATION(Set.of(Role.ADMIN, Role.SCIENTIST, Role.VIEWER, Role.CLIENT), Set.of(Role.ADMIN, Role.CLIENT)),
-    /** Probes, metrics, API documents and Swagger UI: no key needed. */
+    /** The gateway's own {@code /api/whoami}: any valid key may read it, none may write. */
+    IDENTITY(Set.of(Role.values()), Set.of()),
+    /** Probes, metrics, API documents, Swagger UI and the dashboard's static files: no key needed. */
     PUBLIC(Set.of(), Set.of()),
     /** Anything else, the job protocol included: 404 for any valid key. */
     NONE(Set.of(Role.values()), Set.of(Role.values()));
@@ -27,8 +29,11 @@ public enum RouteFamily {
     public static RouteFamily of(String path) {
         if (path.equals("/livez") || path.equals("/readyz") || path.startsWith("/actuator/health")
                 || path.equals("/actuator/prometheus") || path.startsWith("/swagger-ui")
-                || path.startsWith("/v3/api-docs") || path.startsWith("/webjars/")) {
+                || path.startsWith("/v3/api-docs") || path.startsWith("/webjars/") || isDashboard(path)) {
             return PUBLIC;
+        }
+        if (path.equals("/api/whoami")) {
+            return IDENTITY;
         }
         for (String prefix : new String[] {"/api/experiments", "/api/runs", "/api/studies", "/api/models"}) {
             if (path.equals(prefix) || path.startsWith(prefix + "/")) {
@@ -40,6 +45,15 @@ public enum RouteFamily {
             return SEGMENTATION;
         }
         return NONE;
+    }
+
+    /**
+     * The dashboard's static files: its page at {@code /} and its scripts, styles and icon. They hold
+     * no data; every call they make to the API carries the user's key.
+     */
+    public static boolean isDashboard(String path) {
+        return path.equals("/") || path.equals("/index.html") || path.equals("/favicon.ico")
+                || path.startsWith("/dashboard/");
     }
 
     /**
