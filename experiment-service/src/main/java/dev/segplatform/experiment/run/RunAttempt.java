@@ -13,6 +13,9 @@ import java.time.Instant;
  *                answering and the sweeper took it back)
  * @param message the worker's or the sweeper's reason, when there is one
  */
-public record RunAttempt(int claim, String workerId, Instant claimedAt, Instant endedAt, String outcome,
+public record RunAttempt(int claim, String workerId, Instant claimedAt, Instant endedAt, Outcome outcome,
                          String message) {
+
+    /** How a claim ended, or {@code RUNNING} while it lasts. */
+    public enum Outcome { RUNNING, SUCCEEDED, FAILED, CANCELLED, PRUNED, RELEASED, LEASE_EXPIRED }
 }

@@ -100,8 +100,8 @@ public class RunViews {
                         from job_attempt where run_id = :runId order by claim""")
                 .param("runId", runId)
                 .query((rs, n) -> new RunAttempt(rs.getInt("claim"), rs.getString("worker_id"),
-                        instant(rs, "claimed_at"), instant(rs, "ended_at"), rs.getString("outcome"),
-                        rs.getString("message")))
+                        instant(rs, "claimed_at"), instant(rs, "ended_at"),
+                        RunAttempt.Outcome.valueOf(rs.getString("outcome")), rs.getString("message")))
                 .list();
     }
 
