@@ -33,24 +33,6 @@ class PostgresJobQueue implements JobQueue {
 
     private static final Duration RETRY_AFTER_FULL = Duration.ofSeconds(30);
 
-    /**
-     * Ends the open attempt of each job in {@code done} (run_id, claims, status, message, ended_at: the
-     * job as the statement left it), in the statement that ended the claim, so the history never
-     * disagrees with the job. The attempt's outcome is what became of the job; a job back in the queue
-     * names why instead ({@code RELEASED} for a hand-back, {@code LEASE_EXPIRED} for the sweeper). A job
-     * that was running before attempts were recorded (migration V4) has no open attempt: nothing to end.
-     */
-    private static String endAttempt(String requeued) {
-        return """
-                , ended as (
-                    update job_attempt a
-                    set ended_at = d.ended_at, message = d.message,
-                        outcome = case when d.status = 'QUEUED' then '%s' else d.status end
-                    from done d
-                    where a.run_id = d.run_id and a.claim = d.claims and a.ended_at is null)
-                """.formatted(requeued);
-    }
-
     private final JdbcClient jdbc;
     private final JsonMapper json;
     private final ExperimentProperties properties;
@@ -166,6 +148,7 @@ class PostgresJobQueue implements JobQueue {
     @Override
     @Transactional
     public void complete(long jobId, UUID leaseToken, JobStatus outcome, String message) {
+        // The outcome is final (CompleteRequest checks it), so the attempt ends with it: nothing is re-queued.
         long updated = jdbc.sql("""
                         with done as (
                             update job
@@ -300,6 +283,24 @@ class PostgresJobQueue implements JobQueue {
 
     private long jobIdOf(long runId) {
         return jdbc.sql("select id from job where run_id = :runId").param("runId", runId).query(Long.class).single();
+    }
+
+    /**
+     * Ends the open attempt of each job in {@code done} (run_id, claims, status, message, ended_at: the
+     * job as the statement left it), in the statement that ended the claim, so the history never
+     * disagrees with the job. The attempt's outcome is what became of the job; a job back in the queue
+     * names why instead ({@code RELEASED} for a hand-back, {@code LEASE_EXPIRED} for the sweeper). A job
+     * that was running before attempts were recorded (migration V4) has no open attempt: nothing to end.
+     */
+    private static String endAttempt(String requeued) {
+        return """
+                , ended as (
+                    update job_attempt a
+                    set ended_at = d.ended_at, message = d.message,
+                        outcome = case when d.status = 'QUEUED' then '%s' else d.status end
+                    from done d
+                    where a.run_id = d.run_id and a.claim = d.claims and a.ended_at is null)
+                """.formatted(requeued);
     }
 
     private double leaseSeconds() {
