@@ -123,9 +123,9 @@ class LimitsAndEncodingTest extends ServiceTest {
 
     @Test
     void theLimitsAreSettingsCappedByTheSchema() {
-        ExperimentProperties.Limits lowered = new ExperimentProperties.Limits(64, 10, 50, 100, 10, 50, 100, 50);
+        ExperimentProperties.Limits lowered = new ExperimentProperties.Limits(64, 10, 50, 100, 10, 50, 100, 50, 1000);
         assertThat(lowered.tagsPerEntity()).isEqualTo(10);
-        assertThatThrownBy(() -> new ExperimentProperties.Limits(256, 100, 250, 9000, 100, 250, 8000, 250))
+        assertThatThrownBy(() -> new ExperimentProperties.Limits(256, 100, 250, 9000, 100, 250, 8000, 250, 100_000))
                 .hasMessageContaining("experiment.limits.tag-value-length");
     }
 

@@ -41,6 +41,8 @@ public abstract class ServiceTest {
         registry.add("experiment.sweep-interval", () -> "1h");
         // Likewise the study scheduler: study tests advance their studies by hand.
         registry.add("experiment.study-interval", () -> "1h");
+        // Low enough that a test can go over it with a few batches.
+        registry.add("experiment.limits.metric-points-per-read", () -> "2500");
     }
 
     @BeforeEach

@@ -87,7 +87,10 @@ class DashboardTest {
             for (int epoch = 1; epoch <= EPOCHS; epoch++) {
                 logEpoch(SUCCEEDED_RUN, lease, epoch);
             }
-            upload(SUCCEEDED_RUN, lease, "samples/Abyssinian_1.png", "image/png", samplePng());
+            // The trainer's layout: input, ground truth and prediction under the image's name.
+            for (String file : new String[] {"input.png", "truth.png", "mask.png"}) {
+                upload(SUCCEEDED_RUN, lease, "samples/Abyssinian_1/" + file, "image/png", samplePng());
+            }
             upload(SUCCEEDED_RUN, lease, "model/bundle.zip", "application/zip", new byte[] {1, 2, 3});
             complete(claim, "SUCCEEDED", null);
 
@@ -210,7 +213,7 @@ class DashboardTest {
                 + " return i && i.complete ? i.naturalWidth : 0;")).intValue() > 0);
         assertThat(((Number) js("return document.querySelector('#samples img').naturalWidth")).intValue()).isEqualTo(32);
         assertThat(driver.findElement(By.id("params")).getText()).contains("learningRate", "unet");
-        assertThat(driver.findElement(By.id("artifacts")).getText()).contains("model/bundle.zip", "samples/Abyssinian_1.png");
+        assertThat(driver.findElement(By.id("artifacts")).getText()).contains("model/bundle.zip", "samples/Abyssinian_1/mask.png");
         assertThat(driver.findElement(By.id("run-name")).getText()).isNotBlank();
         // A finished run has nothing to cancel.
         assertThat(driver.findElement(By.id("cancel-run")).isDisplayed()).isFalse();

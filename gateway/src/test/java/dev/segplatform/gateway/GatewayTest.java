@@ -89,12 +89,16 @@ class GatewayTest {
             "scientist, GET,  /api/model,           200",
             "viewer,    GET,  /api/experiments,     200",
             "viewer,    GET,  /api/runs,            200",
+            "viewer,    GET,  /api/queue,           200",
+            "viewer,    POST, /api/queue,           403",
             "viewer,    POST, /api/experiments,     403",
             "viewer,    POST, /api/studies,         403",
             "viewer,    POST, /api/segment,         403",
             "client,    POST, /api/segment,         200",
             "client,    POST, /v2/models/pets/infer, 200",
             "client,    GET,  /api/experiments,     403",
+            "client,    GET,  /api/queue,           403",
+            "none,      GET,  /api/queue,           401",
             "client,    POST, /api/experiments,     403",
             "none,      GET,  /api/experiments,     401",
             "none,      POST, /api/segment,         401",
@@ -229,6 +233,7 @@ class GatewayTest {
         JsonNode document = JSON.readTree(docs.body());
         assertThat(document.get("servers").get(0).get("url").asString()).isEqualTo("http://localhost:" + port);
         assertThat(document.get("paths").has("/api/runs/{id}")).isTrue();
+        assertThat(document.get("paths").has("/api/queue")).isTrue();
     }
 
     private HttpResponse<String> get(String path, String role) throws Exception {

@@ -19,7 +19,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param heartbeatInterval how often a running job heartbeats; well under the service's lease
  * @param idleBackoffMin    first wait after finding the queue empty
  * @param idleBackoffMax    longest wait between claims while the queue stays empty or unreachable
- * @param sampleMasks       predicted masks uploaded as PNG artifacts at the end of a run
+ * @param sampleMasks       validation images uploaded at the end of a run, each as its input, ground truth
+ *                          and predicted mask ({@code samples/<name>/{input,truth,mask}.png})
  * @param internalToken     the experiment service's internal token, sent on the job protocol and required
  *                          on this trainer's own {@code /api/worker}; set it from the environment
  *                          ({@code TRAINER_INTERNAL_TOKEN}), never on a command line

@@ -3,15 +3,24 @@ package dev.segplatform.trainer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.segplatform.core.bundle.ModelBundle;
+import dev.segplatform.core.predict.MaskEncoder;
 import dev.segplatform.experiment.api.ArtifactInfo;
 import dev.segplatform.experiment.api.ArtifactPaths;
 import dev.segplatform.experiment.api.MetricHistory;
 import dev.segplatform.experiment.client.ExperimentClient;
 import dev.segplatform.testsupport.ServiceProcess;
+import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -58,7 +67,13 @@ class TrainerEndToEndTest {
         assertThat(run.get("progress").get("epoch").asInt()).isEqualTo(3);
         List<String> artifacts = client.listArtifacts(runId, null).stream().map(ArtifactInfo::path).toList();
         assertThat(artifacts).contains("checkpoints/last.zip", ArtifactPaths.MODEL_BUNDLE);
-        assertThat(artifacts.stream().filter(path -> path.startsWith("samples/") && path.endsWith(".png"))).hasSize(4);
+        // Each sample validation image as input, ground truth and prediction, side by side under its name.
+        Map<String, List<String>> samples = artifacts.stream().filter(path -> path.startsWith(ArtifactPaths.SAMPLES_DIR))
+                .collect(Collectors.groupingBy(path -> path.substring(0, path.lastIndexOf('/')), TreeMap::new,
+                        Collectors.mapping(path -> path.substring(path.lastIndexOf('/') + 1), Collectors.toList())));
+        assertThat(samples).hasSize(4);
+        samples.values().forEach(files -> assertThat(files).containsExactlyInAnyOrder(ArtifactPaths.SAMPLE_INPUT,
+                ArtifactPaths.SAMPLE_TRUTH, ArtifactPaths.SAMPLE_MASK));
 
         // The bundle loads and predicts; a sample mask decodes as a PNG of the input size.
         Path bundle = Files.createTempDirectory(Platform.ROOT, "bundle-").resolve("bundle.zip");
@@ -67,12 +82,33 @@ class TrainerEndToEndTest {
         assertThat(loaded.descriptor().architecture()).isEqualTo(model);
         assertThat(loaded.descriptor().trainingRunId()).isEqualTo(Long.toString(runId));
         assertThat(loaded.descriptor().metrics()).containsKey("val_mean_iou");
-        String sample = artifacts.stream().filter(path -> path.startsWith("samples/")).findFirst().orElseThrow();
-        Path png = bundle.resolveSibling("sample.png");
-        client.downloadArtifact(runId, sample, png);
-        var image = javax.imageio.ImageIO.read(png.toFile());
-        assertThat(image.getWidth()).isEqualTo(32);
-        assertThat(image.getHeight()).isEqualTo(32);
+        for (String sample : samples.keySet()) {
+            for (String file : samples.get(sample)) {
+                Path png = bundle.resolveSibling(sample.replace('/', '-') + "-" + file);
+                client.downloadArtifact(runId, sample + "/" + file, png);
+                BufferedImage image = ImageIO.read(png.toFile());
+                assertThat(image).as(sample + "/" + file + " decodes").isNotNull();
+                assertThat(image.getWidth()).as(file).isEqualTo(32);
+                assertThat(image.getHeight()).as(file).isEqualTo(32);
+                if (file.equals(ArtifactPaths.SAMPLE_INPUT)) {
+                    assertThat(image.getColorModel().getNumComponents()).as("RGB").isEqualTo(3);
+                } else {
+                    // Both masks are palette PNGs in the same colours, pixel values being class indices.
+                    assertThat(image.getColorModel()).isInstanceOf(IndexColorModel.class);
+                    assertThat(((IndexColorModel) image.getColorModel()).getRGB(0) & 0xFFFFFF)
+                            .isEqualTo(MaskEncoder.DEFAULT_PALETTE[0]);
+                }
+                if (file.equals(ArtifactPaths.SAMPLE_TRUTH)) {
+                    Set<Integer> colours = new HashSet<>();
+                    for (int y = 0; y < image.getHeight(); y++) {
+                        for (int x = 0; x < image.getWidth(); x++) {
+                            colours.add(image.getRGB(x, y));
+                        }
+                    }
+                    assertThat(colours).as("the ground truth of " + sample + " has a pet and a background").hasSizeGreaterThan(1);
+                }
+            }
+        }
     }
 
     @Test

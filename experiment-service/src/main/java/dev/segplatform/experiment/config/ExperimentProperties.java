@@ -56,6 +56,9 @@ public record ExperimentProperties(
      * @param paramKeyLength   characters of a param key (ceiling 250)
      * @param paramValueLength characters of a param value (ceiling 8000)
      * @param metricKeyLength  characters of a metric key (ceiling 250)
+     * @param metricPointsPerRead points one call may read when it asks for several metric histories at once
+     *                         ({@code GET /api/runs/{id}/metrics} without {@code key}); counted before anything
+     *                         is loaded, so one request cannot pull a run's whole history into memory
      */
     public record Limits(
             @DefaultValue("256") int nameLength,
@@ -65,7 +68,8 @@ public record ExperimentProperties(
             @DefaultValue("100") int paramsPerRequest,
             @DefaultValue("250") int paramKeyLength,
             @DefaultValue("8000") int paramValueLength,
-            @DefaultValue("250") int metricKeyLength) {
+            @DefaultValue("250") int metricKeyLength,
+            @DefaultValue("100000") int metricPointsPerRead) {
 
         public Limits {
             within("name-length", nameLength, 256);
@@ -76,6 +80,7 @@ public record ExperimentProperties(
             within("param-key-length", paramKeyLength, 250);
             within("param-value-length", paramValueLength, 8000);
             within("metric-key-length", metricKeyLength, 250);
+            within("metric-points-per-read", metricPointsPerRead, 10_000_000);
         }
 
         private static void within(String name, int value, int ceiling) {

@@ -36,30 +36,31 @@ class ExperimentController {
     @PostMapping
     @Operation(summary = "Create an experiment; names are unique among live experiments")
     ResponseEntity<ExperimentResponse> create(@Valid @RequestBody ExperimentRequests.Create request) {
-        ExperimentResponse created = ExperimentResponse.of(service.create(request));
+        ExperimentResponse created = service.response(service.create(request));
         return ResponseEntity.created(URI.create("/api/experiments/" + created.id())).body(created);
     }
 
     @GetMapping
-    @Operation(summary = "List experiments by name, paged")
+    @Operation(summary = "List experiments by name, paged, each with its runs counted by status, best val_mean_iou "
+            + "and last activity")
     ExperimentPage list(@RequestParam(required = false) String name,
                         @RequestParam(defaultValue = "false") boolean includeDeleted,
                         @RequestParam(defaultValue = "0") @Min(0) int page,
                         @RequestParam(defaultValue = "50") @Min(1) @Max(1000) int size) {
         Page<ExperimentEntity> result = service.list(name, includeDeleted, page, size);
-        return new ExperimentPage(result.map(ExperimentResponse::of).getContent(), page, size, result.getTotalElements());
+        return new ExperimentPage(service.responses(result.getContent()), page, size, result.getTotalElements());
     }
 
     @GetMapping("/{id}")
     @Operation(summary = "Get one experiment, deleted or not")
     ExperimentResponse get(@PathVariable long id) {
-        return ExperimentResponse.of(service.get(id));
+        return service.response(service.get(id));
     }
 
     @PatchMapping("/{id}")
     @Operation(summary = "Rename an experiment or change its description")
     ExperimentResponse update(@PathVariable long id, @Valid @RequestBody ExperimentRequests.Update request) {
-        return ExperimentResponse.of(service.update(id, request));
+        return service.response(service.update(id, request));
     }
 
     @DeleteMapping("/{id}")
@@ -72,6 +73,6 @@ class ExperimentController {
     @PostMapping("/{id}/restore")
     @Operation(summary = "Restore a deleted experiment, unless a live one took its name meanwhile")
     ExperimentResponse restore(@PathVariable long id) {
-        return ExperimentResponse.of(service.restore(id));
+        return service.response(service.restore(id));
     }
 }

@@ -4,6 +4,9 @@ import dev.segplatform.experiment.limit.InputLimits;
 import dev.segplatform.experiment.problem.ConflictException;
 import dev.segplatform.experiment.problem.NotFoundException;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageRequest;
@@ -16,11 +19,14 @@ import org.springframework.transaction.annotation.Transactional;
 public class ExperimentService {
 
     private final ExperimentRepository experiments;
+    private final ExperimentSummaries summaries;
     private final InputLimits limits;
     private final Clock clock;
 
-    ExperimentService(ExperimentRepository experiments, InputLimits limits, Clock clock) {
+    ExperimentService(ExperimentRepository experiments, ExperimentSummaries summaries, InputLimits limits,
+                      Clock clock) {
         this.experiments = experiments;
+        this.summaries = summaries;
         this.limits = limits;
         this.clock = clock;
     }
@@ -88,6 +94,19 @@ public class ExperimentService {
             experiment.restore(clock.instant());
         }
         return experiments.saveAndFlush(experiment);
+    }
+
+    /** The experiments as the API shows them, with their run counts and activity, in the order given. */
+    @Transactional(readOnly = true)
+    List<ExperimentResponse> responses(List<ExperimentEntity> list) {
+        Map<Long, Instant> updated = new LinkedHashMap<>();
+        list.forEach(e -> updated.put(e.getId(), e.getUpdatedAt()));
+        Map<Long, ExperimentSummaries.Summary> byId = summaries.of(updated);
+        return list.stream().map(e -> ExperimentResponse.of(e, byId.get(e.getId()))).toList();
+    }
+
+    ExperimentResponse response(ExperimentEntity experiment) {
+        return responses(List.of(experiment)).get(0);
     }
 
     private void requireFreeName(String name) {

@@ -8,6 +8,9 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -19,7 +22,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 @RestController
-@Tag(name = "Metrics", description = "Append metric batches to a run and read a metric's history")
+@Tag(name = "Metrics", description = "Append metric batches to a run and read metric histories")
 class MetricController {
 
     private final MetricStore store;
@@ -58,6 +61,24 @@ class MetricController {
     @Operation(summary = "The history of one metric, by step, named by ?key=")
     MetricHistory historyByQuery(@PathVariable long id, @RequestParam String key) {
         return history(id, key, "key");
+    }
+
+    /** Every metric's history (or those named by {@code keys}) in one answer, for a run page's charts. */
+    record Histories(Map<String, List<MetricHistory.Point>> metrics) {
+    }
+
+    @GetMapping(path = "/api/runs/{id}/metrics", params = "!key")
+    @Operation(summary = "The history of every metric of the run, or of those named by repeated keys=, by step; "
+            + "refused (400) above experiment.limits.metric-points-per-read points")
+    Histories histories(@PathVariable long id,
+                        @Parameter(description = "metric keys to read (repeat the parameter); all when absent")
+                        @RequestParam(required = false) List<String> keys) {
+        // A single value is also split at commas, which no metric key may hold.
+        List<String> requested = keys == null ? List.of() : List.copyOf(new LinkedHashSet<>(keys));
+        if (requested.stream().anyMatch(String::isEmpty)) {
+            throw new InvalidInputException("keys", "must name metrics, e.g. keys=loss&keys=val_loss");
+        }
+        return new Histories(store.histories(id, requested));
     }
 
     private MetricHistory history(long id, String key, String field) {

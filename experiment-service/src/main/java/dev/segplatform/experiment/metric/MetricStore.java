@@ -3,15 +3,18 @@ package dev.segplatform.experiment.metric;
 import dev.segplatform.experiment.api.MetricHistory;
 import dev.segplatform.experiment.api.MetricPoint;
 import dev.segplatform.experiment.limit.InputLimits;
+import dev.segplatform.experiment.problem.InvalidInputException;
 import dev.segplatform.experiment.problem.NotFoundException;
 import dev.segplatform.experiment.queue.JobQueue;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.springframework.jdbc.core.BatchPreparedStatementSetter;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -68,11 +71,7 @@ public class MetricStore {
 
     @Transactional(readOnly = true)
     public List<MetricHistory.Point> history(long runId, String key) {
-        boolean runExists = jdbc.sql("select count(*) from run where id = :id").param("id", runId)
-                .query(Long.class).single() > 0;
-        if (!runExists) {
-            throw new NotFoundException("run", runId);
-        }
+        requireRun(runId);
         return jdbc.sql("""
                         select value, step, timestamp_ms from metric
                         where run_id = :runId and key = :key order by step, timestamp_ms""")
@@ -80,6 +79,49 @@ public class MetricStore {
                 .param("key", key)
                 .query((rs, n) -> new MetricHistory.Point(rs.getDouble("value"), rs.getLong("step"), rs.getLong("timestamp_ms")))
                 .list();
+    }
+
+    /**
+     * Every point of the run's metrics, or of {@code keys} only (each requested key present, with no
+     * points if none were logged), keyed in name order and ordered by step. The points are counted first
+     * (on the history index alone) and a read of more than {@code limits.metric-points-per-read} is
+     * refused before any is loaded.
+     */
+    @Transactional(readOnly = true)
+    public Map<String, List<MetricHistory.Point>> histories(long runId, List<String> keys) {
+        requireRun(runId);
+        boolean all = keys == null || keys.isEmpty();
+        String where = all ? "run_id = :runId" : "run_id = :runId and key in (:keys)";
+        long points = jdbc.sql("select count(*) from metric where " + where)
+                .param("runId", runId)
+                .param("keys", all ? List.of("") : keys)
+                .query(Long.class).single();
+        int limit = limits.limits().metricPointsPerRead();
+        if (points > limit) {
+            throw new InvalidInputException("keys", "run " + runId + " holds " + points + " points"
+                    + (all ? "" : " of these metrics") + ", more than one read returns ("
+                    + limit + "); name fewer metrics with keys=, or read one with key=");
+        }
+        Map<String, List<MetricHistory.Point>> histories = new TreeMap<>();
+        if (!all) {
+            keys.forEach(key -> histories.put(key, new ArrayList<>()));
+        }
+        jdbc.sql("select key, value, step, timestamp_ms from metric where " + where + " order by key, step, timestamp_ms")
+                .param("runId", runId)
+                .param("keys", all ? List.of("") : keys)
+                .query(rs -> {
+                    histories.computeIfAbsent(rs.getString("key"), k -> new ArrayList<>()).add(new MetricHistory.Point(
+                            rs.getDouble("value"), rs.getLong("step"), rs.getLong("timestamp_ms")));
+                });
+        return histories;
+    }
+
+    private void requireRun(long runId) {
+        boolean runExists = jdbc.sql("select count(*) from run where id = :id").param("id", runId)
+                .query(Long.class).single() > 0;
+        if (!runExists) {
+            throw new NotFoundException("run", runId);
+        }
     }
 
     private record StoredRow(String key, double value, long step, long timestamp) {

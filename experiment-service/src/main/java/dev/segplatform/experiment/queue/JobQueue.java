@@ -12,7 +12,9 @@ import java.util.UUID;
 /**
  * The job queue behind the trainers' protocol. Each run has exactly one job; its status is the
  * run's status. A job is leased to one worker at a time; every worker write names the lease
- * token, and a write with a token that is no longer current changes nothing.
+ * token, and a write with a token that is no longer current changes nothing. Every claim is kept as
+ * an attempt ({@code job_attempt}), opened by the claim and ended by whatever ends the claim
+ * (complete, release, lease sweep), each in the same transaction as the change to the job.
  */
 public interface JobQueue {
 

@@ -78,7 +78,8 @@ class PostgresJobQueue implements JobQueue {
                             where status = 'QUEUED' and model in (:models) and devices <= :maxDevices
                             order by queued_at, id
                             limit 1
-                            for update skip locked)
+                            for update skip locked),
+                        claimed as (
                         update job j
                         set status = 'RUNNING', lease_token = :token, worker_id = :worker,
                             lease_expires_at = now() + make_interval(secs => :leaseSeconds),
@@ -91,9 +92,14 @@ class PostgresJobQueue implements JobQueue {
                             progress_eta_seconds = null, progress_at = null
                         from next
                         where j.id = next.id
-                        returning j.id, j.run_id, j.attempt, j.claims, j.lease_expires_at,
-                                  (select r.experiment_id from run r where r.id = j.run_id) as experiment_id,
-                                  (select r.spec from run r where r.id = j.run_id) as spec""")
+                        returning j.id, j.run_id, j.attempt, j.claims, j.lease_expires_at, j.worker_id),
+                        -- The attempt history gains the claim in the same statement, so neither exists without
+                        -- the other.
+                        opened as (
+                            insert into job_attempt (run_id, job_id, claim, worker_id, claimed_at, outcome)
+                            select c.run_id, c.id, c.claims, c.worker_id, now(), 'RUNNING' from claimed c)
+                        select c.id, c.run_id, c.attempt, c.claims, c.lease_expires_at, r.experiment_id, r.spec
+                        from claimed c join run r on r.id = c.run_id""")
                 .param("models", models)
                 .param("maxDevices", caps.maxDevicesOrDefault())
                 .param("token", token)
@@ -142,16 +148,21 @@ class PostgresJobQueue implements JobQueue {
     @Override
     @Transactional
     public void complete(long jobId, UUID leaseToken, JobStatus outcome, String message) {
-        int updated = jdbc.sql("""
-                        update job
-                        set status = :outcome, message = :message, ended_at = now(),
-                            lease_token = null, lease_expires_at = null
-                        where id = :id and lease_token = :token and status = 'RUNNING'""")
+        // The outcome is final (CompleteRequest checks it), so the attempt ends with it: nothing is re-queued.
+        long updated = jdbc.sql("""
+                        with done as (
+                            update job
+                            set status = :outcome, message = :message, ended_at = now(),
+                                lease_token = null, lease_expires_at = null
+                            where id = :id and lease_token = :token and status = 'RUNNING'
+                            returning run_id, claims, status, message, ended_at)
+                        """ + endAttempt("QUEUED") + """
+                        select count(*) from done""")
                 .param("outcome", outcome.name())
                 .param("message", message)
                 .param("id", jobId)
                 .param("token", leaseToken)
-                .update();
+                .query(Long.class).single();
         if (updated == 0) {
             throw staleOrMissing(jobId);
         }
@@ -162,17 +173,21 @@ class PostgresJobQueue implements JobQueue {
     public void release(long jobId, UUID leaseToken, String message) {
         // attempt stays: a worker that hands its job back on shutdown did not fail it, so a rolling
         // update of every trainer cannot use up a healthy job's attempts. claims still counts it.
-        int updated = jdbc.sql("""
-                        update job
-                        set status = case when cancel_requested then 'CANCELLED'
-                                          when prune_requested then 'PRUNED' else 'QUEUED' end,
-                            ended_at = case when cancel_requested or prune_requested then now() end,
-                            message = :message, lease_token = null, lease_expires_at = null, worker_id = null
-                        where id = :id and lease_token = :token and status = 'RUNNING'""")
+        long updated = jdbc.sql("""
+                        with done as (
+                            update job
+                            set status = case when cancel_requested then 'CANCELLED'
+                                              when prune_requested then 'PRUNED' else 'QUEUED' end,
+                                ended_at = case when cancel_requested or prune_requested then now() end,
+                                message = :message, lease_token = null, lease_expires_at = null, worker_id = null
+                            where id = :id and lease_token = :token and status = 'RUNNING'
+                            returning run_id, claims, status, message, now() as ended_at)
+                        """ + endAttempt("RELEASED") + """
+                        select count(*) from done""")
                 .param("message", message)
                 .param("id", jobId)
                 .param("token", leaseToken)
-                .update();
+                .query(Long.class).single();
         if (updated == 0) {
             throw staleOrMissing(jobId);
         }
@@ -230,7 +245,8 @@ class PostgresJobQueue implements JobQueue {
     public int sweepExpiredLeases() {
         // Cancelled and pruned runs end, runs out of attempts fail, the rest go back to the queue keeping their
         // original queued_at, so a resumed job is next in line rather than behind newer work.
-        return jdbc.sql("""
+        long swept = jdbc.sql("""
+                        with done as (
                         update job
                         set status = case when cancel_requested then 'CANCELLED'
                                           when prune_requested then 'PRUNED'
@@ -247,9 +263,16 @@ class PostgresJobQueue implements JobQueue {
                                            then attempt
                                            else attempt + 1 end,
                             lease_token = null, lease_expires_at = null, worker_id = null
-                        where status = 'RUNNING' and lease_expires_at < now()""")
+                        where status = 'RUNNING' and lease_expires_at < now()
+                        returning run_id, claims, status,
+                                  case when status = 'QUEUED' then 'lease expired; the worker stopped answering'
+                                       else message end as message,
+                                  now() as ended_at)
+                        """ + endAttempt("LEASE_EXPIRED") + """
+                        select count(*) from done""")
                 .param("maxAttempts", properties.maxAttempts())
-                .update();
+                .query(Long.class).single();
+        return Math.toIntExact(swept);
     }
 
     private RuntimeException staleOrMissing(long jobId) {
@@ -260,6 +283,24 @@ class PostgresJobQueue implements JobQueue {
 
     private long jobIdOf(long runId) {
         return jdbc.sql("select id from job where run_id = :runId").param("runId", runId).query(Long.class).single();
+    }
+
+    /**
+     * Ends the open attempt of each job in {@code done} (run_id, claims, status, message, ended_at: the
+     * job as the statement left it), in the statement that ended the claim, so the history never
+     * disagrees with the job. The attempt's outcome is what became of the job; a job back in the queue
+     * names why instead ({@code RELEASED} for a hand-back, {@code LEASE_EXPIRED} for the sweeper). A job
+     * that was running before attempts were recorded (migration V4) has no open attempt: nothing to end.
+     */
+    private static String endAttempt(String requeued) {
+        return """
+                , ended as (
+                    update job_attempt a
+                    set ended_at = d.ended_at, message = d.message,
+                        outcome = case when d.status = 'QUEUED' then '%s' else d.status end
+                    from done d
+                    where a.run_id = d.run_id and a.claim = d.claims and a.ended_at is null)
+                """.formatted(requeued);
     }
 
     private double leaseSeconds() {

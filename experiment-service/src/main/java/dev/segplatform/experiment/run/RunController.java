@@ -10,6 +10,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import java.net.URI;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -60,6 +61,12 @@ class RunController {
             @RequestParam(defaultValue = "100") @Min(1) @Max(1000) int maxResults,
             @RequestParam(required = false) String pageToken) {
         return search.search(new RunSearch.Query(experimentId, status, filter, orderBy, maxResults, pageToken));
+    }
+
+    @GetMapping("/api/runs/{id}/attempts")
+    @Operation(summary = "Every claim of the run's job by a worker, oldest first: who held it, when, and how it ended")
+    List<RunAttempt> attempts(@PathVariable long id) {
+        return views.attempts(id);
     }
 
     @PostMapping("/api/runs/{id}/cancel")

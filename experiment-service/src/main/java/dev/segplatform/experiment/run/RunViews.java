@@ -87,6 +87,24 @@ public class RunViews {
         return ordered;
     }
 
+    /** Every claim of the run's job, oldest first. */
+    @Transactional(readOnly = true)
+    public List<RunAttempt> attempts(long runId) {
+        boolean exists = jdbc.sql("select count(*) from run where id = :id").param("id", runId)
+                .query(Long.class).single() > 0;
+        if (!exists) {
+            throw new NotFoundException("run", runId);
+        }
+        return jdbc.sql("""
+                        select claim, worker_id, claimed_at, ended_at, outcome, message
+                        from job_attempt where run_id = :runId order by claim""")
+                .param("runId", runId)
+                .query((rs, n) -> new RunAttempt(rs.getInt("claim"), rs.getString("worker_id"),
+                        instant(rs, "claimed_at"), instant(rs, "ended_at"),
+                        RunAttempt.Outcome.valueOf(rs.getString("outcome")), rs.getString("message")))
+                .list();
+    }
+
     private Map<Long, Map<String, String>> keyValues(String table, Collection<Long> ids) {
         Map<Long, Map<String, String>> result = new HashMap<>();
         jdbc.sql("select run_id, key, value from " + table + " where run_id in (:ids)")
@@ -98,7 +116,7 @@ public class RunViews {
         return result;
     }
 
-    private static RunResponse.RunProgress progress(ResultSet rs) throws SQLException {
+    static RunResponse.RunProgress progress(ResultSet rs) throws SQLException {
         Instant at = instant(rs, "progress_at");
         if (at == null) {
             return null;
@@ -109,7 +127,7 @@ public class RunViews {
                 rs.getObject("progress_eta_seconds", Double.class), at);
     }
 
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
+    static Instant instant(ResultSet rs, String column) throws SQLException {
         Timestamp timestamp = rs.getTimestamp(column);
         return timestamp == null ? null : timestamp.toInstant();
     }

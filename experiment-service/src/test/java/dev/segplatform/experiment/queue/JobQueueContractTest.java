@@ -3,6 +3,7 @@ package dev.segplatform.experiment.queue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.segplatform.experiment.Api;
 import dev.segplatform.experiment.ServiceTest;
 import dev.segplatform.experiment.api.JobAction;
 import dev.segplatform.experiment.api.JobClaim;
@@ -11,6 +12,7 @@ import dev.segplatform.experiment.api.ModelArchitecture;
 import dev.segplatform.experiment.api.Progress;
 import dev.segplatform.experiment.api.WorkerCapabilities;
 import dev.segplatform.experiment.problem.StaleLeaseException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,6 +27,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import tools.jackson.databind.JsonNode;
 
 /** The queue's behaviour, written once and run against real PostgreSQL. */
 class JobQueueContractTest extends ServiceTest {
@@ -261,6 +264,127 @@ class JobQueueContractTest extends ServiceTest {
         assertThat(status(swept)).isEqualTo(JobStatus.PRUNED);
         assertThat(status(released)).isEqualTo(JobStatus.PRUNED);
         assertThat(queue.claim("w", WorkerCapabilities.ANY)).isEmpty();
+    }
+
+    @Test
+    void theAttemptHistoryRecordsEachClaimAndHowItEnded() {
+        long runId = api.run(experimentId, "unet");
+        assertThat(attempts(runId)).as("queued, never claimed").isEmpty();
+
+        JobClaim claim = queue.claim("worker-a", WorkerCapabilities.ANY).orElseThrow();
+        JsonNode open = attempts(runId);
+        assertThat(open).hasSize(1);
+        assertAttempt(open.get(0), 1, "worker-a", "RUNNING", null);
+        assertThat(open.get(0).get("endedAt").isNull()).isTrue();
+
+        queue.complete(claim.jobId(), claim.leaseToken(), JobStatus.SUCCEEDED, null);
+        JsonNode done = attempts(runId);
+        assertThat(done).hasSize(1);
+        assertAttempt(done.get(0), 1, "worker-a", "SUCCEEDED", null);
+        assertThat(Instant.parse(done.get(0).get("endedAt").asString()))
+                .isAfterOrEqualTo(Instant.parse(done.get(0).get("claimedAt").asString()));
+
+        long failing = api.run(experimentId, "unet");
+        JobClaim failed = queue.claim("worker-b", WorkerCapabilities.ANY).orElseThrow();
+        queue.complete(failed.jobId(), failed.leaseToken(), JobStatus.FAILED, "out of memory");
+        assertAttempt(attempts(failing).get(0), 1, "worker-b", "FAILED", "out of memory");
+    }
+
+    @Test
+    void aReleaseEndsTheAttemptReleasedAndTheNextClaimOpensAnother() {
+        long runId = api.run(experimentId, "unet");
+        JobClaim first = queue.claim("leaving", WorkerCapabilities.ANY).orElseThrow();
+        queue.release(first.jobId(), first.leaseToken(), "worker shutting down after epoch 2");
+        JsonNode released = attempts(runId);
+        assertThat(released).hasSize(1);
+        assertAttempt(released.get(0), 1, "leaving", "RELEASED", "worker shutting down after epoch 2");
+        assertThat(released.get(0).get("endedAt").isNull()).isFalse();
+
+        JobClaim second = queue.claim("next", WorkerCapabilities.ANY).orElseThrow();
+        JsonNode both = attempts(runId);
+        assertThat(both).hasSize(2);
+        assertAttempt(both.get(0), 1, "leaving", "RELEASED", "worker shutting down after epoch 2");
+        assertAttempt(both.get(1), 2, "next", "RUNNING", null);
+        assertThat(both.get(1).get("claim").asInt()).isEqualTo(second.claim());
+        assertThat(api.get("/api/runs/" + runId).json().get("claims").asInt()).isEqualTo(both.size());
+    }
+
+    @Test
+    void anExpiredLeaseEndsTheAttemptAndTheLastOneFailsWithTheJob() {
+        long runId = api.run(experimentId, "unet");
+        for (int claim = 1; claim <= 3; claim++) {
+            JobClaim held = queue.claim("crashy-" + claim, WorkerCapabilities.ANY).orElseThrow();
+            expireLease(held.jobId());
+            assertThat(queue.sweepExpiredLeases()).isEqualTo(1);
+        }
+        JsonNode history = attempts(runId);
+        assertThat(history).hasSize(3);
+        assertAttempt(history.get(0), 1, "crashy-1", "LEASE_EXPIRED", "lease expired; the worker stopped answering");
+        assertAttempt(history.get(1), 2, "crashy-2", "LEASE_EXPIRED", "lease expired; the worker stopped answering");
+        assertThat(history.get(2).get("outcome").asString()).isEqualTo("FAILED");
+        assertThat(history.get(2).get("message").asString()).contains("attempt 3 of 3");
+        assertThat(status(runId)).isEqualTo(JobStatus.FAILED);
+    }
+
+    @Test
+    void aCancelledRunsLastAttemptEndsCancelledHoweverTheWorkerStops() {
+        long completed = api.run(experimentId, "unet");
+        long released = api.run(experimentId, "unet");
+        long swept = api.run(experimentId, "unet");
+        JobClaim a = queue.claim("a", WorkerCapabilities.ANY).orElseThrow();
+        JobClaim b = queue.claim("b", WorkerCapabilities.ANY).orElseThrow();
+        JobClaim c = queue.claim("c", WorkerCapabilities.ANY).orElseThrow();
+        for (long runId : new long[] {completed, released, swept}) {
+            assertThat(api.post("/api/runs/" + runId + "/cancel", "").status()).isEqualTo(200);
+            assertAttempt(attempts(runId).get(0), 1, null, "RUNNING", null);
+        }
+        queue.complete(a.jobId(), a.leaseToken(), JobStatus.CANCELLED, "stopped at step 10");
+        queue.release(b.jobId(), b.leaseToken(), "shutting down");
+        expireLease(c.jobId());
+        assertThat(queue.sweepExpiredLeases()).isEqualTo(1);
+
+        assertAttempt(attempts(completed).get(0), 1, "a", "CANCELLED", "stopped at step 10");
+        assertAttempt(attempts(released).get(0), 1, "b", "CANCELLED", "shutting down");
+        assertAttempt(attempts(swept).get(0), 1, "c", "CANCELLED", "cancelled; the worker stopped answering");
+
+        // A queued run cancelled after a hand-back had no worker: its history keeps the released claim only.
+        long queued = api.run(experimentId, "unet");
+        JobClaim d = queue.claim("d", WorkerCapabilities.ANY).orElseThrow();
+        queue.release(d.jobId(), d.leaseToken(), "SIGTERM");
+        assertThat(api.post("/api/runs/" + queued + "/cancel", "").json().get("status").asString()).isEqualTo("CANCELLED");
+        JsonNode history = attempts(queued);
+        assertThat(history).hasSize(1);
+        assertAttempt(history.get(0), 1, "d", "RELEASED", "SIGTERM");
+    }
+
+    @Test
+    void theAttemptsOfAnUnknownRunAreA404Problem() {
+        Api.Reply reply = api.get("/api/runs/987654321/attempts");
+        assertThat(reply.status()).isEqualTo(404);
+        assertThat(reply.header("Content-Type")).startsWith("application/problem+json");
+    }
+
+    private JsonNode attempts(long runId) {
+        Api.Reply reply = api.get("/api/runs/" + runId + "/attempts");
+        assertThat(reply.status()).as(reply.text()).isEqualTo(200);
+        assertThat(reply.json().isArray()).isTrue();
+        return reply.json();
+    }
+
+    /** One attempt's fields; a null worker is not checked. */
+    private static void assertAttempt(JsonNode attempt, int claim, String worker, String outcome, String message) {
+        assertThat(attempt.get("claim").asInt()).as(attempt.toString()).isEqualTo(claim);
+        if (worker != null) {
+            assertThat(attempt.get("workerId").asString()).as(attempt.toString()).isEqualTo(worker);
+        }
+        assertThat(attempt.get("claimedAt").isNull()).isFalse();
+        assertThat(attempt.get("outcome").asString()).as(attempt.toString()).isEqualTo(outcome);
+        if (message == null) {
+            assertThat(attempt.get("message").isNull()).as(attempt.toString()).isTrue();
+        } else {
+            assertThat(attempt.get("message").asString()).as(attempt.toString()).isEqualTo(message);
+        }
+        assertThat(attempt.get("endedAt").isNull()).as(attempt.toString()).isEqualTo(outcome.equals("RUNNING"));
     }
 
     private void expireLease(long jobId) {

@@ -7,7 +7,7 @@ import java.util.Set;
  * listed here are not exposed (the trainers' job protocol among them).
  */
 public enum RouteFamily {
-    /** Experiments, runs, metrics, artifacts, studies, models: the experiment service. */
+    /** Experiments, runs, metrics, artifacts, studies, models, the queue: the experiment service. */
     TRACKING(Set.of(Role.ADMIN, Role.SCIENTIST, Role.VIEWER), Set.of(Role.ADMIN, Role.SCIENTIST)),
     /** Segmentation and model metadata: the inference service. */
     SEGMENTATION(Set.of(Role.ADMIN, Role.SCIENTIST, Role.VIEWER, Role.CLIENT), Set.of(Role.ADMIN, Role.CLIENT)),
@@ -39,6 +39,9 @@ public enum RouteFamily {
             if (path.equals(prefix) || path.startsWith(prefix + "/")) {
                 return TRACKING;
             }
+        }
+        if (path.equals("/api/queue")) {
+            return TRACKING;
         }
         if (path.equals("/api/segment") || path.startsWith("/api/segment/") || path.equals("/api/model")
                 || path.equals("/v2") || path.startsWith("/v2/")) {

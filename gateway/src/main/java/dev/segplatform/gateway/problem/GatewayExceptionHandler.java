@@ -22,7 +22,7 @@ class GatewayExceptionHandler extends ResponseEntityExceptionHandler {
         // Spring's text ("No static resource x") would send a user looking for files; say what is routed.
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, "the gateway has no route for /"
                 + ex.getResourcePath() + "; it serves /api/experiments, /api/runs, /api/studies, /api/models, "
-                + "/api/segment, /api/model and /v2 (see /swagger-ui.html)");
+                + "/api/queue, /api/segment, /api/model and /v2 (see /swagger-ui.html)");
         return handleExceptionInternal(ex, problem, headers, status, request);
     }
 

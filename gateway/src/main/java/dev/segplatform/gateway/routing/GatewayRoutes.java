@@ -51,7 +51,7 @@ class GatewayRoutes {
     RouterFunction<ServerResponse> experimentRoutes() {
         return route("experiment-service")
                 .route(path("/api/experiments", "/api/experiments/**", "/api/runs", "/api/runs/**", "/api/studies",
-                        "/api/studies/**", "/api/models/**"), http())
+                        "/api/studies/**", "/api/models/**", "/api/queue"), http())
                 .before(uri(properties.experimentUrl()))
                 .onError(Throwable.class, (error, request) -> backendError(error, request, "experiment service"))
                 .build()

@@ -1,6 +1,7 @@
 package dev.segplatform.core.dataset;
 
 import dev.segplatform.core.image.Resize;
+import dev.segplatform.core.image.RgbImage;
 import java.util.List;
 import java.util.Objects;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -169,6 +170,24 @@ public final class SegmentationDataset {
             }
         }
         return Nd4j.create(out, new long[] {indices.length, numClasses, o, o}, 'c');
+    }
+
+    /**
+     * Example {@code i} as the network sees it before scaling: the stored 8-bit pixels at {@code S x S},
+     * unflipped. {@link #features} divides exactly these by 255, so this is the input image undone
+     * from its normalisation without rounding.
+     */
+    public RgbImage image(int i) {
+        int s = imageSize;
+        int plane = s * s;
+        int from = checkIndex(i) * 3 * plane;
+        byte[] rgb = new byte[3 * plane];
+        for (int k = 0; k < plane; k++) {
+            for (int c = 0; c < 3; c++) {
+                rgb[k * 3 + c] = pixels[from + c * plane + k];
+            }
+        }
+        return new RgbImage(s, s, rgb);
     }
 
     /** The class mask of example {@code i} at {@code S x S}, row-major, unflipped. */

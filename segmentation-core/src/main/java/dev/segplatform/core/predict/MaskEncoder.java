@@ -83,6 +83,19 @@ public final class MaskEncoder {
         return encodePng(image);
     }
 
+    /** An image as a plain 8-bit RGB PNG, e.g. the input shown beside its masks. */
+    public static byte[] png(RgbImage image) {
+        BufferedImage out = new BufferedImage(image.width(), image.height(), BufferedImage.TYPE_INT_RGB);
+        int[] row = new int[image.width()];
+        for (int y = 0; y < image.height(); y++) {
+            for (int x = 0; x < row.length; x++) {
+                row[x] = (image.get(x, y, 0) << 16) | (image.get(x, y, 1) << 8) | image.get(x, y, 2);
+            }
+            out.setRGB(0, y, row.length, 1, row, 0, row.length);
+        }
+        return encodePng(out);
+    }
+
     /** Size, class names, counts, fractions and the run-length encoding of {@code mask}. */
     public MaskSummary summary(ClassMask mask) {
         checkClasses(mask);

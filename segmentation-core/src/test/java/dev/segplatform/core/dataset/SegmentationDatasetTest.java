@@ -41,6 +41,31 @@ class SegmentationDatasetTest {
     }
 
     @Test
+    void theImageIsTheFeaturesUndoneFromTheirScaling() {
+        Random r = new Random(3);
+        int size = 6;
+        java.util.List<SegmentationDataset.Sample> samples = new java.util.ArrayList<>();
+        for (int n = 0; n < 2; n++) {
+            byte[] pixels = new byte[3 * size * size];
+            r.nextBytes(pixels);
+            samples.add(new SegmentationDataset.Sample("s" + n, pixels, new byte[size * size]));
+        }
+        SegmentationDataset ds = SegmentationDataset.of(size, samples);
+        INDArray f = ds.features(new int[] {1}, null);
+        RgbImage image = ds.image(1);
+        assertThat(image.width()).isEqualTo(size);
+        assertThat(image.height()).isEqualTo(size);
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < size; y++) {
+                for (int x = 0; x < size; x++) {
+                    assertThat(image.get(x, y, c)).as("c%d y%d x%d", c, y, x)
+                            .isEqualTo((int) Math.round(f.getDouble(0, c, y, x) * 255));
+                }
+            }
+        }
+    }
+
+    @Test
     void featuresAreFloatsInUnitRangeWithTheResizedImage() {
         byte[] rgb = new byte[40 * 30 * 3];
         for (int i = 0; i < rgb.length; i += 3) {

@@ -79,6 +79,18 @@ class MaskEncoderTest {
     }
 
     @Test
+    void anRgbImageRoundTripsThroughItsPng() throws IOException {
+        byte[] rgb = {(byte) 200, 100, 0, 50, (byte) 150, (byte) 250, 1, 2, 3, (byte) 255, (byte) 255, (byte) 255};
+        BufferedImage png = ImageIO.read(new ByteArrayInputStream(MaskEncoder.png(new RgbImage(2, 2, rgb))));
+        assertThat(png.getWidth()).isEqualTo(2);
+        assertThat(png.getHeight()).isEqualTo(2);
+        assertThat(png.getRGB(0, 0) & 0xFFFFFF).isEqualTo(0xC86400);
+        assertThat(png.getRGB(1, 0) & 0xFFFFFF).isEqualTo(0x3296FA);
+        assertThat(png.getRGB(0, 1) & 0xFFFFFF).isEqualTo(0x010203);
+        assertThat(png.getRGB(1, 1) & 0xFFFFFF).isEqualTo(0xFFFFFF);
+    }
+
+    @Test
     void overlayBlendsTheImageWithClassColoursAtHalfWeight() throws IOException {
         byte[] rgb = new byte[2 * 1 * 3];
         rgb[0] = (byte) 200;

@@ -202,7 +202,12 @@ class SpecTraining implements JobTraining {
         return metrics;
     }
 
-    /** The model bundle that inference serves, and a few predicted masks to look at. */
+    /**
+     * The model bundle that inference serves, and a few validation images to look at: for each, under
+     * {@code samples/<name>/}, the network's input ({@code input.png}, 8-bit RGB at model input size), the
+     * ground truth ({@code truth.png}) and the prediction ({@code mask.png}), both masks as palette PNGs
+     * in {@link MaskEncoder}'s colours, so they compare by eye and their pixel values are class indices.
+     */
     private void uploadModel(Lease lease, ComputationGraph graph, ModelSpec model, PetData data,
                              Map<String, Double> metrics, Path dir) throws IOException {
         JobClaim claim = lease.claim();
@@ -213,13 +218,20 @@ class SpecTraining implements JobTraining {
                 claim.leaseToken(), bundle, "application/zip"));
         MaskEncoder encoder = new MaskEncoder();
         int samples = Math.min(properties.sampleMasks(), validation.size());
+        int size = validation.imageSize();
         for (int i = 0; i < samples; i++) {
             var probabilities = Networks.fullResolution(model, graph.output(false, validation.features(new int[] {i}, null)));
-            ClassMask mask = MaskPostprocessor.toMask(probabilities, model.inputSize(), model.inputSize());
-            Path png = Files.write(dir.resolve("sample-" + i + ".png"), encoder.png(mask));
-            String path = "samples/" + validation.name(i) + ".png";
-            lease.write("upload sample", () -> client.uploadArtifact(claim.runId(), path, claim.leaseToken(), png,
-                    "image/png"));
+            ClassMask predicted = MaskPostprocessor.toMask(probabilities, model.inputSize(), model.inputSize());
+            Map<String, byte[]> images = new LinkedHashMap<>();
+            images.put(ArtifactPaths.SAMPLE_INPUT, MaskEncoder.png(validation.image(i)));
+            images.put(ArtifactPaths.SAMPLE_TRUTH, encoder.png(ClassMask.of(size, size, validation.mask(i))));
+            images.put(ArtifactPaths.SAMPLE_MASK, encoder.png(predicted));
+            for (Map.Entry<String, byte[]> image : images.entrySet()) {
+                Path png = Files.write(dir.resolve("sample-" + i + "-" + image.getKey()), image.getValue());
+                String path = ArtifactPaths.SAMPLES_DIR + validation.name(i) + "/" + image.getKey();
+                lease.write("upload sample", () -> client.uploadArtifact(claim.runId(), path, claim.leaseToken(), png,
+                        "image/png"));
+            }
         }
     }
 
