@@ -13,6 +13,7 @@
 
   function paramText(v) {
     if (v === undefined) return '';
+    if (typeof v === 'number' && !Number.isInteger(v)) return String(Number(v.toPrecision(4)));
     return typeof v === 'string' ? v : JSON.stringify(v);
   }
 
@@ -40,11 +41,11 @@
     const metric = study.objective ? study.objective.metric : 'objective';
     return {
       animation: false,
-      grid: { left: 56, right: 16, top: 30, bottom: 34 },
+      grid: { left: 56, right: 16, top: 34, bottom: 34 },
       tooltip: { trigger: 'item' },
-      legend: { top: 0 },
+      legend: { top: 0, right: 0 },
       xAxis: { type: 'value', name: 'trial', nameLocation: 'middle', nameGap: 22, minInterval: 1 },
-      yAxis: { type: 'value', name: metric, scale: true },
+      yAxis: { type: 'value', name: metric, nameLocation: 'middle', nameGap: 42, scale: true },
       series: [
         { name: 'succeeded', type: 'scatter', symbolSize: 9, itemStyle: { color: STATE_COLORS.SUCCEEDED }, data: points('SUCCEEDED') },
         { name: 'pruned', type: 'scatter', symbolSize: 8, itemStyle: { color: STATE_COLORS.PRUNED }, data: points('PRUNED') },
