@@ -506,6 +506,15 @@ class DashboardTest {
         wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main .error")));
         assertThat(driver.findElements(By.id("spec-editor"))).isEmpty();
         assertNoConsoleErrors();
+
+        // The Model page with no inference service behind the gateway (here): the gateway's problem,
+        // shown as text. DashboardModelTest shows it in front of a real one.
+        driver.findElement(By.id("nav-model")).click();
+        WebElement error = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#model-status .error")));
+        assertThat(error.getText()).contains("inference service cannot be reached");
+        assertThat(driver.findElement(By.id("tryit-denied")).getText()).contains("admin or client");
+        screenshot("model-unreachable");
+        assertThat(consoleErrors()).isNotEmpty().allSatisfy(e -> assertThat(e.getMessage()).contains("/api/model", "502"));
     }
 
     private void setEditor(WebElement editor, String value) {
