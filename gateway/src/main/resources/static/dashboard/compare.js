@@ -30,15 +30,15 @@
     }
     let runs = await Promise.all(ids.map((id) => api('/api/runs/' + id)));
     if (mine !== D.generation()) return;
-    if (runs.length) {
-      const experimentId = runs[0].experimentId;
-      const crumbs = [{ text: 'Experiments', href: '#/experiments' }];
-      if (runs.every((r) => r.experimentId === experimentId)) {
-        crumbs.push({ text: 'experiment ' + experimentId, href: '#/experiments/' + experimentId });
-      }
-      crumbs.push({ text: 'Compare ' + runs.length + ' runs' });
-      setCrumbs(crumbs);
+    const experimentId = runs[0].experimentId;
+    const crumbs = [{ text: 'Experiments', href: '#/experiments' }];
+    if (runs.every((r) => r.experimentId === experimentId)) {
+      const experiment = await api('/api/experiments/' + experimentId).catch(() => null);
+      if (mine !== D.generation()) return;
+      crumbs.push({ text: experiment ? experiment.name : 'experiment ' + experimentId, href: '#/experiments/' + experimentId });
     }
+    crumbs.push({ text: 'Compare ' + runs.length + ' runs' });
+    setCrumbs(crumbs);
 
     const runList = el('p', { id: 'compare-runs' });
     runs.forEach((run, i) => {
