@@ -356,6 +356,7 @@ class DashboardTest {
             driver.findElement(By.cssSelector("#runs tr[data-run-id='" + run + "'] input.select-run")).click();
         }
         wait(20).until(d -> text("#compare-link").equals("Compare (2)"));
+        screenshot("runs-selected");
         driver.findElement(By.id("compare-link")).click();
         wait(20).until(d -> d.getCurrentUrl().contains("#/compare?runs="));
         assertThat(driver.getCurrentUrl()).contains(SUCCEEDED_RUN + "," + RUNNING_RUN);
@@ -501,6 +502,7 @@ class DashboardTest {
                 .containsExactly("Experiments", "Queue", "Model");
         driver.findElement(By.id("nav-queue")).click();
         wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("queue-coming")));
+        screenshot("queue");
         // A viewer who opens the editor by its URL is told it may not start runs.
         driver.get(base() + "/#/experiments/" + EXPERIMENT_ID + "/new-run");
         wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main .error")));
