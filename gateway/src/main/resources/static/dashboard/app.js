@@ -435,10 +435,13 @@
     });
     main.append(filterForm, filterError);
 
-    // Runs picked for page 4; kept across polls and pages of this table.
-    const selected = new Set();
+    // Runs picked for page 4, kept in this tab per experiment so they survive polls, sorting, searching
+    // and paging (each of which renders the page again).
+    const selectionKey = 'segplatform.compare.' + experimentId;
+    const selected = new Set((sessionStorage.getItem(selectionKey) || '').split(',').map(Number).filter((n) => n > 0));
     const compare = el('a', { id: 'compare-link', class: 'button disabled', text: 'Compare (0)' });
     const updateCompare = () => {
+      sessionStorage.setItem(selectionKey, Array.from(selected).join(','));
       compare.textContent = 'Compare (' + selected.size + ')';
       compare.classList.toggle('disabled', selected.size === 0);
       if (selected.size) compare.href = '#/compare?runs=' + Array.from(selected).join(',');
@@ -449,6 +452,7 @@
       toolbar.append(el('a', { class: 'button', id: 'new-run', href: '#/experiments/' + experimentId + '/new-run', text: 'New run' }),
         el('a', { class: 'button', id: 'new-study', href: '#/experiments/' + experimentId + '/new-study', text: 'New study' }));
     }
+    updateCompare();
     main.append(toolbar);
 
     const columns = [

@@ -357,6 +357,13 @@ class DashboardTest {
         }
         wait(20).until(d -> text("#compare-link").equals("Compare (2)"));
         screenshot("runs-selected");
+        // The selection outlives the page's next render (sorting here).
+        driver.findElement(By.cssSelector("th[data-order='params.model']")).click();
+        wait(20).until(d -> d.getCurrentUrl().contains("orderBy=params.model"));
+        wait(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
+        assertThat(text("#compare-link")).isEqualTo("Compare (2)");
+        assertThat(driver.findElement(By.cssSelector("#runs tr[data-run-id='" + SUCCEEDED_RUN + "'] input.select-run"))
+                .isSelected()).isTrue();
         driver.findElement(By.id("compare-link")).click();
         wait(20).until(d -> d.getCurrentUrl().contains("#/compare?runs="));
         assertThat(driver.getCurrentUrl()).contains(SUCCEEDED_RUN + "," + RUNNING_RUN);
