@@ -46,9 +46,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The dashboard in headless Chromium, through the gateway in front of a real experiment service
- * holding runs that were written through the job protocol as a trainer writes them: sign-in, the
- * experiments, runs and run pages, user strings shown as text, roles, security headers, and a
- * console without errors.
+ * holding runs and a study's trials that were written through the job protocol as a trainer writes
+ * them: sign-in, the experiments, runs, run, compare, study and new run/study pages, user strings
+ * shown as text, roles, security headers, and a console without errors. The Model page in front of
+ * a real inference service is {@link DashboardModelTest}'s.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class DashboardTest {
