@@ -94,7 +94,7 @@
     const response = await fetch(path, {
       method: options.method || 'GET',
       headers,
-      body: options.json !== undefined ? JSON.stringify(options.json) : undefined,
+      body: options.json !== undefined ? JSON.stringify(options.json) : options.body,
       credentials: 'omit',
       cache: 'no-store',
     });
@@ -144,6 +144,7 @@
 
   function signInPage(message) {
     setCrumbs([]);
+    clear(document.getElementById('nav'));
     const input = el('input', { type: 'password', id: 'api-key', autocomplete: 'off', placeholder: 'API key' });
     const status = el('div');
     if (message) status.append(errorBox(message));
@@ -175,7 +176,7 @@
   // ---------- routing ----------
 
   function parseHash() {
-    const hash = location.hash.replace(/^#/, '') || '/experiments';
+    const hash = location.hash.replace(/^#/, '') || (canReadTracking() ? '/experiments' : '/model');
     const [path, search] = hash.split('?');
     const parts = path.split('/').filter(Boolean);
     return { parts, params: new URLSearchParams(search || '') };
@@ -197,17 +198,17 @@
     generation++;
   }
 
-  /** Polls fn every POLL_MS while it returns true; stops when the page changes. */
-  function poll(fn) {
+  /** Polls fn every everyMs (POLL_MS by default) while it returns true; stops when the page changes. */
+  function poll(fn, everyMs = POLL_MS) {
     const mine = generation;
     let timer = null;
     const tick = async () => {
       if (mine !== generation) return;
       let again = false;
       try { again = await fn(); } catch (e) { again = true; }
-      if (again && mine === generation) timer = setTimeout(tick, POLL_MS);
+      if (again && mine === generation) timer = setTimeout(tick, everyMs);
     };
-    timer = setTimeout(tick, POLL_MS);
+    timer = setTimeout(tick, everyMs);
     pageCleanups.push(() => clearTimeout(timer));
   }
 
@@ -229,19 +230,49 @@
     }
     const { parts, params } = parseHash();
     clear(main);
-    if (!canReadTracking()) {
-      main.append(errorBox('The ' + identity.role + ' role may not read experiments and runs.'));
+    showNav(parts[0]);
+    const pages = window.SegDash.pages;
+    if (!canReadTracking() && parts[0] !== 'model') {
+      main.append(errorBox('The ' + identity.role + ' role may not read experiments and runs; it may use the Model page.'),
+        el('p', null, link('#/model', 'Model')));
       return;
     }
     const mine = generation;
     try {
       if (parts[0] === 'experiments' && parts.length === 1) await experimentsPage(mine);
       else if (parts[0] === 'experiments' && parts.length === 2) await runsPage(mine, Number(parts[1]), params);
+      else if (parts[0] === 'experiments' && parts.length === 3 && parts[2] === 'new-run') await pages.newRun(mine, Number(parts[1]));
+      else if (parts[0] === 'experiments' && parts.length === 3 && parts[2] === 'new-study') await pages.newStudy(mine, Number(parts[1]));
       else if (parts[0] === 'runs' && parts.length === 2) await runPage(mine, Number(parts[1]));
+      else if (parts[0] === 'compare' && parts.length === 1) await pages.compare(mine, params);
+      else if (parts[0] === 'studies' && parts.length === 2) await pages.study(mine, Number(parts[1]));
+      else if (parts[0] === 'model' && parts.length === 1) await pages.model(mine);
+      else if (parts[0] === 'queue' && parts.length === 1) queuePage();
       else main.append(el('p', { text: 'No such page. ' }), link('#/experiments', 'Experiments'));
     } catch (e) {
       if (mine === generation && e.status !== 401) main.append(errorBox(e));
     }
+  }
+
+  /** The top navigation; a client key sees only the Model page, the one it may use. */
+  function showNav(current) {
+    const nav = document.getElementById('nav');
+    clear(nav);
+    const items = canReadTracking()
+      ? [['experiments', 'Experiments'], ['queue', 'Queue'], ['model', 'Model']]
+      : [['model', 'Model']];
+    const section = { runs: 'experiments', compare: 'experiments', studies: 'experiments' }[current] || current;
+    for (const [id, label] of items) {
+      nav.append(el('a', { href: '#/' + id, id: 'nav-' + id, text: label, class: section === id ? 'active' : null }));
+    }
+  }
+
+  // ---------- page 7: queue (its backend, GET /api/queue, is being built) ----------
+
+  function queuePage() {
+    setCrumbs([{ text: 'Queue' }]);
+    main.append(el('h1', { text: 'Queue' }),
+      el('p', { class: 'muted', id: 'queue-coming', text: 'Coming: queued and running jobs, which worker holds each, progress and attempts.' }));
   }
 
   // ---------- page 1: experiments ----------
@@ -404,6 +435,26 @@
     });
     main.append(filterForm, filterError);
 
+    // Runs picked for page 4, kept in this tab per experiment so they survive polls, sorting, searching
+    // and paging (each of which renders the page again).
+    const selectionKey = 'segplatform.compare.' + experimentId;
+    const selected = new Set((sessionStorage.getItem(selectionKey) || '').split(',').map(Number).filter((n) => n > 0));
+    const compare = el('a', { id: 'compare-link', class: 'button disabled', text: 'Compare (0)' });
+    const updateCompare = () => {
+      sessionStorage.setItem(selectionKey, Array.from(selected).join(','));
+      compare.textContent = 'Compare (' + selected.size + ')';
+      compare.classList.toggle('disabled', selected.size === 0);
+      if (selected.size) compare.href = '#/compare?runs=' + Array.from(selected).join(',');
+      else compare.removeAttribute('href');
+    };
+    const toolbar = el('div', { class: 'actions' }, compare);
+    if (canWrite()) {
+      toolbar.append(el('a', { class: 'button', id: 'new-run', href: '#/experiments/' + experimentId + '/new-run', text: 'New run' }),
+        el('a', { class: 'button', id: 'new-study', href: '#/experiments/' + experimentId + '/new-study', text: 'New study' }));
+    }
+    updateCompare();
+    main.append(toolbar);
+
     const columns = [
       { label: 'ID', order: 'attributes.run_id', cls: 'num' },
       { label: 'Name', order: 'attributes.run_name' },
@@ -414,7 +465,7 @@
       { label: 'Created', order: 'attributes.created_time' },
     ];
     const [orderKey, orderDir] = state.orderBy ? state.orderBy.split(/\s+/) : ['attributes.created_time', 'DESC'];
-    const headRow = el('tr');
+    const headRow = el('tr', null, el('th', { class: 'select', title: 'Select runs to compare' }));
     for (const column of columns) {
       const active = column.order === orderKey;
       const arrow = active ? ((orderDir || 'ASC').toUpperCase() === 'DESC' ? ' ▼' : ' ▲') : '';
@@ -428,7 +479,9 @@
     const body = el('tbody');
     const table = el('table', { id: 'runs' }, el('thead', null, headRow), body);
     const pager = el('div', { class: 'pager' });
-    main.append(table, pager);
+    const studiesBox = el('div', { id: 'studies' });
+    main.append(table, pager, el('h2', { text: 'Studies' }), studiesBox);
+    studiesTable(mine, experimentId, studiesBox);
 
     const load = async () => {
       let result;
@@ -446,9 +499,18 @@
       }
       if (mine !== generation) return false;
       clear(body);
-      for (const run of result.runs) body.append(runRow(run));
+      for (const run of result.runs) {
+        const row = runRow(run);
+        const box = el('input', { type: 'checkbox', class: 'select-run', checked: selected.has(run.id),
+          title: 'Compare run ' + run.id, onchange: () => {
+            if (box.checked) selected.add(run.id); else selected.delete(run.id);
+            updateCompare();
+          } });
+        row.prepend(el('td', { class: 'select' }, box));
+        body.append(row);
+      }
       if (!result.runs.length) {
-        body.append(el('tr', null, el('td', { colSpan: columns.length, class: 'muted', text: 'No runs match.' })));
+        body.append(el('tr', null, el('td', { colSpan: columns.length + 1, class: 'muted', text: 'No runs match.' })));
       }
       clear(pager);
       if (state.pageToken) {
@@ -462,6 +524,37 @@
       return result.runs.some((run) => !FINAL.has(run.status));
     };
     if (await load()) poll(load);
+  }
+
+  /** The experiment's studies (GET /api/studies?experimentId=), each linked to its page. */
+  async function studiesTable(mine, experimentId, box) {
+    let page;
+    try {
+      page = await api('/api/studies' + query({ experimentId, size: 100 }));
+    } catch (e) {
+      if (mine === generation) box.append(errorBox(e));
+      return;
+    }
+    if (mine !== generation) return;
+    if (!page.items.length) {
+      box.append(el('p', { class: 'muted', text: 'No studies in this experiment.' }));
+      return;
+    }
+    const body = el('tbody');
+    for (const s of page.items) {
+      body.append(el('tr', { dataset: { studyId: String(s.id) } },
+        el('td', { class: 'num' }, link('#/studies/' + s.id, String(s.id))),
+        el('td', { class: 'name' }, link('#/studies/' + s.id, s.name)),
+        el('td', null, el('span', { class: 'status status-' + s.status, text: s.status })),
+        el('td', { text: s.algorithm || '' }),
+        el('td', { text: s.objective ? s.objective.metric + ' (' + s.objective.mode + ')' : '' }),
+        el('td', { class: 'num', text: s.trialsCreated + ' of ' + s.maxTrials }),
+        el('td', { text: fmtTime(s.createdAt) })));
+    }
+    box.append(el('table', { id: 'studies-table' }, el('thead', null, el('tr', null,
+      el('th', { class: 'num', text: 'ID' }), el('th', { text: 'Name' }), el('th', { text: 'Status' }),
+      el('th', { text: 'Algorithm' }), el('th', { text: 'Objective' }), el('th', { class: 'num', text: 'Trials' }),
+      el('th', { text: 'Created' }))), body));
   }
 
   function statusCell(run) {
@@ -713,6 +806,16 @@
     }
   }
 
+  // The page scripts (compare, study, model, new run/study) load after this one and register in
+  // SegDash.pages; the first render waits for them.
+  window.SegDash = {
+    pages: {},
+    el, clear, link, fmtNumber, fmtTime, fmtDuration, canWrite, canReadTracking, identity: () => identity,
+    api, query, errorBox, setCrumbs, poll, statusCell, main, FINAL, POLL_MS,
+    generation: () => generation,
+    onCleanup: (fn) => pageCleanups.push(fn),
+  };
+
   window.addEventListener('hashchange', () => render());
-  render();
+  document.addEventListener('DOMContentLoaded', () => render());
 })();

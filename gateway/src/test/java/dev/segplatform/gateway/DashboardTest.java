@@ -46,9 +46,10 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The dashboard in headless Chromium, through the gateway in front of a real experiment service
- * holding runs that were written through the job protocol as a trainer writes them: sign-in, the
- * experiments, runs and run pages, user strings shown as text, roles, security headers, and a
- * console without errors.
+ * holding runs and a study's trials that were written through the job protocol as a trainer writes
+ * them: sign-in, the experiments, runs, run, compare, study and new run/study pages, user strings
+ * shown as text, roles, security headers, and a console without errors. The Model page in front of
+ * a real inference service is {@link DashboardModelTest}'s.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class DashboardTest {
@@ -71,6 +72,11 @@ class DashboardTest {
     static final JsonNode RUNNING_CLAIM;
     static final long FAILED_RUN;
     static final long QUEUED_RUN;
+    static final long STUDY_EXPERIMENT_ID;
+    static final long STUDY_ID;
+    static final long PRUNED_TRIAL_RUN;
+    static final long BEST_TRIAL_RUN;
+    static final String STUDY_NAME = "tuning <b>study</b>";
 
     static {
         try {
@@ -101,6 +107,44 @@ class DashboardTest {
 
             FAILED_RUN = createRun("pspnet");
             complete(claim(), "FAILED", XSS_MESSAGE);
+
+            // A study in an experiment of its own: three trials queued at once, run here as a trainer runs
+            // them (two succeed, one is pruned after its first epoch); the scheduler then queues the
+            // fourth, which nothing claims, so the study stays RUNNING.
+            STUDY_EXPERIMENT_ID = post("/api/experiments", "{\"name\":\"tuning\"}").get("id").asLong();
+            STUDY_ID = post("/api/studies", JSON.writeValueAsString(Map.of("experimentId", STUDY_EXPERIMENT_ID,
+                    "name", STUDY_NAME, "algorithm", "random", "maxTrials", 4, "parallelism", 3, "seed", 5,
+                    "baseSpec", JSON.readTree("""
+                            {"model": "unet", "epochs": 2, "batchSize": 8, "learningRate": 0.01, "imageSize": 32,
+                             "width": 8, "dataset": {"type": "synthetic", "count": 10, "seed": 1}}"""),
+                    "space", JSON.readTree("""
+                            {"learningRate": {"type": "loguniform", "low": 0.0001, "high": 0.1},
+                             "model": {"type": "choice", "values": ["unet", "icnet"]},
+                             "batchSize": {"type": "int", "low": 4, "high": 16}}""")))).get("id").asLong();
+            long pruned = 0;
+            long best = 0;
+            for (int trial = 1; trial <= 3; trial++) {
+                JsonNode trialClaim = claim();
+                long runId = trialClaim.get("runId").asLong();
+                String trialLease = trialClaim.get("leaseToken").asString();
+                int epochs = trial == 3 ? 1 : 2;
+                for (int epoch = 1; epoch <= epochs; epoch++) {
+                    // val_mean_iou ends at 0.3 (first claimed), 0.4 (second, the best), 0.35 (third, pruned).
+                    double iou = trial == 3 ? 0.35 : 0.1 * trial + 0.1 * epoch;
+                    job("/api/runs/" + runId + "/metrics", "{\"metrics\":[{\"key\":\"val_mean_iou\",\"value\":" + iou
+                            + ",\"step\":" + epoch + "},{\"key\":\"loss\",\"value\":" + 1.0 / (trial + epoch)
+                            + ",\"step\":" + epoch + "}]}", trialLease);
+                }
+                if (trial == 3) {
+                    pruned = runId;
+                    complete(trialClaim, "PRUNED", "pruned at epoch 1");
+                } else {
+                    best = runId;
+                    complete(trialClaim, "SUCCEEDED", null);
+                }
+            }
+            PRUNED_TRIAL_RUN = pruned;
+            BEST_TRIAL_RUN = best;
 
             QUEUED_RUN = createRun("unet");
         } catch (Exception e) {
@@ -141,7 +185,8 @@ class DashboardTest {
 
     @Test
     void dashboardFilesArePublicAndCarryTheSecurityHeaders() throws Exception {
-        for (String path : List.of("/", "/dashboard/app.js", "/dashboard/app.css", "/webjars/echarts/dist/echarts.min.js")) {
+        for (String path : List.of("/", "/dashboard/app.js", "/dashboard/compare.js", "/dashboard/study.js",
+                "/dashboard/model.js", "/dashboard/new.js", "/dashboard/app.css", "/webjars/echarts/dist/echarts.min.js")) {
             HttpResponse<String> response = get(path, null);
             assertThat(response.statusCode()).as(path).isEqualTo(200);
             assertThat(response.headers().firstValue("Content-Security-Policy")).as(path).hasValueSatisfying(csp -> {
@@ -302,6 +347,197 @@ class DashboardTest {
                 By.cssSelector("#experiments tr[data-experiment-id='" + EXPERIMENT_ID + "']")));
         assertThat(driver.findElements(By.cssSelector("#experiments tr[data-experiment-id='" + id + "']"))).isEmpty();
         assertNoConsoleErrors();
+    }
+
+    @Test
+    void comparesSelectedRunsCurvesAndParams() throws Exception {
+        driver = browser();
+        driver.get(base() + "/#/experiments/" + EXPERIMENT_ID);
+        signIn(VIEWER);
+        wait(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
+        assertThat(text("#compare-link")).isEqualTo("Compare (0)");
+        for (long run : List.of(SUCCEEDED_RUN, RUNNING_RUN)) {
+            driver.findElement(By.cssSelector("#runs tr[data-run-id='" + run + "'] input.select-run")).click();
+        }
+        wait(20).until(d -> text("#compare-link").equals("Compare (2)"));
+        screenshot("runs-selected");
+        // The selection outlives the page's next render (sorting here).
+        driver.findElement(By.cssSelector("th[data-order='params.model']")).click();
+        wait(20).until(d -> d.getCurrentUrl().contains("orderBy=params.model"));
+        wait(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
+        assertThat(text("#compare-link")).isEqualTo("Compare (2)");
+        assertThat(driver.findElement(By.cssSelector("#runs tr[data-run-id='" + SUCCEEDED_RUN + "'] input.select-run"))
+                .isSelected()).isTrue();
+        driver.findElement(By.id("compare-link")).click();
+        wait(20).until(d -> d.getCurrentUrl().contains("#/compare?runs="));
+        assertThat(driver.getCurrentUrl()).contains(SUCCEEDED_RUN + "," + RUNNING_RUN);
+
+        // One chart per metric key, the common ones first; one series per selected run in each.
+        wait(20).until(d -> d.findElements(By.cssSelector("#compare-val_mean_iou canvas")).size() > 0);
+        for (String key : List.of("loss", "val_loss", "val_accuracy", "val_mean_iou", "images_per_second")) {
+            assertThat(seriesNames("compare-" + key)).as(key).hasSize(2)
+                    .anySatisfy(n -> assertThat(n).startsWith("#" + SUCCEEDED_RUN + " "))
+                    .anySatisfy(n -> assertThat(n).startsWith("#" + RUNNING_RUN + " "));
+        }
+        assertThat(js("return document.querySelector('#compare-charts h3').textContent")).isEqualTo("loss");
+        @SuppressWarnings("unchecked")
+        Map<String, Long> points = (Map<String, Long>) js("const c = echarts.getInstanceByDom("
+                + "document.getElementById('compare-loss')); const out = {};"
+                + " for (const s of c.getOption().series) { out[s.name.split(' ')[0]] = s.data.length; } return out;");
+        assertThat(points).containsEntry("#" + SUCCEEDED_RUN, (long) EPOCHS);
+
+        // The params table: the model differs (unet, icnet) and is highlighted; the learning rate does not.
+        WebElement model = driver.findElement(By.cssSelector("#compare-params tr[data-param='model']"));
+        assertThat(model.getAttribute("class")).contains("differs");
+        assertThat(model.getText()).contains("unet", "icnet");
+        WebElement rate = driver.findElement(By.cssSelector("#compare-params tr[data-param='learningRate']"));
+        assertThat(rate.getAttribute("class")).doesNotContain("differs");
+        assertThat(rate.isDisplayed()).isTrue();
+        screenshot("compare");
+        driver.findElement(By.id("only-differences")).click();
+        wait(20).until(d -> !d.findElement(By.cssSelector("#compare-params tr[data-param='learningRate']")).isDisplayed());
+        assertThat(driver.findElement(By.cssSelector("#compare-params tr[data-param='model']")).isDisplayed()).isTrue();
+        assertNoScriptRan();
+        assertNoConsoleErrors();
+    }
+
+    @Test
+    void showsAStudyItsTrialsAndParallelCoordinatesAndOnlyAScientistStopsIt() throws Exception {
+        driver = browser();
+        // A viewer: the study's page, linked from its experiment, without Stop.
+        driver.get(base() + "/#/experiments/" + STUDY_EXPERIMENT_ID);
+        signIn(VIEWER);
+        WebElement studyLink = wait(20).until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#studies-table tr[data-study-id='" + STUDY_ID + "'] td.name a")));
+        assertThat(studyLink.getText()).isEqualTo(STUDY_NAME);
+        studyLink.click();
+        wait(20).until(d -> d.findElements(By.cssSelector("#chart-parallel canvas")).size() > 0);
+        wait(20).until(d -> d.findElements(By.cssSelector("#trials tr[data-trial]")).size() == 4);
+        assertThat(driver.findElement(By.id("study-name")).getText()).isEqualTo(STUDY_NAME);
+        assertThat(driver.findElements(By.id("stop-study"))).isEmpty();
+
+        // One line per finished trial: two succeeded, one pruned; the queued fourth has no objective yet.
+        assertThat(js("const c = echarts.getInstanceByDom(document.getElementById('chart-parallel'));"
+                + " return c.getOption().series[0].data.length")).isEqualTo(3L);
+        @SuppressWarnings("unchecked")
+        List<String> axes = (List<String>) js("const c = echarts.getInstanceByDom("
+                + "document.getElementById('chart-parallel')); return c.getOption().parallelAxis.map(a => a.name + ':' + a.type);");
+        assertThat(axes).containsExactlyInAnyOrder("learningRate:log", "model:category", "batchSize:value",
+                "val_mean_iou:value");
+        // The pruned trial's row is greyed; the others are not.
+        WebElement prunedRow = driver.findElement(By.cssSelector("#trials tr[data-state='PRUNED']"));
+        assertThat(prunedRow.getAttribute("class")).contains("pruned");
+        assertThat(prunedRow.getText()).contains(String.valueOf(PRUNED_TRIAL_RUN), "pruned at epoch 1");
+        assertThat(driver.findElements(By.cssSelector("#trials tr.pruned"))).hasSize(1);
+        // The objective chart: a point per trial with an objective, and the best-so-far line (max).
+        @SuppressWarnings("unchecked")
+        Map<String, Long> objective = (Map<String, Long>) js("const c = echarts.getInstanceByDom("
+                + "document.getElementById('chart-objective')); const out = {};"
+                + " for (const s of c.getOption().series) { out[s.name] = s.data.length; } return out;");
+        assertThat(objective).containsEntry("succeeded", 2L).containsEntry("pruned", 1L);
+        assertThat(objective.get("best so far (max)")).isGreaterThanOrEqualTo(2L);
+        // The best trial (0.4 beats 0.3; the pruned one never is best) links to its run.
+        assertThat(driver.findElement(By.cssSelector("#best-trial a")).getAttribute("href"))
+                .endsWith("#/runs/" + BEST_TRIAL_RUN);
+        screenshot("study-viewer");
+        assertNoScriptRan();
+        assertNoConsoleErrors();
+
+        // A scientist stops it, after confirming.
+        driver.findElement(By.id("sign-out")).click();
+        signIn(SCIENTIST);
+        driver.get(base() + "/#/studies/" + STUDY_ID);
+        WebElement stop = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("stop-study")));
+        wait(20).until(d -> d.findElements(By.cssSelector("#trials tr[data-trial]")).size() == 4);
+        screenshot("study");
+        stop.click();
+        wait(20).until(ExpectedConditions.alertIsPresent()).accept();
+        wait(20).until(d -> text("#study-status").equals("STOPPED"));
+        assertThat(driver.findElement(By.id("stop-study")).isDisplayed()).isFalse();
+        driver.findElement(By.cssSelector("#best-trial a")).click();
+        wait(20).until(d -> d.getCurrentUrl().endsWith("#/runs/" + BEST_TRIAL_RUN));
+        wait(20).until(d -> text("#run-status").contains("SUCCEEDED"));
+        assertNoConsoleErrors();
+    }
+
+    @Test
+    void aNewRunShowsTheServersFieldErrorsThenOpensTheRun() throws Exception {
+        long experiment = post("/api/experiments", "{\"name\":\"new runs " + System.nanoTime() + "\"}").get("id").asLong();
+        driver = browser();
+        driver.get(base() + "/#/experiments/" + experiment);
+        signIn(SCIENTIST);
+        wait(20).until(ExpectedConditions.elementToBeClickable(By.id("new-run"))).click();
+        WebElement editor = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("spec-editor")));
+        JsonNode template = JSON.readTree(editor.getAttribute("value"));
+        assertThat(template.at("/spec/model").asString()).isEqualTo("unet");
+
+        // Epochs 0 and an image size that is no multiple of 32: both named next to the editor.
+        setEditor(editor, template.toString().replace("\"epochs\":2", "\"epochs\":0")
+                .replace("\"imageSize\":64", "\"imageSize\":33"));
+        driver.findElement(By.id("spec-submit")).click();
+        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("field-error-list")));
+        assertThat(driver.findElement(By.cssSelector("#field-errors li[data-field='spec.epochs']")).getText())
+                .startsWith("spec.epochs: ");
+        assertThat(driver.findElements(By.cssSelector("#field-errors li[data-field='spec.imageSize']"))).hasSize(1);
+        assertThat(driver.getCurrentUrl()).endsWith("/new-run");
+        screenshot("new-run-errors");
+        assertThat(consoleErrors()).isNotEmpty().allSatisfy(e -> assertThat(e.getMessage()).contains("/runs", "400"));
+
+        // The template as given starts a run, and its page opens.
+        driver.findElement(By.xpath("//form[@id='spec-form']//button[text()='Reset']")).click();
+        driver.findElement(By.id("spec-submit")).click();
+        wait(20).until(d -> d.getCurrentUrl().matches(".*#/runs/\\d+$"));
+        wait(20).until(d -> text("#run-name").equals("dashboard run"));
+        assertThat(text("#run-status")).contains("QUEUED");
+        screenshot("new-run-created");
+
+        // The study template is valid as given too.
+        driver.get(base() + "/#/experiments/" + experiment + "/new-study");
+        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("spec-editor")));
+        screenshot("new-study");
+        driver.findElement(By.id("spec-submit")).click();
+        wait(20).until(d -> d.getCurrentUrl().matches(".*#/studies/\\d+$"));
+        wait(20).until(d -> text("#study-name").equals("dashboard study"));
+        assertNoConsoleErrors();
+    }
+
+    @Test
+    void theNavigationLeadsToEveryPageAndAViewerSeesNoNewRun() throws Exception {
+        driver = browser();
+        driver.get(base() + "/#/experiments/" + EXPERIMENT_ID);
+        signIn(VIEWER);
+        wait(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
+        assertThat(driver.findElements(By.id("new-run"))).isEmpty();
+        assertThat(driver.findElements(By.id("new-study"))).isEmpty();
+        assertThat(driver.findElements(By.cssSelector("#nav a"))).extracting(WebElement::getText)
+                .containsExactly("Experiments", "Queue", "Model");
+        driver.findElement(By.id("nav-queue")).click();
+        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("queue-coming")));
+        screenshot("queue");
+        // A viewer who opens the editor by its URL is told it may not start runs.
+        driver.get(base() + "/#/experiments/" + EXPERIMENT_ID + "/new-run");
+        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main .error")));
+        assertThat(driver.findElements(By.id("spec-editor"))).isEmpty();
+        assertNoConsoleErrors();
+
+        // The Model page with no inference service behind the gateway (here): the gateway's problem,
+        // shown as text. DashboardModelTest shows it in front of a real one.
+        driver.findElement(By.id("nav-model")).click();
+        WebElement error = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#model-status .error")));
+        assertThat(error.getText()).contains("inference service cannot be reached");
+        assertThat(driver.findElement(By.id("tryit-denied")).getText()).contains("admin or client");
+        screenshot("model-unreachable");
+        assertThat(consoleErrors()).isNotEmpty().allSatisfy(e -> assertThat(e.getMessage()).contains("/api/model", "502"));
+    }
+
+    private void setEditor(WebElement editor, String value) {
+        ((JavascriptExecutor) driver).executeScript("arguments[0].value = arguments[1];", editor, value);
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<String> seriesNames(String chartId) {
+        return (List<String>) js("const c = echarts.getInstanceByDom(document.getElementById('" + chartId + "'));"
+                + " return c.getOption().series.map(s => s.name);");
     }
 
     private static String xpathLiteral(String text) {

@@ -1,0 +1,263 @@
+package dev.segplatform.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.segplatform.core.bundle.ModelBundle;
+import dev.segplatform.core.dataset.PetData;
+import dev.segplatform.core.dataset.PetDataOptions;
+import dev.segplatform.core.dataset.SegmentationDataset;
+import dev.segplatform.core.model.Architecture;
+import dev.segplatform.core.model.ModelSpec;
+import dev.segplatform.core.model.Optimizer;
+import dev.segplatform.core.train.EpochResult;
+import dev.segplatform.core.train.SegmentationTrainer;
+import dev.segplatform.core.train.TrainingOptions;
+import dev.segplatform.testsupport.ServiceProcess;
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.logging.LogEntry;
+import org.openqa.selenium.logging.LogType;
+import org.openqa.selenium.logging.LoggingPreferences;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The dashboard's Model page against a real inference service serving a tiny model trained here
+ * (a U-Net of width 8 on 32 px generated pets, one epoch): what it serves, and Try it, an uploaded
+ * PNG segmented through the gateway into an overlay, a mask and class fractions. A client key sees
+ * only this page; a viewer sees the model but may not segment.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+class DashboardModelTest {
+
+    static final String ADMIN = "model-admin-key";
+    static final String CLIENT = "model-client-key";
+    static final String VIEWER = "model-viewer-key";
+    /** The run id written into the bundle, as a trainer writes its run's id. */
+    static final String RUN_ID = "42";
+    static final Path SCREENSHOTS = Path.of("target", "screenshots");
+    static final Path DATA;
+    static final ServiceProcess INFERENCE;
+
+    static {
+        try {
+            DATA = Files.createTempDirectory(Files.createDirectories(Path.of("target", "test-data")), "dashboard-model-");
+            Path bundle = tinyTrainedBundle();
+            INFERENCE = ServiceProcess.fromJar("inference-service", DATA.resolve("inference-service.log"), "/readyz",
+                    "--inference.bundle-path=" + bundle.toAbsolutePath());
+        } catch (Exception e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    @LocalServerPort
+    int port;
+
+    WebDriver driver;
+
+    @DynamicPropertySource
+    static void properties(DynamicPropertyRegistry registry) {
+        registry.add("gateway.experiment-url", () -> "http://127.0.0.1:9");
+        registry.add("gateway.inference-url", () -> INFERENCE.url().toString());
+        registry.add("gateway.admin-key", () -> ADMIN);
+        String[][] keys = {{"client", "client", CLIENT}, {"viewer", "viewer", VIEWER}};
+        for (int i = 0; i < keys.length; i++) {
+            String[] key = keys[i];
+            registry.add("gateway.api-keys[" + i + "].name", () -> key[0]);
+            registry.add("gateway.api-keys[" + i + "].role", () -> key[1]);
+            registry.add("gateway.api-keys[" + i + "].key", () -> key[2]);
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        INFERENCE.close();
+    }
+
+    @AfterEach
+    void quit() {
+        if (driver != null) {
+            driver.quit();
+        }
+    }
+
+    @Test
+    void aClientSeesTheServedModelAndSegmentsAnUploadedImage() throws Exception {
+        driver = browser();
+        driver.get(base() + "/");
+        signIn(CLIENT);
+
+        // A client cannot read tracking: its home is the Model page, the only one in its navigation.
+        WebElement architecture = wait(30).until(ExpectedConditions.visibilityOfElementLocated(By.id("model-architecture")));
+        assertThat(architecture.getText()).containsIgnoringCase("unet");
+        assertThat(driver.findElements(By.cssSelector("#nav a"))).extracting(WebElement::getText).containsExactly("Model");
+        assertThat(text("#model-version")).isEqualTo("1");
+        assertThat(text("#model-loaded-at")).isNotBlank();
+        assertThat(text("#model-val_mean_iou")).isNotBlank();
+        assertThat(text("#model-classes")).isEqualTo(String.join(", ", SegmentationDataset.CLASS_NAMES));
+        // The run is named, not linked: a client may not read runs.
+        assertThat(text("#model-run")).isEqualTo("run " + RUN_ID);
+        assertThat(driver.findElements(By.cssSelector("#model-run a"))).isEmpty();
+
+        // Try it: a 48x40 PNG in, the overlay (at the image's size), the mask and the class fractions out.
+        Path image = DATA.resolve("try <it>.png");
+        ImageIO.write(pet(48, 40), "png", image.toFile());
+        driver.findElement(By.id("tryit-file")).sendKeys(image.toAbsolutePath().toString());
+        wait(60).until(d -> ((Number) js("const i = document.getElementById('tryit-overlay');"
+                + " return i && i.complete ? i.naturalWidth : 0;")).intValue() > 0);
+        assertThat(js("return document.getElementById('tryit-overlay').naturalWidth")).isEqualTo(48L);
+        assertThat(js("return document.getElementById('tryit-overlay').naturalHeight")).isEqualTo(40L);
+        wait(20).until(d -> ((Number) js("const i = document.getElementById('tryit-input');"
+                + " return i && i.complete ? i.naturalWidth : 0;")).intValue() == 48);
+        assertThat(js("const c = document.getElementById('tryit-mask'); return [c.width, c.height]"))
+                .isEqualTo(List.of(48L, 40L));
+        List<WebElement> rows = driver.findElements(By.cssSelector("#tryit-fractions tbody tr"));
+        assertThat(rows).extracting(r -> r.getAttribute("data-class")).containsExactlyElementsOf(SegmentationDataset.CLASS_NAMES);
+        double percent = rows.stream().mapToDouble(r -> Double.parseDouble(
+                r.findElement(By.cssSelector("td:nth-child(2)")).getText().replace(" %", ""))).sum();
+        assertThat(percent).isBetween(99.0, 101.0);
+        long pixels = rows.stream().mapToLong(r -> Long.parseLong(r.findElement(By.cssSelector("td:nth-child(3)")).getText())).sum();
+        assertThat(pixels).isEqualTo(48L * 40);
+        // The file's name is shown as its characters.
+        assertThat(driver.findElement(By.cssSelector("#tryit-results figcaption")).getText()).isEqualTo("input: try <it>.png");
+        screenshot("model-try-it");
+        assertNoConsoleErrors();
+    }
+
+    @Test
+    void aViewerSeesTheModelButNoTryIt() throws Exception {
+        driver = browser();
+        driver.get(base() + "/#/model");
+        signIn(VIEWER);
+        wait(30).until(ExpectedConditions.visibilityOfElementLocated(By.id("model-architecture")));
+        assertThat(driver.findElement(By.cssSelector("#model-run a")).getAttribute("href")).endsWith("#/runs/" + RUN_ID);
+        assertThat(driver.findElement(By.id("tryit-denied")).getText()).contains("admin or client");
+        assertThat(driver.findElements(By.id("tryit-file"))).isEmpty();
+        assertThat(driver.findElements(By.cssSelector("#nav a"))).extracting(WebElement::getText)
+                .containsExactly("Experiments", "Queue", "Model");
+        screenshot("model-viewer");
+        assertNoConsoleErrors();
+    }
+
+    // ---------- the model ----------
+
+    /**
+     * The smallest model the inference service serves as it serves any: a U-Net of width 8 at 32 px
+     * trained for one epoch on 16 generated pets, written as a bundle the way a trainer writes one.
+     * Like the inference tests' model it is kept under {@code target/} (its name records what made
+     * it) and reused by later runs of the same build folder, because training starts DL4J first.
+     */
+    private static Path tinyTrainedBundle() throws Exception {
+        Path file = Path.of("target", "test-models", "dashboard-unet-w8-32px-pets16-3-e1.zip").toAbsolutePath();
+        if (Files.isRegularFile(file)) {
+            return file;
+        }
+        ModelSpec spec = ModelSpec.of(Architecture.UNET, 32, 3).withWidth(8).withOptimizer(Optimizer.ADAM, 3e-3, 0);
+        PetData pets = PetData.loadOrGenerate(Path.of("target", "test-data", "dashboard-pets-16-3"), 16, 3,
+                PetDataOptions.of(32));
+        SegmentationTrainer trainer = new SegmentationTrainer(spec);
+        EpochResult last = trainer.train(pets.train(), pets.validation(), TrainingOptions.of(1, 8), null).last();
+        Files.createDirectories(file.getParent());
+        Path partial = file.resolveSibling(file.getFileName() + ".partial");
+        ModelBundle.of(trainer.graph(), spec, SegmentationDataset.CLASS_NAMES,
+                Map.of("val_mean_iou", last.valMeanIou(), "val_accuracy", last.valAccuracy()), RUN_ID).save(partial);
+        Files.move(partial, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return file;
+    }
+
+    /** A light disc on a dark background, like the generated pets. */
+    private static BufferedImage pet(int width, int height) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                int d = (x - width / 2) * (x - width / 2) + (y - height / 2) * (y - height / 2);
+                image.setRGB(x, y, d < 150 ? 0xc08040 : 0x304020);
+            }
+        }
+        return image;
+    }
+
+    // ---------- browser helpers (as in DashboardTest) ----------
+
+    private WebDriver browser() {
+        Path chromium = Browser.chromium();
+        Path chromedriver = Path.of("/usr/bin/chromedriver");
+        if (!Files.isExecutable(chromedriver)) {
+            if ("true".equals(System.getenv("CI"))) {
+                throw new AssertionError("chromedriver is required in CI: install the Debian package 'chromium-driver'");
+            }
+            org.junit.jupiter.api.Assumptions.abort("chromedriver not installed (apt-get install chromium-driver)");
+        }
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(chromium.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=1400,1100");
+        LoggingPreferences logs = new LoggingPreferences();
+        logs.enable(LogType.BROWSER, Level.ALL);
+        options.setCapability("goog:loggingPrefs", logs);
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile())
+                .usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    private void signIn(String key) {
+        WebElement input = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
+        input.sendKeys(key);
+        driver.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("who-role")));
+    }
+
+    private WebDriverWait wait(int seconds) {
+        return new WebDriverWait(driver, Duration.ofSeconds(seconds));
+    }
+
+    private String text(String selector) {
+        return String.valueOf(js("const e = document.querySelector('" + selector + "'); return e ? e.textContent : '';"));
+    }
+
+    private Object js(String script) {
+        return ((JavascriptExecutor) driver).executeScript(script);
+    }
+
+    private void assertNoConsoleErrors() {
+        List<LogEntry> errors = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
+                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
+                .filter(e -> !e.getMessage().contains("favicon"))
+                .toList();
+        assertThat(errors).isEmpty();
+    }
+
+    private void screenshot(String name) throws Exception {
+        Files.createDirectories(SCREENSHOTS);
+        Path shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
+        Files.copy(shot, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private String base() {
+        return "http://localhost:" + port;
+    }
+}
