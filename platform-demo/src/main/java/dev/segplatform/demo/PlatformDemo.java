@@ -8,10 +8,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -20,8 +23,11 @@ import tools.jackson.databind.JsonNode;
  * comparison table, and segments a sample image into a mask and an overlay.
  *
  * <pre>PLATFORM_API_KEY=KEY java -jar platform-demo.jar --gateway URL [--size quick|default|full] [--out DIR]
- *     [--dataset PATH]</pre>
+ *     [--dataset PATH] [--progress auto|bars|lines]</pre>
  * The key comes from the environment, not the command line, where every local user could read it.
+ * {@code --progress}: bars redrawn in place on a terminal, one line per epoch elsewhere; {@code auto}
+ * decides by the console, but bin/platform passes what its own standard output is, which the JVM
+ * cannot always tell.
  */
 public final class PlatformDemo {
 
@@ -43,13 +49,15 @@ public final class PlatformDemo {
     private final Size size;
     private final Path out;
     private final String dataset;
+    private final ProgressView progress;
     private final PrintStream console = System.out;
 
-    PlatformDemo(GatewayApi api, Size size, Path out, String dataset) {
+    PlatformDemo(GatewayApi api, Size size, Path out, String dataset, ProgressView progress) {
         this.api = api;
         this.size = size;
         this.out = out;
         this.dataset = dataset;
+        this.progress = progress;
     }
 
     public static void main(String[] args) throws Exception {
@@ -60,12 +68,13 @@ public final class PlatformDemo {
         String apiKey = System.getenv("PLATFORM_API_KEY");
         if (!options.containsKey("gateway") || apiKey == null || apiKey.isBlank()) {
             System.err.println("usage: PLATFORM_API_KEY=KEY platform-demo --gateway URL [--size quick|default|full] "
-                    + "[--out DIR] [--dataset PATH]");
+                    + "[--out DIR] [--dataset PATH] [--progress auto|bars|lines]");
             System.exit(2);
         }
         PlatformDemo demo = new PlatformDemo(new GatewayApi(URI.create(options.get("gateway")), apiKey),
                 Size.of(options.getOrDefault("size", "default")), Path.of(options.getOrDefault("out", "demo-output")),
-                options.get("dataset"));
+                options.get("dataset"), ProgressView.of(options.getOrDefault("progress", "auto"),
+                        ProgressView.onTerminal(), System.out));
         try {
             demo.run();
         } catch (RuntimeException e) {
@@ -118,21 +127,25 @@ public final class PlatformDemo {
                         size.width(), data);
     }
 
-    /** Polls the runs until all have ended, printing a progress bar per run whenever it moves. */
+    /** Polls the runs until all have ended, showing their progress as {@link #progress} says. */
     private void watch(Map<String, Long> runs) throws InterruptedException {
-        Map<String, String> shown = new LinkedHashMap<>();
+        Map<String, List<ProgressView.Epoch>> epochs = new LinkedHashMap<>();
         while (true) {
             boolean running = false;
+            List<ProgressView.RunState> states = new ArrayList<>();
             for (var run : runs.entrySet()) {
                 JsonNode view = api.get("/api/runs/" + run.getValue()).ok();
                 String status = view.get("status").asString();
                 running |= status.equals("QUEUED") || status.equals("RUNNING");
-                String line = progressLine(run.getKey(), view);
-                if (!line.equals(shown.get(run.getKey()))) {
-                    console.println(line);
-                    shown.put(run.getKey(), line);
+                List<ProgressView.Epoch> finished = epochs.getOrDefault(run.getKey(), List.of());
+                long logged = view.path("metrics").path("val_mean_iou").path("step").asLong(0);
+                if (logged > (finished.isEmpty() ? 0 : finished.get(finished.size() - 1).number())) {
+                    finished = epochs(run.getValue());
+                    epochs.put(run.getKey(), finished);
                 }
+                states.add(state(run.getKey(), view, finished));
             }
+            progress.show(states);
             if (!running) {
                 break;
             }
@@ -147,21 +160,36 @@ public final class PlatformDemo {
         }
     }
 
-    static String progressLine(String model, JsonNode run) {
-        String status = run.get("status").asString();
-        JsonNode progress = run.get("progress");
-        if (progress == null || progress.isNull()) {
-            return "  %-7s %-9s".formatted(model, status);
+    /** The run's finished epochs from its metric histories: every epoch is logged in one batch, so both have it. */
+    private List<ProgressView.Epoch> epochs(long runId) {
+        Map<Long, Double> loss = new TreeMap<>();
+        for (JsonNode point : api.get("/api/runs/" + runId + "/metrics/loss").ok().path("history")) {
+            loss.put(point.get("step").asLong(), point.get("value").asDouble());
         }
-        long steps = progress.path("stepsPerEpoch").asLong(1) * progress.path("epochs").asLong(1);
-        double fraction = status.equals("SUCCEEDED") ? 1.0 : Math.min(1.0, progress.path("step").asLong(0) / (double) steps);
-        int filled = (int) Math.round(fraction * 20);
-        JsonNode iou = run.path("metrics").path("val_mean_iou").path("value");
-        long eta = Math.round(progress.path("etaSeconds").asDouble(0));
-        return "  %-7s %-9s [%s%s] %3d%%  epoch %d/%d  val_mean_iou %s  ETA %d:%02d".formatted(model, status,
-                "#".repeat(filled), "-".repeat(20 - filled), Math.round(fraction * 100), progress.path("epoch").asInt(0),
-                progress.path("epochs").asInt(0), iou.isMissingNode() ? "  -  " : "%.3f".formatted(iou.asDouble()),
-                status.equals("SUCCEEDED") ? 0 : eta / 60, status.equals("SUCCEEDED") ? 0 : eta % 60);
+        // A resumed run may log its checkpoint's epoch again; one entry per step.
+        Map<Long, Double> iou = new TreeMap<>();
+        for (JsonNode point : api.get("/api/runs/" + runId + "/metrics/val_mean_iou").ok().path("history")) {
+            iou.put(point.get("step").asLong(), point.get("value").asDouble());
+        }
+        List<ProgressView.Epoch> epochs = new ArrayList<>();
+        iou.forEach((step, value) -> epochs.add(
+                new ProgressView.Epoch(step.intValue(), loss.getOrDefault(step, Double.NaN), value)));
+        return epochs;
+    }
+
+    static ProgressView.RunState state(String model, JsonNode run, List<ProgressView.Epoch> finished) {
+        String status = run.get("status").asString();
+        JsonNode progress = run.path("progress");
+        int epochs = progress.path("epochs").asInt(run.path("spec").path("epochs").asInt(0));
+        double fraction = 0;
+        if (status.equals("SUCCEEDED")) {
+            fraction = 1;
+        } else if (progress.isObject()) {
+            long steps = progress.path("stepsPerEpoch").asLong(1) * Math.max(1, epochs);
+            fraction = Math.min(1.0, progress.path("step").asLong(0) / (double) steps);
+        }
+        return new ProgressView.RunState(model, status.toLowerCase(Locale.ROOT), epochs, fraction,
+                Math.round(progress.path("etaSeconds").asDouble(0)), finished);
     }
 
     /** A small tuning study over learning rate and batch size, if this platform has the tuning API. */
@@ -184,19 +212,21 @@ public final class PlatformDemo {
         console.printf("%nTuning study %d: %d trials of U-Net over learning rate and batch size (TPE, median pruning)%n",
                 studyId, size.trials());
         JsonNode study;
-        String last = "";
+        Set<Integer> reported = new HashSet<>();
         do {
             Thread.sleep(1000);
             study = api.get("/api/studies/" + studyId).ok();
-            String line = "  study %s: %d trial(s) so far".formatted(study.get("status").asString(),
-                    study.path("trials").size());
-            if (!line.equals(last)) {
-                console.println(line);
-                last = line;
+            for (JsonNode trial : study.path("trials")) {
+                String state = trial.path("state").asString("");
+                if (!state.equals("QUEUED") && !state.equals("RUNNING") && reported.add(trial.path("number").asInt())) {
+                    console.println("  " + StudyReport.trialEnded(trial, StudyReport.metric(study)));
+                }
             }
         } while (study.get("status").asString().equals("RUNNING"));
-        JsonNode best = study.path("bestTrial");
-        console.println("  best trial: " + (best.isMissingNode() || best.isNull() ? "none" : best.toString()));
+        console.println("  " + StudyReport.status(study));
+        console.println();
+        StudyReport.table(study, "  ").forEach(console::println);
+        console.println(StudyReport.best(study));
     }
 
     /** The study's comparison: one row per model, from each run's last epoch. */
@@ -234,16 +264,43 @@ public final class PlatformDemo {
             Thread.sleep(1000);
         }
         JsonNode model = api.get("/api/model").ok();
-        GatewayApi.Reply mask = api.postImage("/api/segment", image.getFileName().toString(), "image/jpeg", bytes);
-        GatewayApi.Reply overlay = api.postImage("/api/segment?format=overlay", image.getFileName().toString(),
-                "image/jpeg", bytes);
-        if (mask.status() != 200 || overlay.status() != 200) {
-            throw new IllegalStateException("segmentation answered " + mask.status() + " / " + overlay.status());
+        String name = image.getFileName().toString();
+        GatewayApi.Reply mask = api.postImage("/api/segment", name, "image/jpeg", bytes);
+        GatewayApi.Reply overlay = api.postImage("/api/segment?format=overlay", name, "image/jpeg", bytes);
+        GatewayApi.Reply summary = api.postImage("/api/segment?format=json", name, "image/jpeg", bytes);
+        if (mask.status() != 200 || overlay.status() != 200 || summary.status() != 200) {
+            throw new IllegalStateException("segmentation answered " + mask.status() + " / " + overlay.status()
+                    + " / " + summary.status());
         }
         Files.write(out.resolve("mask.png"), mask.raw().body());
         Files.write(out.resolve("overlay.png"), overlay.raw().body());
-        console.printf("%nSegmented %s with %s; wrote %s and %s%n", image.getFileName(), model.toString().length() > 200
-                ? model.toString().substring(0, 200) + "..." : model, out.resolve("mask.png").toAbsolutePath(),
-                out.resolve("overlay.png").toAbsolutePath());
+        segmented(name, model, summary.body()).forEach(console::println);
+    }
+
+    /**
+     * What the served model made of the sample: which model, where the images are, how much of each
+     * class. The model is the one that answered ({@code summary.model}): inference may swap in a
+     * better run between calls, and then {@code model}'s ranking belongs to another run.
+     */
+    List<String> segmented(String image, JsonNode model, JsonNode summary) {
+        List<String> lines = new ArrayList<>();
+        lines.add("");
+        JsonNode served = summary.path("model");
+        String rank = model.path("rankValue").isNumber() && model.path("runId").asString("").equals(served.path("runId").asString())
+                ? String.format(Locale.ROOT, ", %s %.3f", model.path("rankMetric").asString(), model.path("rankValue").asDouble())
+                : "";
+        lines.add("Segmented %s (%d x %d px) with run %s's %s (model version %d%s):".formatted(image,
+                summary.path("width").asInt(), summary.path("height").asInt(), served.path("runId").asString(),
+                served.path("architecture").asString(), served.path("version").asLong(), rank));
+        lines.add("  mask:    " + out.resolve("mask.png").toAbsolutePath());
+        lines.add("  overlay: " + out.resolve("overlay.png").toAbsolutePath());
+        TextTable classes = new TextTable("class", "pixels", "share");
+        JsonNode names = summary.path("classNames");
+        for (int c = 0; c < names.size(); c++) {
+            classes.row(names.get(c).asString(), Long.toString(summary.path("pixelCounts").path(c).asLong()),
+                    String.format(Locale.ROOT, "%.1f%%", 100 * summary.path("fractions").path(c).asDouble()));
+        }
+        lines.addAll(classes.lines("  "));
+        return lines;
     }
 }

@@ -17,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
@@ -59,6 +62,7 @@ class PlatformDemoTest {
             assertThat(Integer.parseInt(cells[4])).as("epochs in " + row).isEqualTo(2);
         }
         assertThat(output).contains("Swagger UI:").contains("Admin key:");
+        readableOffATerminal(output, base, data);
 
         BufferedImage mask = ImageIO.read(data.resolve("demo/mask.png").toFile());
         BufferedImage overlay = ImageIO.read(data.resolve("demo/overlay.png").toFile());
@@ -69,6 +73,60 @@ class PlatformDemoTest {
         assertThat(mask.getWidth()).isEqualTo(input.getWidth());
         assertThat(mask.getHeight()).isEqualTo(input.getHeight());
         assertThat(overlay.getWidth()).isEqualTo(input.getWidth());
+    }
+
+    /**
+     * Issue 16's front door, as a pipe or CI log sees it (the output here is a file, not a terminal):
+     * no escape codes and no JSON, one line per epoch per run, the dashboard's address before the
+     * training starts and again in the summary, how to sign in without the key itself.
+     */
+    private static void readableOffATerminal(String output, int base, Path data) throws IOException {
+        List<String> lines = output.lines().toList();
+        assertThat(output).as("escape codes (colours, bars redrawn in place)").doesNotContain("\u001B").doesNotContain("\r");
+        assertThat(lines).as("JSON printed raw").noneMatch(line -> line.strip().startsWith("{") || line.contains("{\""));
+
+        Pattern epochLine = Pattern.compile("  (unet|pspnet|icnet) +epoch (\\d+)/2  loss \\d+\\.\\d{4}  val mean IoU \\d\\.\\d{3}");
+        Map<String, List<Integer>> epochs = new HashMap<>();
+        int firstEpoch = -1;
+        int lastEpoch = -1;
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher epoch = epochLine.matcher(lines.get(i));
+            if (epoch.matches()) {
+                epochs.computeIfAbsent(epoch.group(1), model -> new ArrayList<>()).add(Integer.parseInt(epoch.group(2)));
+                firstEpoch = firstEpoch < 0 ? i : firstEpoch;
+                lastEpoch = i;
+            }
+        }
+        assertThat(epochs).as("one line per epoch per run:%n%s", output)
+                .isEqualTo(Map.of("unet", List.of(1, 2), "pspnet", List.of(1, 2), "icnet", List.of(1, 2)));
+
+        String dashboard = "http://localhost:" + base + "/";
+        int training = indexOf(lines, line -> line.startsWith("Training "));
+        int notice = indexOf(lines, line -> line.equals("Dashboard: " + dashboard));
+        assertThat(notice).as("the dashboard's address, before the training:%n%s", output).isNotNegative()
+                .isLessThan(training).isLessThan(firstEpoch);
+        assertThat(lines.get(notice + 1)).isEqualTo("  Sign in with the admin key: paste the contents of "
+                + data.toAbsolutePath().resolve("admin-key") + ".");
+        assertThat(lines.subList(lastEpoch, lines.size())).as("the summary names the dashboard again")
+                .anyMatch(line -> line.startsWith("  Dashboard:  " + dashboard));
+        assertThat(output).as("the admin key itself").doesNotContain(Files.readString(data.resolve("admin-key")).strip());
+
+        assertThat(lines).as("the study in words").anyMatch(line -> line.startsWith("  study finished: 2 of 2 trials"))
+                .anyMatch(line -> line.startsWith("Best trial: "));
+        int classes = indexOf(lines, line -> line.matches("  class +pixels +share"));
+        assertThat(classes).as("the sample's classes as a table:%n%s", output).isPositive();
+        assertThat(lines.get(classes + 1)).matches("  \\S+ +\\d+ +\\d+\\.\\d%");
+        assertThat(lines.get(classes - 2)).isEqualTo("  mask:    " + data.toAbsolutePath().resolve("demo/mask.png"));
+        assertThat(output).contains("(log: " + data.toAbsolutePath().resolve("logs/gateway.log") + ")");
+    }
+
+    private static int indexOf(List<String> lines, Predicate<String> test) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (test.test(lines.get(i))) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**
