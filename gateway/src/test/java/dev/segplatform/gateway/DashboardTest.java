@@ -525,7 +525,7 @@ class DashboardTest {
         driver.findElement(By.id("nav-model")).click();
         WebElement error = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#model-status .error")));
         assertThat(error.getText()).contains("inference service cannot be reached");
-        assertThat(driver.findElement(By.id("tryit-denied")).getText()).contains("admin or client");
+        assertThat(driver.findElement(By.id("tryit-denied")).getText()).contains("admin, scientist or client");
         screenshot("model-unreachable");
         assertThat(consoleErrors()).isNotEmpty().allSatisfy(e -> assertThat(e.getMessage()).contains("/api/model", "502"));
     }
