@@ -95,9 +95,10 @@ class DashboardTest {
                 logEpoch(SUCCEEDED_RUN, lease, epoch);
             }
             // The trainer's layout: input, ground truth and prediction under the image's name.
-            for (String file : new String[] {"input.png", "truth.png", "mask.png"}) {
-                upload(SUCCEEDED_RUN, lease, "samples/Abyssinian_1/" + file, "image/png", samplePng());
-            }
+            // Each its own size here, so that the page is seen to put each in its place.
+            upload(SUCCEEDED_RUN, lease, "samples/Abyssinian_1/input.png", "image/png", samplePng(48));
+            upload(SUCCEEDED_RUN, lease, "samples/Abyssinian_1/truth.png", "image/png", samplePng(40));
+            upload(SUCCEEDED_RUN, lease, "samples/Abyssinian_1/mask.png", "image/png", samplePng(32));
             upload(SUCCEEDED_RUN, lease, "model/bundle.zip", "application/zip", new byte[] {1, 2, 3});
             complete(claim, "SUCCEEDED", null);
 
@@ -109,7 +110,7 @@ class DashboardTest {
             FAILED_RUN = createRun("pspnet");
             JsonNode failedClaim = claim();
             // A sample in the layout trainers wrote before input and truth were stored: the prediction alone.
-            upload(FAILED_RUN, failedClaim.get("leaseToken").asString(), "samples/legacy_7.png", "image/png", samplePng());
+            upload(FAILED_RUN, failedClaim.get("leaseToken").asString(), "samples/legacy_7.png", "image/png", samplePng(32));
             complete(failedClaim, "FAILED", XSS_MESSAGE);
 
             // The oldest queued job, so first in claim order whatever the tests queue later. The study's
@@ -219,6 +220,8 @@ class DashboardTest {
         driver = browser();
         driver.get(base() + "/#/experiments");
         signIn(SCIENTIST);
+        // Page changes here are hash changes in one document: keep every request's timing entry to count them.
+        js("performance.setResourceTimingBufferSize(100000)");
 
         // Page 1: the XSS name is shown as its characters, and nothing ran.
         WebElement row = wait(20).until(ExpectedConditions.presenceOfElementLocated(
@@ -264,6 +267,8 @@ class DashboardTest {
         assertThat(seriesLengths("iou")).isEqualTo(Map.of("mean_iou", (long) EPOCHS, "val_mean_iou", (long) EPOCHS));
         assertThat(seriesLengths("class-iou")).containsOnlyKeys("val_iou_background", "val_iou_border", "val_iou_pet");
         assertThat(seriesLengths("throughput")).isEqualTo(Map.of("images_per_second", (long) EPOCHS));
+        // Every history came in one request.
+        assertThat(requests("/api/runs/" + SUCCEEDED_RUN + "/metrics")).isEqualTo(1);
         // One sample: its input, ground truth and prediction side by side, each decoded from an authenticated blob.
         wait(20).until(d -> ((Number) js("const i = Array.from(document.querySelectorAll('#samples img'));"
                 + " return i.filter(x => x.complete && x.naturalWidth > 0).length;")).intValue() == 3);
@@ -274,7 +279,7 @@ class DashboardTest {
                 .containsExactly("input", "ground truth", "prediction");
         assertThat(js("return Array.from(document.querySelectorAll('#samples .sample-group img'))"
                 + ".map(i => i.className + ':' + i.naturalWidth)"))
-                .isEqualTo(List.of("sample-input:32", "sample-truth:32", "sample-mask:32"));
+                .isEqualTo(List.of("sample-input:48", "sample-truth:40", "sample-mask:32"));
         // The one claim, ended in success.
         assertThat(attempts()).containsExactly(List.of("1", "dashboard-test", "SUCCEEDED", ""));
         assertThat(text("#attempts tr[data-claim='1'] td:nth-child(4)")).isNotBlank();
@@ -319,6 +324,9 @@ class DashboardTest {
         wait(20).until(d -> seriesLengths("loss").equals(Map.of("loss", 2L, "val_loss", 2L)));
         wait(20).until(d -> text("#run-progress").contains("epoch 3 of 5"));
         assertThat(seriesLengths("class-iou")).containsValues(2L);
+        // The histories were read twice: on opening, and once when the epoch's points arrived; the
+        // polls in between, and the heartbeat's, did not read them.
+        assertThat(requests("/api/runs/" + RUNNING_RUN + "/metrics")).isEqualTo(2);
         assertNoScriptRan();
         assertNoConsoleErrors();
     }
@@ -590,6 +598,12 @@ class DashboardTest {
         assertThat(consoleErrors()).isNotEmpty().allSatisfy(e -> assertThat(e.getMessage()).contains("/api/model", "502"));
     }
 
+    /** How many requests this document made to URLs containing {@code path}. */
+    private long requests(String path) {
+        return (Long) ((JavascriptExecutor) driver).executeScript("return performance.getEntriesByType('resource')"
+                + ".filter(e => e.name.includes(arguments[0])).length", path);
+    }
+
     /** The run ids of a table's rows, in order, read in one go. */
     @SuppressWarnings("unchecked")
     private List<String> runIds(String table) {
@@ -790,12 +804,13 @@ class DashboardTest {
         job("/api/runs/" + runId + "/metrics", "{\"metrics\":[" + points + "]}", lease);
     }
 
-    /** A 32x32 three-class mask, colored as a palette PNG would show it. */
-    private static byte[] samplePng() throws Exception {
-        BufferedImage image = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < 32; y++) {
-            for (int x = 0; x < 32; x++) {
-                int d = (x - 16) * (x - 16) + (y - 16) * (y - 16);
+    /** A square three-class mask, colored as a palette PNG would show it. */
+    private static byte[] samplePng(int size) throws Exception {
+        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        int c = size / 2;
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int d = (x - c) * (x - c) + (y - c) * (y - c);
                 image.setRGB(x, y, d < 80 ? 0x80c040 : d < 130 ? 0xf0f0f0 : 0x202060);
             }
         }
