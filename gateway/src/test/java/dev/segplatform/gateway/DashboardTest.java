@@ -397,6 +397,7 @@ class DashboardTest {
         driver = browser();
         driver.get(base() + "/#/experiments/" + EXPERIMENT_ID);
         signIn(VIEWER);
+        js("performance.setResourceTimingBufferSize(100000)");
         wait(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
         assertThat(text("#compare-link")).isEqualTo("Compare (0)");
         for (long run : List.of(SUCCEEDED_RUN, RUNNING_RUN)) {
@@ -428,6 +429,8 @@ class DashboardTest {
                 + "document.getElementById('compare-loss')); const out = {};"
                 + " for (const s of c.getOption().series) { out[s.name.split(' ')[0]] = s.data.length; } return out;");
         assertThat(points).containsEntry("#" + SUCCEEDED_RUN, (long) EPOCHS);
+        // Each run's histories came in one request.
+        assertThat(requests("/api/runs/" + SUCCEEDED_RUN + "/metrics")).isEqualTo(1);
 
         // The params table: the model differs (unet, icnet) and is highlighted; the learning rate does not.
         WebElement model = driver.findElement(By.cssSelector("#compare-params tr[data-param='model']"));
