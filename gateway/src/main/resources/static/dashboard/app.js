@@ -247,7 +247,7 @@
       else if (parts[0] === 'compare' && parts.length === 1) await pages.compare(mine, params);
       else if (parts[0] === 'studies' && parts.length === 2) await pages.study(mine, Number(parts[1]));
       else if (parts[0] === 'model' && parts.length === 1) await pages.model(mine);
-      else if (parts[0] === 'queue' && parts.length === 1) queuePage();
+      else if (parts[0] === 'queue' && parts.length === 1) await queuePage(mine);
       else main.append(el('p', { text: 'No such page. ' }), link('#/experiments', 'Experiments'));
     } catch (e) {
       if (mine === generation && e.status !== 401) main.append(errorBox(e));
@@ -267,12 +267,77 @@
     }
   }
 
-  // ---------- page 7: queue (its backend, GET /api/queue, is being built) ----------
+  // ---------- page 7: queue ----------
 
-  function queuePage() {
+  /**
+   * GET /api/queue every 2 s while the page is open, one request each: the totals, the running jobs
+   * (who holds each, progress, lease) and the queued ones in the order trainers claim them.
+   */
+  async function queuePage(mine) {
     setCrumbs([{ text: 'Queue' }]);
-    main.append(el('h1', { text: 'Queue' }),
-      el('p', { class: 'muted', id: 'queue-coming', text: 'Coming: queued and running jobs, which worker holds each, progress and attempts.' }));
+    const counts = el('p', { id: 'queue-counts' });
+    const runningBody = el('tbody');
+    const queuedBody = el('tbody');
+    const more = el('p', { class: 'muted', id: 'queue-more' });
+    main.append(el('h1', { text: 'Queue' }), counts,
+      el('h2', { text: 'Running' }),
+      el('table', { id: 'queue-running' }, el('thead', null, el('tr', null,
+        el('th', { text: 'Run' }), el('th', { text: 'Experiment' }), el('th', { text: 'Worker' }),
+        el('th', { text: 'Progress' }), el('th', { text: 'Attempt' }), el('th', { text: 'Lease expires' }),
+        el('th', { text: '' }))), runningBody),
+      el('h2', { text: 'Queued' }),
+      el('table', { id: 'queue-queued' }, el('thead', null, el('tr', null,
+        el('th', { class: 'num', text: 'Position' }), el('th', { text: 'Run' }), el('th', { text: 'Experiment' }),
+        el('th', { text: 'Waiting since' }), el('th', { text: '' }))), queuedBody),
+      more);
+
+    const runLink = (job) => link('#/runs/' + job.runId, '#' + job.runId + ' ' + (job.runName || ''));
+    const experimentLink = (job) => link('#/experiments/' + job.experimentId, job.experimentName || String(job.experimentId));
+    const cancelling = (job) => el('td', { class: 'eta', text: job.cancelRequested ? 'cancel requested' : '' });
+
+    const load = async () => {
+      const queue = await api('/api/queue' + query({ limit: 100 }));
+      if (mine !== generation) return false;
+      clear(counts);
+      counts.append(el('span', { class: 'status status-RUNNING', id: 'queue-running-count', text: queue.running + ' running' }),
+        ' ', el('span', { class: 'status status-QUEUED', id: 'queue-queued-count', text: queue.queued + ' queued' }));
+      clear(runningBody);
+      clear(queuedBody);
+      const now = Date.now();
+      for (const job of queue.jobs) {
+        if (job.status === 'RUNNING') {
+          const p = job.progress;
+          const progress = el('td', { class: 'status-cell progress-cell' });
+          if (p && p.epochs) {
+            const done = (Math.max(0, (p.epoch || 1) - 1) + (p.stepsPerEpoch ? Math.min(1, (p.step || 0) / p.stepsPerEpoch) : 0)) / p.epochs;
+            progress.append(el('span', { text: 'epoch ' + (p.epoch ?? '?') + ' of ' + p.epochs }), ' ',
+              el('progress', { max: 1, value: Math.min(1, Math.max(0, done)) }));
+            if (p.etaSeconds !== null && p.etaSeconds !== undefined) progress.append(' ', el('span', { class: 'eta', text: 'ETA ' + fmtDuration(p.etaSeconds) }));
+          } else {
+            progress.append(el('span', { class: 'muted', text: 'no progress reported yet' }));
+          }
+          runningBody.append(el('tr', { dataset: { runId: String(job.runId), jobId: String(job.jobId) } },
+            el('td', { class: 'name' }, runLink(job)), el('td', { class: 'name' }, experimentLink(job)),
+            el('td', { class: 'worker', text: job.workerId || '' }), progress,
+            el('td', { class: 'attempt', text: 'attempt ' + job.attempt + ', claimed ' + job.claims + '×' }),
+            el('td', { text: fmtTime(job.leaseExpiresAt) }), cancelling(job)));
+        } else {
+          const waited = job.createdAt ? (now - Date.parse(job.createdAt)) / 1000 : null;
+          queuedBody.append(el('tr', { dataset: { runId: String(job.runId), jobId: String(job.jobId) } },
+            el('td', { class: 'num position', text: String(job.position ?? '') }),
+            el('td', { class: 'name' }, runLink(job)), el('td', { class: 'name' }, experimentLink(job)),
+            el('td', { text: fmtTime(job.createdAt) + (waited !== null ? ' (' + fmtDuration(waited) + ')' : '') }),
+            cancelling(job)));
+        }
+      }
+      if (!runningBody.firstChild) runningBody.append(el('tr', null, el('td', { colSpan: 7, class: 'muted', text: 'No job is running.' })));
+      if (!queuedBody.firstChild) queuedBody.append(el('tr', null, el('td', { colSpan: 5, class: 'muted', text: 'No job is waiting.' })));
+      const listed = queue.jobs.length;
+      more.textContent = listed < queue.running + queue.queued ? 'Showing the first ' + listed + ' of ' + (queue.running + queue.queued) + ' jobs.' : '';
+      return true;
+    };
+    await load();
+    poll(load);
   }
 
   // ---------- page 1: experiments ----------
@@ -314,18 +379,20 @@
     if (page.total > page.items.length) {
       main.append(el('p', { class: 'muted', text: 'Showing the first ' + page.items.length + ' of ' + page.total + '.' }));
     }
-    const rows = page.items.map((experiment) => experimentRow(experiment, body));
-    // Run counts are not in the experiment API yet: one run search per experiment, one after another.
-    for (const row of rows) {
-      if (mine !== generation) return;
-      await row.loadStats();
-    }
+    for (const experiment of page.items) experimentRow(experiment, body);
   }
 
+  /** One experiment with the server's run counts by status, best val_mean_iou and last activity. */
   function experimentRow(experiment, body) {
-    const counts = el('td', { class: 'counts muted', text: '…' });
-    const best = el('td', { class: 'num' });
-    const last = el('td', { text: fmtTime(experiment.updatedAt) });
+    const byStatus = experiment.runCounts || {};
+    const counts = el('td', { class: 'counts' });
+    const shown = STATUSES.filter((s) => byStatus[s]);
+    if (!shown.length) counts.append(el('span', { class: 'muted', text: 'no runs' }));
+    for (const s of shown) {
+      counts.append(el('span', { class: 'status status-' + s, dataset: { status: s }, text: s.toLowerCase() + ' ' + byStatus[s] }));
+    }
+    const best = el('td', { class: 'num best', text: fmtNumber(experiment.bestValMeanIou) });
+    const last = el('td', { class: 'last-activity', text: fmtTime(experiment.lastActivityAt || experiment.updatedAt) });
     const nameCell = el('td', { class: 'name' }, link('#/experiments/' + experiment.id, experiment.name));
     const actions = canWrite() ? el('td', { class: 'row-actions' }) : null;
     const row = el('tr', { dataset: { experimentId: String(experiment.id) } },
@@ -345,39 +412,6 @@
         } }));
     }
     body.append(row);
-    return {
-      async loadStats() {
-        try {
-          const result = await api('/api/runs' + query({ experimentId: experiment.id, maxResults: 1000 }));
-          const byStatus = {};
-          let bestIou = null;
-          let lastActivity = Date.parse(experiment.updatedAt) || 0;
-          for (const run of result.runs) {
-            byStatus[run.status] = (byStatus[run.status] || 0) + 1;
-            const iou = run.metrics && run.metrics.val_mean_iou;
-            if (iou && Number.isFinite(Number(iou.value)) && (bestIou === null || Number(iou.value) > bestIou)) {
-              bestIou = Number(iou.value);
-            }
-            for (const t of [run.createdAt, run.startedAt, run.endedAt, run.progress && run.progress.updatedAt]) {
-              const ms = t ? Date.parse(t) : 0;
-              if (ms > lastActivity) lastActivity = ms;
-            }
-          }
-          clear(counts);
-          counts.classList.remove('muted');
-          const shown = STATUSES.filter((s) => byStatus[s]);
-          if (!shown.length) counts.append(el('span', { class: 'muted', text: 'no runs' }));
-          for (const s of shown) {
-            counts.append(el('span', { class: 'status status-' + s, text: s.toLowerCase() + ' ' + byStatus[s] }));
-          }
-          if (result.nextPageToken) counts.append(el('span', { class: 'muted', text: '(first 1000 runs)' }));
-          best.textContent = bestIou === null ? '' : fmtNumber(bestIou);
-          last.textContent = lastActivity ? new Date(lastActivity).toLocaleString() : '';
-        } catch (e) {
-          counts.textContent = e.message;
-        }
-      },
-    };
   }
 
   function renameInline(experiment, cell) {
@@ -613,11 +647,17 @@
     const otherCharts = el('div', { class: 'grid' });
     const samplesBox = el('div', { class: 'samples', id: 'samples' });
     const artifactsBody = el('tbody');
+    const attemptsBody = el('tbody');
     main.append(heading, actions, actionStatus, summary,
       el('h2', { text: 'Metrics' }), chartGrid, otherCharts,
       el('h2', { text: 'Sample masks' }),
-      el('p', { class: 'muted', text: 'Predicted class masks the trainer stored for validation images (samples/*.png).' }),
+      el('p', { class: 'muted', text: 'Validation images the trainer stored when the run ended: the input, its ground truth and the '
+        + 'predicted mask (samples/<image>/input.png, truth.png, mask.png; runs trained before that layout have the prediction only).' }),
       samplesBox,
+      el('h2', { text: 'Attempts' }),
+      el('table', { id: 'attempts' }, el('thead', null, el('tr', null, el('th', { class: 'num', text: 'Claim' }),
+        el('th', { text: 'Worker' }), el('th', { text: 'From' }), el('th', { text: 'To' }), el('th', { text: 'Outcome' }),
+        el('th', { text: 'Message' }))), attemptsBody),
       el('h2', { text: 'Params' }), paramsBox,
       el('h2', { text: 'Artifacts' }),
       el('table', { id: 'artifacts' }, el('thead', null, el('tr', null, el('th', { text: 'Path' }),
@@ -723,18 +763,45 @@
       else if (specs.length) { const none = document.getElementById('no-metrics'); if (none) none.remove(); }
     };
 
+    // The run's latest points, as one string: the histories are read again only when it changes.
+    const metricsSignature = () => Object.entries(run.metrics || {}).sort()
+      .map(([k, m]) => k + '@' + m.step + '/' + m.timestamp).join('|');
+    let seenMetrics = null;
+
+    /** Every history in one request (GET /api/runs/{id}/metrics without key). */
     const loadMetrics = async () => {
-      const changed = Object.entries(run.metrics || {}).filter(([k, m]) => seen.get(k) !== m.step + '/' + m.timestamp);
-      for (const [key, latest] of changed) {
-        const history = await api('/api/runs/' + runId + '/metrics' + query({ key }));
-        if (mine !== generation) return;
-        histories.set(key, history.history.map((pt) => {
+      const signature = metricsSignature();
+      const answer = await api('/api/runs/' + runId + '/metrics');
+      if (mine !== generation) return;
+      for (const [key, points] of Object.entries(answer.metrics || {})) {
+        histories.set(key, points.map((pt) => {
           const v = Number(pt.value);
           return [pt.step, Number.isFinite(v) ? v : null];
         }));
-        seen.set(key, latest.step + '/' + latest.timestamp);
       }
-      if (changed.length || !charts.size) drawCharts();
+      seenMetrics = signature;
+      drawCharts();
+    };
+
+    // Attempts: every claim of the run's job; read again when the claims, attempt or status change.
+    const attemptsSignature = () => run.claims + '/' + run.attempt + '/' + run.status;
+    let seenAttempts = null;
+    const loadAttempts = async () => {
+      const signature = attemptsSignature();
+      const list = await api('/api/runs/' + runId + '/attempts');
+      if (mine !== generation) return;
+      seenAttempts = signature;
+      clear(attemptsBody);
+      for (const a of list) {
+        attemptsBody.append(el('tr', { dataset: { claim: String(a.claim), outcome: a.outcome } },
+          el('td', { class: 'num', text: String(a.claim) }),
+          el('td', { text: a.workerId || '' }),
+          el('td', { text: fmtTime(a.claimedAt) }),
+          el('td', { text: a.endedAt ? fmtTime(a.endedAt) : '' }),
+          el('td', null, el('span', { class: 'status status-' + a.outcome, text: a.outcome })),
+          el('td', { class: 'message' + (a.outcome === 'FAILED' ? ' failure' : ''), text: a.message || '' })));
+      }
+      if (!list.length) attemptsBody.append(el('tr', null, el('td', { colSpan: 6, class: 'muted', text: 'Not claimed by a worker yet.' })));
     };
 
     // Samples and artifacts: fetched with the key as blobs; images shown through object URLs.
@@ -771,39 +838,83 @@
           el('td', { class: 'muted', text: (a.sha256 || '').slice(0, 12) }), el('td', { text: fmtTime(a.createdAt) })));
       }
       if (!list.length) artifactsBody.append(el('tr', null, el('td', { colSpan: 5, class: 'muted', text: 'No artifacts yet.' })));
-      const samples = list.filter((a) => a.path.startsWith('samples/') && /\.png$/i.test(a.path));
+      const samples = sampleGroups(list);
       if (!samples.length && !samplesBox.firstChild) samplesBox.append(el('p', { class: 'muted', id: 'no-samples', text: 'No sample masks yet (the trainer stores them when a run succeeds).' }));
-      for (const a of samples) {
-        if (shownSamples.has(a.path)) continue;
-        shownSamples.add(a.path);
+      for (const sample of samples) {
+        if (shownSamples.has(sample.name)) continue;
+        shownSamples.add(sample.name);
         const none = document.getElementById('no-samples');
         if (none) none.remove();
-        const img = el('img', { alt: 'mask ' + a.path, class: 'sample-mask' });
-        samplesBox.append(el('figure', { class: 'sample' }, img, el('figcaption', { text: a.path.replace(/^samples\//, '') })));
-        const blob = await api(artifactUrl(a.path), { blob: true, headers: { Accept: 'image/png' } });
-        if (mine !== generation) return;
-        const url = URL.createObjectURL(blob);
-        objectUrls.push(url);
-        img.src = url;
+        const images = [];
+        const row = el('div', { class: 'sample-row' });
+        for (const part of SAMPLE_PARTS) {
+          const path = sample.parts[part.id];
+          if (!path) continue;
+          const img = el('img', { alt: part.caption + ' ' + sample.name, class: 'sample-' + part.id });
+          row.append(el('figure', { class: 'sample' }, img, el('figcaption', { text: part.caption })));
+          images.push([img, path]);
+        }
+        samplesBox.append(el('div', { class: 'sample-group', dataset: { sample: sample.name } }, el('div', { class: 'sample-name', text: sample.name }), row));
+        for (const [img, path] of images) {
+          const blob = await api(artifactUrl(path), { blob: true, headers: { Accept: 'image/png' } });
+          if (mine !== generation) return;
+          const url = URL.createObjectURL(blob);
+          objectUrls.push(url);
+          img.src = url;
+        }
       }
     };
 
     await loadMetrics();
+    await loadAttempts();
     await loadArtifacts();
     if (!FINAL.has(run.status)) {
-      // One request per poll while the run is live; histories and artifacts only when they changed.
-      let wasLive = true;
+      // Every 2 s at most two requests, so at most one a second: the run itself while it is live, and
+      // one of the reads its answer asks for (histories when the latest points moved, attempts when
+      // the claims or status moved, artifacts once it ended), oldest first, so none waits for long.
+      let artifactsLoaded = false;
+      const pending = [];
+      const want = (name) => { if (!pending.includes(name)) pending.push(name); };
       poll(async () => {
-        run = await api('/api/runs/' + runId);
-        if (mine !== generation) return false;
-        showRun();
-        await loadMetrics();
-        const live = !FINAL.has(run.status);
-        if (!live && wasLive) await loadArtifacts();
-        wasLive = live;
-        return live;
+        if (!FINAL.has(run.status)) {
+          run = await api('/api/runs/' + runId);
+          if (mine !== generation) return false;
+          showRun();
+        }
+        if (metricsSignature() !== seenMetrics) want('metrics');
+        if (attemptsSignature() !== seenAttempts) want('attempts');
+        if (FINAL.has(run.status) && !artifactsLoaded) want('artifacts');
+        const next = pending.shift();
+        if (next === 'metrics') await loadMetrics();
+        else if (next === 'attempts') await loadAttempts();
+        else if (next === 'artifacts') { await loadArtifacts(); artifactsLoaded = true; }
+        return !FINAL.has(run.status) || pending.length > 0 || metricsSignature() !== seenMetrics
+          || attemptsSignature() !== seenAttempts || !artifactsLoaded;
       });
     }
+  }
+
+  // The trainer's samples: samples/<image>/{input,truth,mask}.png since it stores all three; a flat
+  // samples/<image>.png (runs trained before) is the prediction alone.
+  const SAMPLE_PARTS = [
+    { id: 'input', caption: 'input' },
+    { id: 'truth', caption: 'ground truth' },
+    { id: 'mask', caption: 'prediction' },
+  ];
+
+  /** Groups the artifacts list into samples [{name, parts: {input, truth, mask}}], in the list's order. */
+  function sampleGroups(artifacts) {
+    const groups = new Map();
+    for (const a of artifacts) {
+      const nested = /^samples\/(.+)\/(input|truth|mask)\.png$/i.exec(a.path);
+      const flat = nested ? null : /^samples\/([^/]+)\.png$/i.exec(a.path);
+      if (!nested && !flat) continue;
+      const name = nested ? nested[1] : flat[1];
+      const part = nested ? nested[2].toLowerCase() : 'mask';
+      if (!groups.has(name)) groups.set(name, { name, parts: {} });
+      groups.get(name).parts[part] = a.path;
+    }
+    return Array.from(groups.values());
   }
 
   // The page scripts (compare, study, model, new run/study) load after this one and register in

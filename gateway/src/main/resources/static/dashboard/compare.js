@@ -5,7 +5,7 @@
 
 (function () {
   const D = window.SegDash;
-  const { el, clear, link, api, query, setCrumbs, poll, main, FINAL } = D;
+  const { el, clear, link, api, setCrumbs, poll, main, FINAL } = D;
 
   // The keys people compare first; any other logged key follows, sorted.
   const FIRST_KEYS = ['loss', 'val_loss', 'val_accuracy', 'val_mean_iou'];
@@ -71,7 +71,8 @@
     };
     drawParams();
 
-    // key -> run id -> [[step, value], ...]; fetched again only when a run's latest point changed.
+    // key -> run id -> [[step, value], ...]; a run's histories, all in one request, are fetched again
+    // only when its latest points changed.
     const histories = new Map();
     const seen = new Map();
     const charts = new Map();
@@ -115,19 +116,19 @@
     const loadMetrics = async () => {
       let changed = false;
       for (const run of runs) {
-        for (const [key, latest] of Object.entries(run.metrics || {})) {
-          const mark = latest.step + '/' + latest.timestamp;
-          if (seen.get(run.id + ' ' + key) === mark) continue;
-          const history = await api('/api/runs/' + run.id + '/metrics' + query({ key }));
-          if (mine !== D.generation()) return;
+        const mark = Object.entries(run.metrics || {}).sort().map(([k, m]) => k + '@' + m.step + '/' + m.timestamp).join('|');
+        if (!mark || seen.get(run.id) === mark) continue;
+        const answer = await api('/api/runs/' + run.id + '/metrics');
+        if (mine !== D.generation()) return;
+        for (const [key, points] of Object.entries(answer.metrics || {})) {
           if (!histories.has(key)) histories.set(key, new Map());
-          histories.get(key).set(run.id, history.history.map((pt) => {
+          histories.get(key).set(run.id, points.map((pt) => {
             const v = Number(pt.value);
             return [pt.step, Number.isFinite(v) ? v : null];
           }));
-          seen.set(run.id + ' ' + key, mark);
-          changed = true;
         }
+        seen.set(run.id, mark);
+        changed = true;
       }
       if (changed || !charts.size) draw();
     };
@@ -140,7 +141,7 @@
         drawParams();
         await loadMetrics();
         return runs.some((r) => !FINAL.has(r.status));
-      }, Math.max(D.POLL_MS, 1000 * ids.length)); // one run read per poll and run: at most one request a second
+      }, Math.max(D.POLL_MS, 2000 * ids.length)); // per poll and run a read and at most one history read: one request a second
     }
   };
 })();

@@ -1,7 +1,7 @@
 // Page 6, the model (#/model): what the inference service serves (GET /api/model), and Try it: an
 // image chosen or dropped here is sent to POST /api/segment twice, for the overlay PNG and for the
 // JSON answer (class names, fractions and the run-length encoded mask, drawn here in a palette).
-// Every role may read the model; the gateway lets admin and client keys segment.
+// Every role may read the model; the gateway lets admin, scientist and client keys segment.
 'use strict';
 
 (function () {
@@ -15,7 +15,7 @@
 
   function canSegment() {
     const id = D.identity();
-    return id && (id.role === 'admin' || id.role === 'client');
+    return id && (id.role === 'admin' || id.role === 'scientist' || id.role === 'client');
   }
 
   function colorOf(index) {
@@ -84,7 +84,7 @@
     main.append(el('h2', { text: 'Try it' }));
     if (!canSegment()) {
       main.append(el('p', { class: 'muted', id: 'tryit-denied',
-        text: 'Segmenting takes an admin or client key; the ' + D.identity().role + ' role may only read the model.' }));
+        text: 'Segmenting takes an admin, scientist or client key; the ' + D.identity().role + ' role may only read the model.' }));
       return;
     }
     const file = el('input', { type: 'file', id: 'tryit-file', accept: 'image/png,image/jpeg' });

@@ -48,7 +48,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * The dashboard's Model page against a real inference service serving a tiny model trained here
  * (a U-Net of width 8 on 32 px generated pets, one epoch): what it serves, and Try it, an uploaded
  * PNG segmented through the gateway into an overlay, a mask and class fractions. A client key sees
- * only this page; a viewer sees the model but may not segment.
+ * only this page; a viewer sees the model but may not segment, a scientist may.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class DashboardModelTest {
@@ -56,6 +56,7 @@ class DashboardModelTest {
     static final String ADMIN = "model-admin-key";
     static final String CLIENT = "model-client-key";
     static final String VIEWER = "model-viewer-key";
+    static final String SCIENTIST = "model-scientist-key";
     /** The run id written into the bundle, as a trainer writes its run's id. */
     static final String RUN_ID = "42";
     static final Path SCREENSHOTS = Path.of("target", "screenshots");
@@ -83,7 +84,8 @@ class DashboardModelTest {
         registry.add("gateway.experiment-url", () -> "http://127.0.0.1:9");
         registry.add("gateway.inference-url", () -> INFERENCE.url().toString());
         registry.add("gateway.admin-key", () -> ADMIN);
-        String[][] keys = {{"client", "client", CLIENT}, {"viewer", "viewer", VIEWER}};
+        String[][] keys = {{"client", "client", CLIENT}, {"viewer", "viewer", VIEWER},
+                {"scientist", "scientist", SCIENTIST}};
         for (int i = 0; i < keys.length; i++) {
             String[] key = keys[i];
             registry.add("gateway.api-keys[" + i + "].name", () -> key[0]);
@@ -148,17 +150,25 @@ class DashboardModelTest {
     }
 
     @Test
-    void aViewerSeesTheModelButNoTryIt() throws Exception {
+    void aViewerSeesTheModelButNoTryItAndAScientistDoes() throws Exception {
         driver = browser();
         driver.get(base() + "/#/model");
         signIn(VIEWER);
         wait(30).until(ExpectedConditions.visibilityOfElementLocated(By.id("model-architecture")));
         assertThat(driver.findElement(By.cssSelector("#model-run a")).getAttribute("href")).endsWith("#/runs/" + RUN_ID);
-        assertThat(driver.findElement(By.id("tryit-denied")).getText()).contains("admin or client");
+        assertThat(driver.findElement(By.id("tryit-denied")).getText()).contains("admin, scientist or client");
         assertThat(driver.findElements(By.id("tryit-file"))).isEmpty();
         assertThat(driver.findElements(By.cssSelector("#nav a"))).extracting(WebElement::getText)
                 .containsExactly("Experiments", "Queue", "Model");
         screenshot("model-viewer");
+        assertNoConsoleErrors();
+
+        // A scientist may segment (it tries the models it trains): Try it is offered.
+        driver.findElement(By.id("sign-out")).click();
+        signIn(SCIENTIST);
+        wait(30).until(ExpectedConditions.visibilityOfElementLocated(By.id("model-architecture")));
+        assertThat(driver.findElements(By.id("tryit-file"))).hasSize(1);
+        assertThat(driver.findElements(By.id("tryit-denied"))).isEmpty();
         assertNoConsoleErrors();
     }
 

@@ -47,7 +47,7 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The dashboard in headless Chromium, through the gateway in front of a real experiment service
  * holding runs and a study's trials that were written through the job protocol as a trainer writes
- * them: sign-in, the experiments, runs, run, compare, study and new run/study pages, user strings
+ * them: sign-in, the experiments, runs, run, compare, study, queue and new run/study pages, user strings
  * shown as text, roles, security headers, and a console without errors. The Model page in front of
  * a real inference service is {@link DashboardModelTest}'s.
  */
@@ -67,6 +67,7 @@ class DashboardTest {
     static final ServiceProcess EXPERIMENT;
     static final String INTERNAL_TOKEN;
     static final long EXPERIMENT_ID;
+    static final long EMPTY_EXPERIMENT_ID;
     static final long SUCCEEDED_RUN;
     static final long RUNNING_RUN;
     static final JsonNode RUNNING_CLAIM;
@@ -85,7 +86,7 @@ class DashboardTest {
             EXPERIMENT = ServiceProcess.experimentService(data, "--experiment.lease-duration=30m");
             INTERNAL_TOKEN = Files.readString(data.resolve("internal-token")).strip();
             EXPERIMENT_ID = post("/api/experiments", JSON.writeValueAsString(Map.of("name", XSS_NAME))).get("id").asLong();
-            post("/api/experiments", "{\"name\":\"empty experiment\"}");
+            EMPTY_EXPERIMENT_ID = post("/api/experiments", "{\"name\":\"empty experiment\"}").get("id").asLong();
 
             SUCCEEDED_RUN = createRun("unet");
             JsonNode claim = claim();
@@ -94,9 +95,10 @@ class DashboardTest {
                 logEpoch(SUCCEEDED_RUN, lease, epoch);
             }
             // The trainer's layout: input, ground truth and prediction under the image's name.
-            for (String file : new String[] {"input.png", "truth.png", "mask.png"}) {
-                upload(SUCCEEDED_RUN, lease, "samples/Abyssinian_1/" + file, "image/png", samplePng());
-            }
+            // Each its own size here, so that the page is seen to put each in its place.
+            upload(SUCCEEDED_RUN, lease, "samples/Abyssinian_1/input.png", "image/png", samplePng(48));
+            upload(SUCCEEDED_RUN, lease, "samples/Abyssinian_1/truth.png", "image/png", samplePng(40));
+            upload(SUCCEEDED_RUN, lease, "samples/Abyssinian_1/mask.png", "image/png", samplePng(32));
             upload(SUCCEEDED_RUN, lease, "model/bundle.zip", "application/zip", new byte[] {1, 2, 3});
             complete(claim, "SUCCEEDED", null);
 
@@ -106,7 +108,14 @@ class DashboardTest {
             heartbeat(2, 420);
 
             FAILED_RUN = createRun("pspnet");
-            complete(claim(), "FAILED", XSS_MESSAGE);
+            JsonNode failedClaim = claim();
+            // A sample in the layout trainers wrote before input and truth were stored: the prediction alone.
+            upload(FAILED_RUN, failedClaim.get("leaseToken").asString(), "samples/legacy_7.png", "image/png", samplePng(32));
+            complete(failedClaim, "FAILED", XSS_MESSAGE);
+
+            // The oldest queued job, so first in claim order whatever the tests queue later. The study's
+            // trials below are claimed by a worker that does not train its model, so it stays queued.
+            QUEUED_RUN = createRun("pspnet");
 
             // A study in an experiment of its own: three trials queued at once, run here as a trainer runs
             // them (two succeed, one is pruned after its first epoch); the scheduler then queues the
@@ -124,7 +133,7 @@ class DashboardTest {
             long pruned = 0;
             long best = 0;
             for (int trial = 1; trial <= 3; trial++) {
-                JsonNode trialClaim = claim();
+                JsonNode trialClaim = claim("{\"workerId\":\"dashboard-test\",\"capabilities\":{\"models\":[\"unet\",\"icnet\"]}}");
                 long runId = trialClaim.get("runId").asLong();
                 String trialLease = trialClaim.get("leaseToken").asString();
                 int epochs = trial == 3 ? 1 : 2;
@@ -145,8 +154,6 @@ class DashboardTest {
             }
             PRUNED_TRIAL_RUN = pruned;
             BEST_TRIAL_RUN = best;
-
-            QUEUED_RUN = createRun("unet");
         } catch (Exception e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -213,15 +220,21 @@ class DashboardTest {
         driver = browser();
         driver.get(base() + "/#/experiments");
         signIn(SCIENTIST);
+        // Page changes here are hash changes in one document: keep every request's timing entry to count them.
+        js("performance.setResourceTimingBufferSize(100000)");
 
         // Page 1: the XSS name is shown as its characters, and nothing ran.
         WebElement row = wait(20).until(ExpectedConditions.presenceOfElementLocated(
                 By.cssSelector("#experiments tr[data-experiment-id='" + EXPERIMENT_ID + "']")));
         assertThat(row.findElement(By.cssSelector("td.name a")).getText()).isEqualTo(XSS_NAME);
-        wait(20).until(d -> row.findElement(By.cssSelector("td.counts")).getText().contains("succeeded 1"));
-        assertThat(row.findElement(By.cssSelector("td.counts")).getText())
-                .contains("queued 1", "running 1", "succeeded 1", "failed 1");
-        assertThat(row.getText()).contains("0.7");
+        // The server's counts, best val_mean_iou (the succeeded run's last epoch) and last activity.
+        assertThat(row.findElements(By.cssSelector("td.counts span[data-status]"))).extracting(WebElement::getText)
+                .containsExactly("queued 1", "running 1", "succeeded 1", "failed 1");
+        assertThat(row.findElement(By.cssSelector("td.best")).getText()).isEqualTo("0.7200");
+        assertThat(row.findElement(By.cssSelector("td.last-activity")).getText()).isNotBlank();
+        WebElement empty = driver.findElement(By.cssSelector("#experiments tr[data-experiment-id='" + EMPTY_EXPERIMENT_ID + "']"));
+        assertThat(empty.findElement(By.cssSelector("td.counts")).getText()).isEqualTo("no runs");
+        assertThat(empty.findElement(By.cssSelector("td.best")).getText()).isEmpty();
         assertThat(driver.findElements(By.id("create-experiment"))).hasSize(1);
         assertNoScriptRan();
         screenshot("experiments");
@@ -254,9 +267,22 @@ class DashboardTest {
         assertThat(seriesLengths("iou")).isEqualTo(Map.of("mean_iou", (long) EPOCHS, "val_mean_iou", (long) EPOCHS));
         assertThat(seriesLengths("class-iou")).containsOnlyKeys("val_iou_background", "val_iou_border", "val_iou_pet");
         assertThat(seriesLengths("throughput")).isEqualTo(Map.of("images_per_second", (long) EPOCHS));
-        wait(20).until(d -> ((Number) js("const i = document.querySelector('#samples img');"
-                + " return i && i.complete ? i.naturalWidth : 0;")).intValue() > 0);
-        assertThat(((Number) js("return document.querySelector('#samples img').naturalWidth")).intValue()).isEqualTo(32);
+        // Every history came in one request.
+        assertThat(requests("/api/runs/" + SUCCEEDED_RUN + "/metrics")).isEqualTo(1);
+        // One sample: its input, ground truth and prediction side by side, each decoded from an authenticated blob.
+        wait(20).until(d -> ((Number) js("const i = Array.from(document.querySelectorAll('#samples img'));"
+                + " return i.filter(x => x.complete && x.naturalWidth > 0).length;")).intValue() == 3);
+        assertThat(driver.findElements(By.cssSelector("#samples .sample-group"))).hasSize(1);
+        WebElement sample = driver.findElement(By.cssSelector("#samples .sample-group[data-sample='Abyssinian_1']"));
+        assertThat(sample.findElement(By.className("sample-name")).getText()).isEqualTo("Abyssinian_1");
+        assertThat(sample.findElements(By.tagName("figcaption"))).extracting(WebElement::getText)
+                .containsExactly("input", "ground truth", "prediction");
+        assertThat(js("return Array.from(document.querySelectorAll('#samples .sample-group img'))"
+                + ".map(i => i.className + ':' + i.naturalWidth)"))
+                .isEqualTo(List.of("sample-input:48", "sample-truth:40", "sample-mask:32"));
+        // The one claim, ended in success.
+        assertThat(attempts()).containsExactly(List.of("1", "dashboard-test", "SUCCEEDED", ""));
+        assertThat(text("#attempts tr[data-claim='1'] td:nth-child(4)")).isNotBlank();
         assertThat(driver.findElement(By.id("params")).getText()).contains("learningRate", "unet");
         assertThat(driver.findElement(By.id("artifacts")).getText()).contains("model/bundle.zip", "samples/Abyssinian_1/mask.png");
         assertThat(driver.findElement(By.id("run-name")).getText()).isNotBlank();
@@ -268,6 +294,17 @@ class DashboardTest {
         WebElement message = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("run-message")));
         assertThat(message.getText()).isEqualTo(XSS_MESSAGE);
         assertThat(driver.findElement(By.id("run-attempt")).getText()).startsWith("1");
+        // The failure reason in the attempt history too, as text.
+        wait(20).until(d -> !attempts().isEmpty());
+        assertThat(attempts()).containsExactly(List.of("1", "dashboard-test", "FAILED", XSS_MESSAGE));
+        // A sample from before input and truth were stored: the prediction alone.
+        wait(20).until(d -> ((Number) js("const i = document.querySelector('#samples .sample-group img');"
+                + " return i && i.complete ? i.naturalWidth : 0;")).intValue() > 0);
+        assertThat(driver.findElements(By.cssSelector("#samples .sample-group[data-sample='legacy_7'] img.sample-mask")))
+                .hasSize(1);
+        assertThat(driver.findElements(By.cssSelector("#samples img"))).hasSize(1);
+        assertThat(text("#samples figcaption")).isEqualTo("prediction");
+        assertNoScriptRan();
         screenshot("run-failed");
 
         driver.get(base() + "/#/runs/" + RUNNING_RUN);
@@ -275,6 +312,9 @@ class DashboardTest {
         assertThat(text("#run-progress")).contains("epoch 2 of 5");
         wait(20).until(d -> d.findElements(By.cssSelector("#chart-loss canvas")).size() > 0);
         assertThat(seriesLengths("loss")).isEqualTo(Map.of("loss", 1L, "val_loss", 1L));
+        wait(20).until(d -> !attempts().isEmpty());
+        assertThat(attempts()).containsExactly(List.of("1", "dashboard-test", "RUNNING", ""));
+        assertThat(text("#attempts tr[data-claim='1'] td:nth-child(4)")).isEmpty();
         screenshot("run-running");
         assertThat(cancel.isEnabled()).isTrue();
 
@@ -284,6 +324,9 @@ class DashboardTest {
         wait(20).until(d -> seriesLengths("loss").equals(Map.of("loss", 2L, "val_loss", 2L)));
         wait(20).until(d -> text("#run-progress").contains("epoch 3 of 5"));
         assertThat(seriesLengths("class-iou")).containsValues(2L);
+        // The histories were read twice: on opening, and once when the epoch's points arrived; the
+        // polls in between, and the heartbeat's, did not read them.
+        assertThat(requests("/api/runs/" + RUNNING_RUN + "/metrics")).isEqualTo(2);
         assertNoScriptRan();
         assertNoConsoleErrors();
     }
@@ -354,6 +397,7 @@ class DashboardTest {
         driver = browser();
         driver.get(base() + "/#/experiments/" + EXPERIMENT_ID);
         signIn(VIEWER);
+        js("performance.setResourceTimingBufferSize(100000)");
         wait(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
         assertThat(text("#compare-link")).isEqualTo("Compare (0)");
         for (long run : List.of(SUCCEEDED_RUN, RUNNING_RUN)) {
@@ -385,6 +429,8 @@ class DashboardTest {
                 + "document.getElementById('compare-loss')); const out = {};"
                 + " for (const s of c.getOption().series) { out[s.name.split(' ')[0]] = s.data.length; } return out;");
         assertThat(points).containsEntry("#" + SUCCEEDED_RUN, (long) EPOCHS);
+        // Each run's histories came in one request.
+        assertThat(requests("/api/runs/" + SUCCEEDED_RUN + "/metrics")).isEqualTo(1);
 
         // The params table: the model differs (unet, icnet) and is highlighted; the learning rate does not.
         WebElement model = driver.findElement(By.cssSelector("#compare-params tr[data-param='model']"));
@@ -512,8 +558,33 @@ class DashboardTest {
         assertThat(driver.findElements(By.cssSelector("#nav a"))).extracting(WebElement::getText)
                 .containsExactly("Experiments", "Queue", "Model");
         driver.findElement(By.id("nav-queue")).click();
-        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("queue-coming")));
+        // The tables are drawn again on every poll, so each check reads the page in one go.
+        String running = "#queue-running tr[data-run-id='" + RUNNING_RUN + "']";
+        wait(20).until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(running)));
+        assertThat(text("#queue-running-count")).isEqualTo("1 running");
+        assertThat(runIds("#queue-running")).containsExactly(String.valueOf(RUNNING_RUN));
+        assertThat(text(running + " td.worker")).isEqualTo("dashboard-test");
+        assertThat(js("return document.querySelectorAll(\"" + running + " progress\").length")).isEqualTo(1L);
+        // Epoch 2 of 5 as set up, or 3 once the run page's test had the trainer report its next epoch.
+        assertThat(text(running + " td.progress-cell")).matches("epoch [23] of 5\\s*ETA [57]m 0s");
+        assertThat(text(running + " td.attempt")).isEqualTo("attempt 1, claimed 1×");
+        assertThat(text(running)).contains(XSS_NAME, "#" + RUNNING_RUN);
+        // The oldest queued run is first in claim order.
+        assertThat(runIds("#queue-queued").get(0)).isEqualTo(String.valueOf(QUEUED_RUN));
+        assertThat(text("#queue-queued tr[data-run-id='" + QUEUED_RUN + "'] td.position")).isEqualTo("1");
+        assertThat(text("#queue-queued-count")).matches("\\d+ queued");
         screenshot("queue");
+        // The page polls: a run queued now shows up last, and goes when it is cancelled.
+        long elsewhere = post("/api/experiments", "{\"name\":\"queue " + System.nanoTime() + "\"}").get("id").asLong();
+        long extra = post("/api/experiments/" + elsewhere + "/runs", """
+                {"spec": {"model": "unet", "epochs": 1, "batchSize": 8, "learningRate": 0.01, "imageSize": 32,
+                 "dataset": {"type": "synthetic", "count": 10}}}""").get("id").asLong();
+        By extraRow = By.cssSelector("#queue-queued tr[data-run-id='" + extra + "']");
+        wait(20).until(ExpectedConditions.presenceOfElementLocated(extraRow));
+        List<String> queued = runIds("#queue-queued");
+        assertThat(queued.get(queued.size() - 1)).isEqualTo(String.valueOf(extra));
+        send("/api/runs/" + extra + "/cancel", "POST", "application/json", new byte[0], null, false);
+        wait(20).until(d -> d.findElements(extraRow).isEmpty());
         // A viewer who opens the editor by its URL is told it may not start runs.
         driver.get(base() + "/#/experiments/" + EXPERIMENT_ID + "/new-run");
         wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main .error")));
@@ -525,9 +596,29 @@ class DashboardTest {
         driver.findElement(By.id("nav-model")).click();
         WebElement error = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#model-status .error")));
         assertThat(error.getText()).contains("inference service cannot be reached");
-        assertThat(driver.findElement(By.id("tryit-denied")).getText()).contains("admin or client");
+        assertThat(driver.findElement(By.id("tryit-denied")).getText()).contains("admin, scientist or client");
         screenshot("model-unreachable");
         assertThat(consoleErrors()).isNotEmpty().allSatisfy(e -> assertThat(e.getMessage()).contains("/api/model", "502"));
+    }
+
+    /** How many requests this document made to URLs containing {@code path}. */
+    private long requests(String path) {
+        return (Long) ((JavascriptExecutor) driver).executeScript("return performance.getEntriesByType('resource')"
+                + ".filter(e => e.name.includes(arguments[0])).length", path);
+    }
+
+    /** The run ids of a table's rows, in order, read in one go. */
+    @SuppressWarnings("unchecked")
+    private List<String> runIds(String table) {
+        return (List<String>) ((JavascriptExecutor) driver).executeScript("return Array.from(document.querySelectorAll("
+                + "arguments[0] + ' tbody tr[data-run-id]')).map(r => r.dataset.runId)", table);
+    }
+
+    /** The run page's attempt history: claim, worker, outcome and message of each row, read in one go. */
+    @SuppressWarnings("unchecked")
+    private List<List<String>> attempts() {
+        return (List<List<String>>) js("return Array.from(document.querySelectorAll('#attempts tbody tr[data-claim]'))"
+                + ".map(r => [0, 1, 4, 5].map(i => r.cells[i].textContent))");
     }
 
     private void setEditor(WebElement editor, String value) {
@@ -690,7 +781,11 @@ class DashboardTest {
     }
 
     private static JsonNode claim() throws Exception {
-        return JSON.readTree(job("/api/jobs/claim", "{\"workerId\":\"dashboard-test\"}", null));
+        return claim("{\"workerId\":\"dashboard-test\"}");
+    }
+
+    private static JsonNode claim(String request) throws Exception {
+        return JSON.readTree(job("/api/jobs/claim", request, null));
     }
 
     private static void complete(JsonNode claim, String outcome, String message) throws Exception {
@@ -712,12 +807,13 @@ class DashboardTest {
         job("/api/runs/" + runId + "/metrics", "{\"metrics\":[" + points + "]}", lease);
     }
 
-    /** A 32x32 three-class mask, colored as a palette PNG would show it. */
-    private static byte[] samplePng() throws Exception {
-        BufferedImage image = new BufferedImage(32, 32, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < 32; y++) {
-            for (int x = 0; x < 32; x++) {
-                int d = (x - 16) * (x - 16) + (y - 16) * (y - 16);
+    /** A square three-class mask, colored as a palette PNG would show it. */
+    private static byte[] samplePng(int size) throws Exception {
+        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
+        int c = size / 2;
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                int d = (x - c) * (x - c) + (y - c) * (y - c);
                 image.setRGB(x, y, d < 80 ? 0x80c040 : d < 130 ? 0xf0f0f0 : 0x202060);
             }
         }

@@ -9,8 +9,12 @@ import java.util.Set;
 public enum RouteFamily {
     /** Experiments, runs, metrics, artifacts, studies, models, the queue: the experiment service. */
     TRACKING(Set.of(Role.ADMIN, Role.SCIENTIST, Role.VIEWER), Set.of(Role.ADMIN, Role.SCIENTIST)),
-    /** Segmentation and model metadata: the inference service. */
-    SEGMENTATION(Set.of(Role.ADMIN, Role.SCIENTIST, Role.VIEWER, Role.CLIENT), Set.of(Role.ADMIN, Role.CLIENT)),
+    /**
+     * Segmentation and model metadata: the inference service. Scientists segment too (they try the
+     * models they train); viewers only read.
+     */
+    SEGMENTATION(Set.of(Role.ADMIN, Role.SCIENTIST, Role.VIEWER, Role.CLIENT),
+            Set.of(Role.ADMIN, Role.SCIENTIST, Role.CLIENT)),
     /** The gateway's own {@code /api/whoami}: any valid key may read it, none may write. */
     IDENTITY(Set.of(Role.values()), Set.of()),
     /** Probes, metrics, API documents, Swagger UI and the dashboard's static files: no key needed. */
