@@ -12,6 +12,7 @@ import dev.segplatform.core.model.Optimizer;
 import dev.segplatform.core.train.EpochResult;
 import dev.segplatform.core.train.SegmentationTrainer;
 import dev.segplatform.core.train.TrainingOptions;
+import dev.segplatform.testsupport.HeadlessChromium;
 import dev.segplatform.testsupport.ServiceProcess;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -31,12 +32,8 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -213,25 +210,7 @@ class DashboardModelTest {
     // ---------- browser helpers (as in DashboardTest) ----------
 
     private WebDriver browser() {
-        Path chromium = Browser.chromium();
-        Path chromedriver = Path.of("/usr/bin/chromedriver");
-        if (!Files.isExecutable(chromedriver)) {
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError("chromedriver is required in CI: install the Debian package 'chromium-driver'");
-            }
-            org.junit.jupiter.api.Assumptions.abort("chromedriver not installed (apt-get install chromium-driver)");
-        }
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(chromium.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1400,1100");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile())
-                .usingAnyFreePort().build();
-        return new ChromeDriver(service, options);
+        return HeadlessChromium.start(1400, 1100);
     }
 
     private void signIn(String key) {

@@ -3,6 +3,7 @@ package dev.segplatform.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.segplatform.testsupport.HeadlessChromium;
 import dev.segplatform.testsupport.ServiceProcess;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -29,12 +30,8 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -680,25 +677,7 @@ class DashboardTest {
     // ---------- browser helpers ----------
 
     private WebDriver browser() {
-        Path chromium = Browser.chromium();
-        Path chromedriver = Path.of("/usr/bin/chromedriver");
-        if (!Files.isExecutable(chromedriver)) {
-            if ("true".equals(System.getenv("CI"))) {
-                throw new AssertionError("chromedriver is required in CI: install the Debian package 'chromium-driver'");
-            }
-            org.junit.jupiter.api.Assumptions.abort("chromedriver not installed (apt-get install chromium-driver)");
-        }
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary(chromium.toFile());
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--window-size=1400,1800");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(chromedriver.toFile())
-                .usingAnyFreePort().build();
-        return new ChromeDriver(service, options);
+        return HeadlessChromium.start(1400, 1800);
     }
 
     private void signIn(String key) {

@@ -2,17 +2,24 @@ package dev.segplatform.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.segplatform.testsupport.HeadlessChromium;
 import dev.segplatform.testsupport.ServiceProcess;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -29,6 +36,7 @@ import tools.jackson.databind.json.JsonMapper;
 class SwaggerUiTest {
 
     static final String ADMIN_KEY = "swagger-admin";
+    static final Path SCREENSHOTS = Path.of("target", "screenshots");
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final ServiceProcess EXPERIMENT;
     static final ServiceProcess INFERENCE;
@@ -105,38 +113,52 @@ class SwaggerUiTest {
 
     @Test
     void tryItOutSucceedsWithTheKeyEnteredUnderAuthorize() throws Exception {
-        try (WebDriverSession browser = WebDriverSession.start()) {
-            try {
-                authorizeAndTryItOut(browser);
-            } catch (AssertionError e) {
-                // What the page showed, for the report.
-                browser.screenshot(Path.of("target", "screenshots", "swagger-failure.png"));
-                Files.writeString(Path.of("target", "screenshots", "swagger-failure.html"), browser.source());
-                throw e;
-            }
+        ChromeDriver browser = HeadlessChromium.start(1400, 1800);
+        try {
+            authorizeAndTryItOut(browser);
+        } catch (AssertionError | RuntimeException e) {
+            // What the page showed, for the report.
+            Files.createDirectories(SCREENSHOTS);
+            Files.write(SCREENSHOTS.resolve("swagger-failure.png"), browser.getScreenshotAs(OutputType.BYTES));
+            Files.writeString(SCREENSHOTS.resolve("swagger-failure.html"), browser.getPageSource());
+            throw e;
+        } finally {
+            browser.quit();
         }
     }
 
-    private void authorizeAndTryItOut(WebDriverSession browser) throws Exception {
-        browser.open("http://localhost:" + port + "/swagger-ui.html?urls.primaryName=experiment-service");
-        assertThat(browser.text(browser.await("//div[contains(@class,'info')]//*[contains(@class,'title')]"))).contains("Experiment service");
+    private void authorizeAndTryItOut(ChromeDriver browser) throws Exception {
+        browser.get("http://localhost:" + port + "/swagger-ui.html?urls.primaryName=experiment-service");
+        assertThat(await(browser, "//div[contains(@class,'info')]//*[contains(@class,'title')]").getText())
+                .contains("Experiment service");
 
-        browser.click(browser.await("//div[contains(@class,'auth-wrapper')]//button[contains(@class,'authorize')]"));
+        await(browser, "//div[contains(@class,'auth-wrapper')]//button[contains(@class,'authorize')]").click();
         String apiKeyForm = "//div[contains(@class,'auth-container')][.//*[contains(text(),'X-API-Key')]]";
-        browser.type(browser.await(apiKeyForm + "//input"), ADMIN_KEY);
-        browser.click(browser.await(apiKeyForm + "//button[@type='submit']"));
-        browser.await(apiKeyForm + "//h6[text()='Authorized']");
-        browser.click(browser.await("//button[contains(@class,'btn-done')]"));
+        await(browser, apiKeyForm + "//input").sendKeys(ADMIN_KEY);
+        await(browser, apiKeyForm + "//button[@type='submit']").click();
+        await(browser, apiKeyForm + "//h6[text()='Authorized']");
+        await(browser, "//button[contains(@class,'btn-done')]").click();
 
         String operation = "//div[contains(@class,'opblock-get')][.//*[@data-path='/api/experiments']]";
-        browser.click(browser.await(operation + "//button[contains(@class,'opblock-summary-control')]"));
-        browser.click(browser.await(operation + "//button[contains(@class,'try-out__btn')]"));
-        browser.click(browser.await(operation + "//button[contains(@class,'execute')]"));
-        String status = browser.text(browser.await(operation
-                + "//table[contains(@class,'live-responses-table')]/tbody//td[contains(@class,'response-col_status')]"));
+        await(browser, operation + "//button[contains(@class,'opblock-summary-control')]").click();
+        await(browser, operation + "//button[contains(@class,'try-out__btn')]").click();
+        await(browser, operation + "//button[contains(@class,'execute')]").click();
+        String status = await(browser, operation
+                + "//table[contains(@class,'live-responses-table')]/tbody//td[contains(@class,'response-col_status')]")
+                .getText();
         // The operation as run: its lock closed, the curl line with the key, the response.
-        browser.screenshot(Path.of("target", "screenshots", "swagger-authorized.png"), browser.await(operation));
+        Files.createDirectories(SCREENSHOTS);
+        Files.write(SCREENSHOTS.resolve("swagger-authorized.png"),
+                await(browser, operation).getScreenshotAs(OutputType.BYTES));
         assertThat(status).isEqualTo("200");
+    }
+
+    /** The first element matching the XPath, once it is shown. */
+    private static WebElement await(ChromeDriver browser, String xpath) {
+        WebElement found = new WebDriverWait(browser, Duration.ofSeconds(30))
+                .until(ExpectedConditions.visibilityOfElementLocated(By.xpath(xpath)));
+        ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView({block: 'center'});", found);
+        return found;
     }
 
     private JsonNode get(String path) throws Exception {
@@ -151,17 +173,16 @@ class SwaggerUiTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
-    /** The page's DOM after Chromium ran its scripts (and fetched the documents through the gateway). */
-    private String render(String path) throws Exception {
-        Path chromium = Browser.chromium();
-        Path profile = Files.createTempDirectory(Files.createDirectories(Path.of("target", "chromium")), "profile-");
-        Process browser = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
-                "--disable-dev-shm-usage", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-quic", "--user-data-dir=" + profile,
-                "--virtual-time-budget=20000", "--dump-dom", "http://localhost:" + port + path)
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String dom = new String(browser.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(browser.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return dom;
+    /** The page's DOM once Swagger UI has drawn the document's operations (or its error). */
+    private String render(String path) {
+        ChromeDriver browser = HeadlessChromium.start(1400, 1800);
+        try {
+            browser.get("http://localhost:" + port + path);
+            new WebDriverWait(browser, Duration.ofSeconds(60)).until(ExpectedConditions.presenceOfElementLocated(
+                    By.cssSelector(".opblock, .errors-wrapper, .loading-container .errors")));
+            return browser.getPageSource();
+        } finally {
+            browser.quit();
+        }
     }
 }
