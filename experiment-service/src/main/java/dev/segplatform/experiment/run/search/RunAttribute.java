@@ -13,14 +13,15 @@ import java.util.stream.Collectors;
  * Times compare against epoch milliseconds, as in MLflow.
  */
 enum RunAttribute {
-    STATUS("j.status", "text", Kind.STATUS, "status"),
+    // A run without a job (an MLflow client's) keeps its status and times on the run row.
+    STATUS("coalesce(j.status, r.status)", "text", Kind.STATUS, "status"),
     NAME("r.name", "text", Kind.TEXT, "name", "run_name"),
     RUN_ID("r.id", "bigint", Kind.NUMBER, "run_id", "id"),
     EXPERIMENT_ID("r.experiment_id", "bigint", Kind.NUMBER, "experiment_id"),
-    ATTEMPT("j.attempt", "integer", Kind.NUMBER, "attempt"),
+    ATTEMPT("coalesce(j.attempt, 0)", "integer", Kind.NUMBER, "attempt"),
     CREATED_TIME("r.created_at", "timestamptz", Kind.TIME, "created_time", "created"),
-    START_TIME("j.started_at", "timestamptz", Kind.TIME, "start_time"),
-    END_TIME("j.ended_at", "timestamptz", Kind.TIME, "end_time");
+    START_TIME("coalesce(j.started_at, r.started_at)", "timestamptz", Kind.TIME, "start_time"),
+    END_TIME("coalesce(j.ended_at, r.ended_at)", "timestamptz", Kind.TIME, "end_time");
 
     enum Kind { STATUS, TEXT, NUMBER, TIME }
 
