@@ -363,6 +363,12 @@ class MlflowApiTest {
         assertThat(unets.getItems()).extracting(r -> r.getInfo().getRunId())
                 .contains(Long.toString(TRAINER_RUN), Long.toString(QUEUED_TRAINER_RUN));
 
+        // MLflow's status names work in filters too.
+        assertThat(mlflow.searchRuns(List.of(Long.toString(TRAINER_EXPERIMENT)), "attributes.status = 'FINISHED'"))
+                .extracting(info -> info.getRunId()).containsExactly(Long.toString(TRAINER_RUN));
+        assertThat(mlflow.searchRuns(List.of(Long.toString(TRAINER_EXPERIMENT)), "attributes.status != 'FINISHED'"))
+                .extracting(info -> info.getRunId()).containsExactly(Long.toString(QUEUED_TRAINER_RUN));
+
         // A trainer's run changes status only through its job.
         assertMlflowError(() -> client(SCIENTIST).setTerminated(Long.toString(QUEUED_TRAINER_RUN), RunStatus.FINISHED),
                 400, "INVALID_PARAMETER_VALUE");

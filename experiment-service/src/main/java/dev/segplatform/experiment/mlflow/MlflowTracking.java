@@ -73,8 +73,9 @@ class MlflowTracking {
     @Transactional
     String createExperiment(MlflowMessages.CreateExperiment request) {
         String name = required(request.name(), "name");
-        if (name.isBlank()) {
-            throw MlflowException.invalid("Invalid experiment name: '" + name + "'");
+        if (name.isBlank() || name.chars().anyMatch(c -> c < 0x20)) {
+            throw MlflowException.invalid("Invalid experiment name: '" + name.replaceAll("\\p{Cntrl}", "?")
+                    + "'; it must not be blank or hold control characters");
         }
         if (request.artifactLocation() != null && !request.artifactLocation().isBlank()) {
             throw MlflowException.invalid("artifact_location is not supported: artifacts are stored by the platform "

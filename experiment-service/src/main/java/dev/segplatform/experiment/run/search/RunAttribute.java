@@ -25,6 +25,20 @@ enum RunAttribute {
 
     enum Kind { STATUS, TEXT, NUMBER, TIME }
 
+    /**
+     * MLflow's run statuses and the platform's they stand for, so a filter written for MLflow
+     * ({@code attributes.status = 'FINISHED'}) finds the same runs here; KILLED covers both ways a
+     * run is stopped on purpose.
+     */
+    static final java.util.Map<String, List<String>> MLFLOW_STATUSES = java.util.Map.of(
+            "SCHEDULED", List.of("QUEUED"), "FINISHED", List.of("SUCCEEDED"), "KILLED", List.of("CANCELLED", "PRUNED"));
+
+    /** The platform statuses a filter's status values name. */
+    static List<String> platformStatuses(List<String> values) {
+        return values.stream().map(v -> v.toUpperCase(Locale.ROOT))
+                .flatMap(v -> MLFLOW_STATUSES.getOrDefault(v, List.of(v)).stream()).distinct().toList();
+    }
+
     final String column;
     final String sqlType;
     final Kind kind;
@@ -64,9 +78,10 @@ enum RunAttribute {
             List<String> statuses = clause.value() instanceof Filter.TextList list ? list.values()
                     : List.of(((Filter.Text) clause.value()).value());
             for (String status : statuses) {
-                if (Arrays.stream(JobStatus.values()).noneMatch(s -> s.name().equalsIgnoreCase(status))) {
+                if (Arrays.stream(JobStatus.values()).noneMatch(s -> s.name().equalsIgnoreCase(status))
+                        && !MLFLOW_STATUSES.containsKey(status.toUpperCase(Locale.ROOT))) {
                     throw new InvalidInputException(field, "unknown status '" + status + "'; known: "
-                            + Arrays.toString(JobStatus.values()));
+                            + Arrays.toString(JobStatus.values()) + " and MLflow's " + MLFLOW_STATUSES.keySet());
                 }
             }
         }

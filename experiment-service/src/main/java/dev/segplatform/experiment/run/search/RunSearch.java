@@ -143,9 +143,11 @@ public class RunSearch {
             case ATTRIBUTE -> {
                 RunAttribute attribute = RunAttribute.of(clause.key(), "filter");
                 if (attribute.kind == RunAttribute.Kind.STATUS) {
-                    params.put("v" + i, bound instanceof List<?> list
-                            ? list.stream().map(s -> s.toString().toUpperCase(Locale.ROOT)).toList()
-                            : bound.toString().toUpperCase(Locale.ROOT));
+                    // One status may stand for several (MLflow's KILLED), so every status test is a set test.
+                    params.put("v" + i, RunAttribute.platformStatuses(bound instanceof List<?> list
+                            ? list.stream().map(Object::toString).toList() : List.of(bound.toString())));
+                    boolean positive = clause.op() == Filter.Op.EQ || clause.op() == Filter.Op.IN;
+                    yield attribute.column + (positive ? " in (" : " not in (") + value + ")";
                 }
                 yield attribute.kind == RunAttribute.Kind.TIME
                         ? attribute.column + " " + clause.op().sql + " to_timestamp(" + value + " / 1000.0)"
