@@ -376,6 +376,76 @@ class MlflowApiTest {
                 .isEqualTo(RunStatus.SCHEDULED);
     }
 
+    @Test
+    void registryVersionsFromRunsAndAliasesThatMove() throws Exception {
+        MlflowClient mlflow = client(SCIENTIST);
+        String experimentId = mlflow.createExperiment("registry");
+        List<String> runIds = new java.util.ArrayList<>();
+        List<byte[]> bundles = List.of(new byte[] {1, 2, 3}, new byte[] {4, 5, 6, 7});
+        for (byte[] bundle : bundles) {
+            String runId = mlflow.createRun(experimentId).getRunId();
+            assertThat(gateway("/api/2.0/mlflow-artifacts/artifacts/" + experimentId + "/" + runId
+                    + "/artifacts/model/bundle.zip", "PUT", bundle, SCIENTIST).statusCode()).isEqualTo(200);
+            mlflow.setTerminated(runId);
+            runIds.add(runId);
+        }
+        JsonNode model = JSON.readTree(mlflow.sendPost("registered-models/create", "{\"name\": \"pets\"}"));
+        assertThat(model.get("registered_model").get("name").asString()).isEqualTo("pets");
+        for (String runId : runIds) {
+            mlflow.sendPost("model-versions/create", "{\"name\": \"pets\", \"source\": \"runs:/" + runId
+                    + "/model\", \"run_id\": \"" + runId + "\"}");
+        }
+        mlflow.sendPost("registered-models/alias", "{\"name\": \"pets\", \"alias\": \"production\", \"version\": \"1\"}");
+
+        var registered = mlflow.getRegisteredModel("pets");
+        assertThat(registered.getLatestVersionsList()).extracting(v -> v.getVersion()).containsExactly("2");
+        assertThat(registered.getAliasesList()).extracting(a -> a.getAlias() + "=" + a.getVersion())
+                .containsExactly("production=1");
+        assertThat(mlflow.getModelVersion("pets", "1").getRunId()).isEqualTo(runIds.get(0));
+        assertThat(mlflow.getModelVersion("pets", "1").getAliasesList()).containsExactly("production");
+        assertThat(mlflow.getModelVersionDownloadUri("pets", "2"))
+                .isEqualTo("mlflow-artifacts:/" + experimentId + "/" + runIds.get(1) + "/artifacts/model");
+        assertThat(mlflow.searchModelVersions("name = 'pets'").getItems()).extracting(v -> v.getVersion())
+                .containsExactly("2", "1");
+
+        // The platform resolves the alias to a run and its bundle: what a server would load.
+        JsonNode resolved = JSON.readTree(gateway("/api/models/resolve?uri=" + enc("models:/pets@production"), "GET",
+                null, VIEWER).body());
+        assertThat(resolved.get("version").asInt()).isEqualTo(1);
+        assertThat(resolved.get("runId").asString()).isEqualTo(runIds.get(0));
+        assertThat(gatewayBytes(resolved.get("artifactUrl").asString(), VIEWER).body()).isEqualTo(bundles.get(0));
+
+        // Moving the alias is one call; the next resolve names the other version.
+        mlflow.sendPost("registered-models/alias", "{\"name\": \"pets\", \"alias\": \"production\", \"version\": \"2\"}");
+        JsonNode moved = JSON.readTree(gateway("/api/models/resolve?uri=" + enc("models:/pets@production"), "GET",
+                null, VIEWER).body());
+        assertThat(moved.get("runId").asString()).isEqualTo(runIds.get(1));
+        assertThat(JSON.readTree(mlflow.sendGet("registered-models/alias?name=pets&alias=production"))
+                .get("model_version").get("version").asString()).isEqualTo("2");
+
+        assertMlflowError(() -> mlflow.sendPost("registered-models/create", "{\"name\": \"pets\"}"), 400,
+                "RESOURCE_ALREADY_EXISTS");
+        assertMlflowError(() -> mlflow.getModelVersion("pets", "9"), 404, "RESOURCE_DOES_NOT_EXIST");
+        assertMlflowError(() -> mlflow.getRegisteredModel("cats"), 404, "RESOURCE_DOES_NOT_EXIST");
+        assertMlflowError(() -> mlflow.sendPost("registered-models/alias",
+                "{\"name\": \"pets\", \"alias\": \"latest\", \"version\": \"1\"}"), 400, "INVALID_PARAMETER_VALUE");
+        assertMlflowError(() -> mlflow.sendPost("model-versions/create",
+                "{\"name\": \"pets\", \"source\": \"runs:/987654/model\"}"), 404, "RESOURCE_DOES_NOT_EXIST");
+        assertMlflowError(() -> client(VIEWER).sendPost("registered-models/alias",
+                "{\"name\": \"pets\", \"alias\": \"production\", \"version\": \"1\"}"), 403, "PERMISSION_DENIED");
+
+        HttpResponse<String> deleted = gateway("/api/2.0/mlflow/registered-models/alias", "DELETE",
+                "{\"name\": \"pets\", \"alias\": \"production\"}".getBytes(StandardCharsets.UTF_8), SCIENTIST);
+        assertThat(deleted.statusCode()).isEqualTo(200);
+        assertThat(gateway("/api/models/resolve?uri=" + enc("models:/pets@production"), "GET", null, VIEWER)
+                .statusCode()).isEqualTo(404);
+        assertThat(gateway("/api/2.0/mlflow/model-versions/delete", "DELETE",
+                "{\"name\": \"pets\", \"version\": \"2\"}".getBytes(StandardCharsets.UTF_8), SCIENTIST).statusCode())
+                .isEqualTo(200);
+        assertThat(mlflow.searchModelVersions("name = 'pets'").getItems()).extracting(v -> v.getVersion())
+                .containsExactly("1");
+    }
+
     // --- helpers ---
 
     private MlflowClient client(String key) {

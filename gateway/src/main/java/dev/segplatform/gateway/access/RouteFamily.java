@@ -33,7 +33,8 @@ public enum RouteFamily {
      * MLflow's endpoints that read with POST: the searches, whose filters travel in the body. Every
      * other POST of MLflow's API writes.
      */
-    private static final List<String> MLFLOW_POST_READS = List.of("/runs/search", "/experiments/search");
+    private static final List<String> MLFLOW_POST_READS = List.of("/runs/search", "/experiments/search",
+            "/registered-models/get-latest-versions");
 
     private final Set<Role> readers;
     private final Set<Role> writers;
