@@ -59,6 +59,10 @@ class PlatformDemoTest {
             assertThat(Integer.parseInt(cells[4])).as("epochs in " + row).isEqualTo(2);
         }
         assertThat(output).contains("Swagger UI:").contains("Admin key:");
+        // The best network was promoted on purpose, and the segmentation came from the version it names.
+        assertThat(output).containsPattern("Registered (unet|pspnet|icnet) \\(run \\d+, val_mean_iou [0-9.]+\\) "
+                + "as version 1 of pets; production -> version 1")
+                .containsPattern("Segmented \\S+ with pets version 1 \\(production, run \\d+\\)");
 
         BufferedImage mask = ImageIO.read(data.resolve("demo/mask.png").toFile());
         BufferedImage overlay = ImageIO.read(data.resolve("demo/overlay.png").toFile());
