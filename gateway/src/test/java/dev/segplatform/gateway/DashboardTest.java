@@ -628,6 +628,43 @@ class DashboardTest {
                 + " return c.getOption().series.map(s => s.name);");
     }
 
+    /** A run an MLflow client logged (no job, no spec) is listed and shown like a trainer's run. */
+    @Test
+    void aRunLoggedByAnMlflowClientIsShownLikeAnyRun() throws Exception {
+        long experiment = post("/api/experiments", "{\"name\":\"logged from MLflow\"}").get("id").asLong();
+        String run = post("/api/2.0/mlflow/runs/create", "{\"experiment_id\":\"" + experiment
+                + "\",\"run_name\":\"notebook-run\",\"start_time\":" + System.currentTimeMillis() + "}")
+                .get("run").get("info").get("run_id").asString();
+        StringBuilder points = new StringBuilder();
+        for (int step = 1; step <= 3; step++) {
+            points.append(step == 1 ? "" : ",").append("{\"key\":\"loss\",\"value\":").append(1.0 / step)
+                    .append(",\"timestamp\":").append(System.currentTimeMillis()).append(",\"step\":").append(step)
+                    .append('}');
+        }
+        post("/api/2.0/mlflow/runs/log-batch", "{\"run_id\":\"" + run + "\",\"metrics\":[" + points
+                + "],\"params\":[{\"key\":\"lr\",\"value\":\"0.01\"}]}");
+        post("/api/2.0/mlflow/runs/update", "{\"run_id\":\"" + run + "\",\"status\":\"FINISHED\"}");
+        // Counted with the experiment like a trainer's run, by the status its client gave it.
+        JsonNode counts = JSON.readTree(send("/api/experiments/" + experiment, "GET", "application/json", new byte[0],
+                null, false)).get("runCounts");
+        assertThat(counts.get("SUCCEEDED").asLong()).isEqualTo(1);
+        assertThat(counts.get("QUEUED").asLong() + counts.get("RUNNING").asLong()).isZero();
+
+        driver = browser();
+        driver.get(base() + "/#/experiments/" + experiment);
+        signIn(VIEWER);
+        WebElement row = wait(20).until(ExpectedConditions.presenceOfElementLocated(
+                By.cssSelector("#runs tr[data-run-id='" + run + "']")));
+        wait(20).until(d -> row.getText().contains("SUCCEEDED"));
+        assertThat(row.getText()).contains("notebook-run");
+
+        driver.get(base() + "/#/runs/" + run);
+        wait(20).until(d -> text("#run-status").contains("SUCCEEDED"));
+        wait(20).until(d -> d.findElements(By.cssSelector("#chart-loss canvas")).size() > 0);
+        assertThat(seriesLengths("loss").values()).contains(3L);
+        assertNoConsoleErrors();
+    }
+
     private static String xpathLiteral(String text) {
         return text.contains("'") ? "\"" + text + "\"" : "'" + text + "'";
     }

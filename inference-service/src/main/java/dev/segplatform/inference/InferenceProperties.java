@@ -12,10 +12,13 @@ import org.springframework.util.unit.DataSize;
  *
  * <p>Where the model comes from, in order of precedence: {@code bundle-path} (a bundle file, no
  * experiment service needed), {@code run-id} (a pinned run), else the best succeeded run of
- * {@code experiment-id} (or of every experiment) by {@code metric} and {@code mode}.
+ * {@code experiment-id} (or of every experiment) by {@code metric} and {@code mode}. Between the pinned run
+ * and the best run: {@code model-uri}, a registered model version by alias or number.
  *
  * @param experimentUrl      base URL of the experiment service that names and stores the model
  * @param runId              serve this run's bundle and never change it; null to follow the best run
+ * @param modelUri           {@code models:/<name>@<alias>} (follows the alias: checked every poll, swapped
+ *                           when it moves) or {@code models:/<name>/<version>}; null to follow the best run
  * @param experimentId       look for the best run in this experiment only; null for all experiments
  * @param metric             metric that ranks succeeded runs
  * @param mode               {@code max} or {@code min}
@@ -45,6 +48,7 @@ import org.springframework.util.unit.DataSize;
 public record InferenceProperties(
         @DefaultValue("http://localhost:8081") URI experimentUrl,
         Long runId,
+        String modelUri,
         Long experimentId,
         @DefaultValue("val_mean_iou") String metric,
         @DefaultValue("max") String mode,
@@ -67,6 +71,10 @@ public record InferenceProperties(
     public InferenceProperties {
         if (modelDir == null) {
             modelDir = Path.of(System.getProperty("java.io.tmpdir"), "segplatform-inference");
+        }
+        if (modelUri != null && !modelUri.matches("^models:/[^/@]+(@[^/@]+|/\\d{1,9})$")) {
+            throw new IllegalArgumentException("inference.model-uri must be models:/<name>@<alias> or "
+                    + "models:/<name>/<version>, got " + modelUri);
         }
         if (!"max".equals(mode) && !"min".equals(mode)) {
             throw new IllegalArgumentException("inference.mode must be max or min, got " + mode);

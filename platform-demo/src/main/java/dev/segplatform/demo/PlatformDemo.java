@@ -20,7 +20,9 @@ import tools.jackson.databind.JsonNode;
 /**
  * The platform's main job, through the gateway's REST API only: trains U-Net, PSPNet and ICNet as
  * runs of one experiment with live progress, runs a small tuning study, prints the study's
- * comparison table, and segments a sample image into a mask and an overlay.
+ * comparison table, registers the best network as a version of {@code pets} with the alias
+ * {@code production}, and segments a sample image with the model that alias names into a mask and an
+ * overlay.
  *
  * <pre>PLATFORM_API_KEY=KEY java -jar platform-demo.jar --gateway URL [--size quick|default|full] [--out DIR]
  *     [--dataset PATH] [--progress auto|bars|lines]</pre>
@@ -99,7 +101,41 @@ public final class PlatformDemo {
         List<String> table = table(runs);
         table.forEach(console::println);
         Files.write(out.resolve("results.txt"), table);
+        register(runs);
         segment();
+    }
+
+    /**
+     * Promotes the best of the three networks (by validation mean IoU) on purpose, as a team would:
+     * the next version of the registered model {@code pets}, with {@code production} pointing at it.
+     * {@code bin/platform demo}'s inference service serves {@code models:/pets@production}.
+     */
+    private void register(Map<String, Long> runs) {
+        String bestModel = null;
+        long bestRun = -1;
+        double bestIou = Double.NEGATIVE_INFINITY;
+        for (var run : runs.entrySet()) {
+            JsonNode view = api.get("/api/runs/" + run.getValue()).ok();
+            JsonNode iou = view.path("metrics").path("val_mean_iou").path("value");
+            if (view.get("status").asString().equals("SUCCEEDED") && iou.isNumber() && iou.asDouble() > bestIou) {
+                bestModel = run.getKey();
+                bestRun = run.getValue();
+                bestIou = iou.asDouble();
+            }
+        }
+        if (bestModel == null) {
+            throw new IllegalStateException("no run succeeded with a val_mean_iou; there is nothing to register");
+        }
+        if (api.get("/api/2.0/mlflow/registered-models/get?name=pets").status() == 404) {
+            api.post("/api/2.0/mlflow/registered-models/create", "{\"name\": \"pets\"}").ok();
+        }
+        String version = api.post("/api/2.0/mlflow/model-versions/create", "{\"name\": \"pets\", \"source\": \"runs:/"
+                + bestRun + "/model\", \"run_id\": \"" + bestRun + "\"}").ok().get("model_version").get("version")
+                .asString();
+        api.post("/api/2.0/mlflow/registered-models/alias", "{\"name\": \"pets\", \"alias\": \"production\", "
+                + "\"version\": \"" + version + "\"}").ok();
+        console.printf("%nRegistered %s (run %d, val_mean_iou %.3f) as version %s of pets; production -> version %s%n",
+                bestModel, bestRun, bestIou, version, version);
     }
 
     /** The demo's experiment: found by name, or created; runs of earlier demos stay in it. */
@@ -292,6 +328,11 @@ public final class PlatformDemo {
         lines.add("Segmented %s (%d x %d px) with run %s's %s (model version %d%s):".formatted(image,
                 summary.path("width").asInt(), summary.path("height").asInt(), served.path("runId").asString(),
                 served.path("architecture").asString(), served.path("version").asLong(), rank));
+        JsonNode registered = model.path("registeredModel");
+        if (registered.isObject() && model.path("runId").asString("").equals(served.path("runId").asString())) {
+            lines.add("  served as %s version %d (alias %s)".formatted(registered.path("name").asString(),
+                    registered.path("version").asInt(), registered.path("alias").asString()));
+        }
         lines.add("  mask:    " + out.resolve("mask.png").toAbsolutePath());
         lines.add("  overlay: " + out.resolve("overlay.png").toAbsolutePath());
         TextTable classes = new TextTable("class", "pixels", "share");

@@ -63,6 +63,10 @@ class PlatformDemoTest {
         }
         assertThat(output).contains("Swagger UI:").contains("Admin key:");
         readableOffATerminal(output, base, data);
+        // The best network was promoted on purpose, and the segmentation came from the version it names.
+        assertThat(output).containsPattern("Registered (unet|pspnet|icnet) \\(run \\d+, val_mean_iou [0-9.]+\\) "
+                + "as version 1 of pets; production -> version 1")
+                .contains("  served as pets version 1 (alias production)");
 
         BufferedImage mask = ImageIO.read(data.resolve("demo/mask.png").toFile());
         BufferedImage overlay = ImageIO.read(data.resolve("demo/overlay.png").toFile());

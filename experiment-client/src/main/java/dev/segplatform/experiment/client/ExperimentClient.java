@@ -13,6 +13,7 @@ import dev.segplatform.experiment.api.MetricBatch;
 import dev.segplatform.experiment.api.MetricHistory;
 import dev.segplatform.experiment.api.MetricPoint;
 import dev.segplatform.experiment.api.ReleaseRequest;
+import dev.segplatform.experiment.api.ResolvedModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -149,6 +150,19 @@ public final class ExperimentClient {
     // --- artifacts ----------------------------------------------------------------------------
 
     /** Streams a file to the run's artifact store; it becomes visible once complete. */
+    /** The registered version a model URI names now, or empty when the model, version or alias does not exist. */
+    public Optional<ResolvedModel> resolveModel(String modelUri) {
+        try {
+            return Optional.of(read(send("resolve model", get("api/models/resolve?uri=" + encode(modelUri))),
+                    ResolvedModel.class));
+        } catch (ExperimentApiException e) {
+            if (e.status() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
     public ArtifactInfo uploadArtifact(long runId, String path, UUID leaseToken, Path file, String contentType) {
         try {
             HttpRequest.Builder request = request("api/runs/" + runId + "/artifacts/" + encodePath(path))

@@ -46,7 +46,7 @@ public class ArtifactService {
         this.clock = clock;
     }
 
-    ArtifactInfo upload(long runId, String rawPath, UUID leaseToken, String contentType, long declaredLength,
+    public ArtifactInfo upload(long runId, String rawPath, UUID leaseToken, String contentType, long declaredLength,
                     InputStream body) {
         String path = ArtifactPath.normalize(rawPath);
         String type = mediaType(contentType);
@@ -80,7 +80,10 @@ public class ArtifactService {
      */
     private void guardWritable(long runId, UUID leaseToken) {
         queue.guardWrite(runId, leaseToken);
-        JobStatus status = JobStatus.valueOf(jdbc.sql("select status from job where run_id = :runId")
+        // A run without a job (an MLflow client's) keeps its status on the run row.
+        JobStatus status = JobStatus.valueOf(jdbc.sql("""
+                        select coalesce(j.status, r.status) from run r left join job j on j.run_id = r.id
+                        where r.id = :runId""")
                 .param("runId", runId).query(String.class).single());
         if (status.isFinal()) {
             throw new ConflictException("run " + runId + " ended as " + status
@@ -108,7 +111,7 @@ public class ArtifactService {
         }
     }
 
-    List<ArtifactInfo> list(long runId, String prefix) {
+    public List<ArtifactInfo> list(long runId, String prefix) {
         requireRun(runId);
         return jdbc.sql("""
                         select path, size_bytes, sha256, content_type, created_at from artifact
@@ -122,10 +125,10 @@ public class ArtifactService {
     }
 
     /** A complete artifact and the file holding its bytes. */
-    record Download(ArtifactInfo artifact, Path file) {
+    public record Download(ArtifactInfo artifact, Path file) {
     }
 
-    Download download(long runId, String rawPath) {
+    public Download download(long runId, String rawPath) {
         String path = ArtifactPath.normalize(rawPath);
         requireRun(runId);
         ArtifactInfo artifact = find(runId, path)

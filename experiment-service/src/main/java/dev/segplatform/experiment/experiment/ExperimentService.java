@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
@@ -38,6 +39,47 @@ public class ExperimentService {
         limits.nameAndTags("name", name, tags, "experiment");
         requireFreeName(name);
         return experiments.saveAndFlush(new ExperimentEntity(name, request.description(), tags, clock.instant()));
+    }
+
+    /** Creates an experiment for a caller outside this package (MLflow's experiments/create). */
+    @Transactional
+    public ExperimentEntity create(String name, Map<String, String> tags) {
+        return create(new ExperimentRequests.Create(name, null, tags));
+    }
+
+    /** A live experiment by exact name, else the newest deleted one of that name. */
+    @Transactional(readOnly = true)
+    public Optional<ExperimentEntity> findByName(String name) {
+        return experiments.findByNameOrderByDeletedAtDescIdDesc(name).stream()
+                .min((a, b) -> Boolean.compare(a.isDeleted(), b.isDeleted()));
+    }
+
+    /**
+     * Experiments by lifecycle and a LIKE pattern on the name (null: any), newest first.
+     *
+     * @param pattern a SQL LIKE pattern escaped with '\'
+     */
+    @Transactional(readOnly = true)
+    public Page<ExperimentEntity> search(boolean live, boolean deleted, String pattern, boolean ignoreCase, int page,
+                                         int size) {
+        return experiments.searchByPattern(live, deleted, pattern, ignoreCase,
+                PageRequest.of(page, size, Sort.by(Sort.Direction.DESC, "id")));
+    }
+
+    @Transactional
+    public ExperimentEntity rename(long id, String name) {
+        return update(id, new ExperimentRequests.Update(name, null));
+    }
+
+    @Transactional
+    public ExperimentEntity setTag(long id, String key, String value) {
+        ExperimentEntity experiment = get(id);
+        limits.tags(Map.of(key, value), "experiment");
+        if (!experiment.getTags().containsKey(key)) {
+            limits.tagTotal(experiment.getTags().size() + 1, "experiment");
+        }
+        experiment.getTags().put(key, value);
+        return experiments.saveAndFlush(experiment);
     }
 
     @Transactional(readOnly = true)
@@ -79,7 +121,7 @@ public class ExperimentService {
     }
 
     @Transactional
-    void delete(long id) {
+    public void delete(long id) {
         ExperimentEntity experiment = get(id);
         if (!experiment.isDeleted()) {
             experiment.delete(clock.instant());
@@ -87,7 +129,7 @@ public class ExperimentService {
     }
 
     @Transactional
-    ExperimentEntity restore(long id) {
+    public ExperimentEntity restore(long id) {
         ExperimentEntity experiment = get(id);
         if (experiment.isDeleted()) {
             requireFreeName(experiment.getName());

@@ -15,7 +15,8 @@ import org.springframework.transaction.annotation.Transactional;
  * What the experiment list shows beside each name: runs counted by status, the best latest
  * {@code val_mean_iou} and the last activity. One grouped query for a whole page of experiments,
  * walking each experiment's runs by {@code run_experiment_idx}, the job by its unique run id and the
- * latest value by {@code latest_metric}'s key; nothing scans metric history.
+ * latest value by {@code latest_metric}'s key; nothing scans metric history. A run an MLflow client
+ * logged has no job and keeps its status on the run row; runs deleted through MLflow are not counted.
  */
 @Component
 class ExperimentSummaries {
@@ -48,14 +49,15 @@ class ExperimentSummaries {
         Collection<Long> ids = updatedAt.keySet();
         if (!ids.isEmpty()) {
             jdbc.sql("""
-                            select r.experiment_id, j.status, count(*) as runs,
+                            select r.experiment_id, coalesce(j.status, r.status) as status, count(*) as runs,
                                    max(lm.value) filter (where lm.value <> 'NaN') as best,
-                                   max(greatest(r.created_at, j.started_at, j.heartbeat_at, j.ended_at)) as last_activity
+                                   max(greatest(r.created_at, j.started_at, j.heartbeat_at, j.ended_at,
+                                                r.started_at, r.ended_at)) as last_activity
                             from run r
-                            join job j on j.run_id = r.id
+                            left join job j on j.run_id = r.id
                             left join latest_metric lm on lm.run_id = r.id and lm.key = :metric
-                            where r.experiment_id in (:ids)
-                            group by r.experiment_id, j.status""")
+                            where r.experiment_id in (:ids) and r.deleted_at is null
+                            group by r.experiment_id, coalesce(j.status, r.status)""")
                     .param("metric", BEST_METRIC)
                     .param("ids", ids)
                     .query(rs -> {

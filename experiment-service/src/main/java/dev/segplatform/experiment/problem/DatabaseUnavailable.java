@@ -13,12 +13,12 @@ import org.springframework.transaction.CannotCreateTransactionException;
  * driver wrap it differently depending on where it struck (getting a connection, beginning,
  * running or committing a transaction), so the whole cause chain is searched.
  */
-final class DatabaseUnavailable {
+public final class DatabaseUnavailable {
 
     private DatabaseUnavailable() {
     }
 
-    static boolean isCause(Throwable failure) {
+    public static boolean isCause(Throwable failure) {
         int depth = 0;
         for (Throwable cause = failure; cause != null && depth < 32; cause = cause.getCause(), depth++) {
             if (cause instanceof DataAccessResourceFailureException // includes CannotGetJdbcConnectionException

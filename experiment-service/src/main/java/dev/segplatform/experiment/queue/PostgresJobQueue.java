@@ -229,7 +229,17 @@ class PostgresJobQueue implements JobQueue {
                 .param("runId", runId)
                 .query((rs, n) -> new Lease(rs.getString("status"), rs.getObject("lease_token", UUID.class)))
                 .optional()
-                .orElseThrow(() -> new NotFoundException("run", runId));
+                .orElse(null);
+        if (lease == null) {
+            // A run without a job (an MLflow client's) has no lease: its client is its only writer.
+            jdbc.sql("select id from run where id = :runId for share").param("runId", runId).query(Long.class)
+                    .optional().orElseThrow(() -> new NotFoundException("run", runId));
+            if (leaseToken != null) {
+                throw new ConflictException("run " + runId + " has no job, so no lease; send no "
+                        + "X-Lease-Token");
+            }
+            return;
+        }
         boolean running = JobStatus.RUNNING.name().equals(lease.status());
         if (leaseToken != null && !(running && leaseToken.equals(lease.token()))) {
             throw new StaleLeaseException(jobIdOf(runId));

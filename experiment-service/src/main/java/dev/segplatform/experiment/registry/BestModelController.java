@@ -40,6 +40,8 @@ class BestModelController {
 
     @GetMapping("/api/models/best")
     @Operation(summary = "The succeeded run with the best metric value that has a model bundle")
+    // Runs an MLflow client logged count too once FINISHED with a bundle: one platform, one ranking;
+    // the inference service verifies any bundle before serving it.
     @Transactional(readOnly = true)
     BestModel best(@RequestParam(required = false) Long experimentId,
                    @RequestParam(defaultValue = "val_mean_iou") String metric,
@@ -50,11 +52,12 @@ class BestModelController {
         // The direction is one of two fixed words, never user text; the rest is bound.
         Long runId = jdbc.sql("""
                         select r.id from run r
-                        join job j on j.run_id = r.id and j.status = 'SUCCEEDED'
+                        left join job j on j.run_id = r.id
                         join experiment e on e.id = r.experiment_id
                         join latest_metric m on m.run_id = r.id and m.key = :metric and m.value <> 'NaN'
                         join artifact a on a.run_id = r.id and a.path = :bundle
-                        where (cast(:experimentId as bigint) is null and e.deleted_at is null
+                        where coalesce(j.status, r.status) = 'SUCCEEDED' and r.deleted_at is null
+                          and (cast(:experimentId as bigint) is null and e.deleted_at is null
                                or r.experiment_id = :experimentId)
                         order by m.value %s, r.id desc
                         limit 1""".formatted(mode.equals("max") ? "desc" : "asc"))

@@ -17,6 +17,7 @@ import java.util.Map;
 /**
  * A run as written at creation: its spec, params and tags. Reads go through {@link RunViews},
  * which joins the job (status, progress) and the latest metrics in a few set-based queries.
+ * A run an MLflow client created has no spec and no job: its status and times live here instead.
  */
 @Entity
 @Table(name = "run")
@@ -30,6 +31,11 @@ class RunEntity {
     private String name;
     private String spec;
     private Instant createdAt;
+    /** Only for a run without a job; a job's run reads these from the job. */
+    private String status;
+    private Instant startedAt;
+    private Instant endedAt;
+    private Instant deletedAt;
 
     @ElementCollection
     @CollectionTable(name = "run_param", joinColumns = @JoinColumn(name = "run_id"))
@@ -56,8 +62,35 @@ class RunEntity {
         this.createdAt = createdAt;
     }
 
+    /** A run without a job, logged from an MLflow client's own process: RUNNING from its start time. */
+    static RunEntity tracked(long experimentId, String name, Map<String, String> tags, Instant createdAt,
+                             Instant startedAt) {
+        RunEntity run = new RunEntity(experimentId, name, null, Map.of(), tags, createdAt);
+        run.status = "RUNNING";
+        run.startedAt = startedAt;
+        return run;
+    }
+
     Long getId() {
         return id;
+    }
+
+    String getSpec() {
+        return spec;
+    }
+
+    void rename(String name) {
+        this.name = name;
+    }
+
+    /** A jobless run's status as its client reports it; {@code endedAt} is null while it is live. */
+    void track(dev.segplatform.experiment.api.JobStatus status, Instant endedAt) {
+        this.status = status.name();
+        this.endedAt = endedAt;
+    }
+
+    void markDeleted(Instant deletedAt) {
+        this.deletedAt = deletedAt;
     }
 
     Map<String, String> getParams() {

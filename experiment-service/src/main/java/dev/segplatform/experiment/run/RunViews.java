@@ -60,22 +60,28 @@ public class RunViews {
                 });
         Map<Long, RunResponse> byId = new HashMap<>();
         jdbc.sql("""
-                        select r.id, r.experiment_id, r.name, r.spec, r.created_at,
-                               j.id as job_id, j.status, j.attempt, j.claims, j.worker_id, j.cancel_requested, j.message,
-                               j.started_at, j.ended_at, j.progress_epoch, j.progress_epochs, j.progress_step,
+                        select r.id, r.experiment_id, r.name, r.spec, r.created_at, r.deleted_at,
+                               j.id as job_id, coalesce(j.status, r.status) as status, coalesce(j.attempt, 0) as attempt,
+                               coalesce(j.claims, 0) as claims, j.worker_id,
+                               coalesce(j.cancel_requested, false) as cancel_requested, j.message,
+                               coalesce(j.started_at, r.started_at) as started_at,
+                               coalesce(j.ended_at, r.ended_at) as ended_at,
+                               j.progress_epoch, j.progress_epochs, j.progress_step,
                                j.progress_steps, j.progress_images_per_second, j.progress_eta_seconds, j.progress_at
-                        from run r join job j on j.run_id = r.id
+                        from run r left join job j on j.run_id = r.id
                         where r.id in (:ids)""")
                 .param("ids", ids)
                 .query(rs -> {
                     long id = rs.getLong("id");
-                    byId.put(id, new RunResponse(id, rs.getLong("experiment_id"), rs.getLong("job_id"),
+                    String spec = rs.getString("spec");
+                    byId.put(id, new RunResponse(id, rs.getLong("experiment_id"), rs.getObject("job_id", Long.class),
                             rs.getString("name"), JobStatus.valueOf(rs.getString("status")),
-                            json.readValue(rs.getString("spec"), RunSpec.class),
+                            spec == null ? null : json.readValue(spec, RunSpec.class),
                             params.getOrDefault(id, Map.of()), tags.getOrDefault(id, Map.of()),
                             metrics.getOrDefault(id, Map.of()), progress(rs), rs.getInt("attempt"), rs.getInt("claims"),
                             rs.getString("worker_id"), rs.getBoolean("cancel_requested"), rs.getString("message"),
-                            instant(rs, "created_at"), instant(rs, "started_at"), instant(rs, "ended_at")));
+                            instant(rs, "created_at"), instant(rs, "started_at"), instant(rs, "ended_at"),
+                            instant(rs, "deleted_at")));
                 });
         List<RunResponse> ordered = new ArrayList<>(ids.size());
         for (Long id : ids) {

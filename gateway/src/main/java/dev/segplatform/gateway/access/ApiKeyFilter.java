@@ -48,22 +48,20 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         Optional<String> presented = presentedKey(request);
         if (presented.isEmpty()) {
             response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
-            problems.write(request, response, HttpStatus.UNAUTHORIZED, "unauthenticated", "Unauthenticated",
+            refuse(family, request, response, HttpStatus.UNAUTHORIZED,
                     "send an API key in X-API-Key or Authorization: Bearer");
             return;
         }
         Optional<ApiKeys.Identity> identity = keys.lookup(presented.get());
         if (identity.isEmpty()) {
             response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"");
-            problems.write(request, response, HttpStatus.UNAUTHORIZED, "unauthenticated", "Unauthenticated",
-                    "the API key is not valid");
+            refuse(family, request, response, HttpStatus.UNAUTHORIZED, "the API key is not valid");
             return;
         }
         Role role = identity.get().role();
-        if (!family.allows(role, request.getMethod())) {
-            problems.write(request, response, HttpStatus.FORBIDDEN, "forbidden", "Forbidden",
-                    "the " + role.name().toLowerCase() + " role may not " + request.getMethod() + " "
-                            + request.getRequestURI());
+        if (!family.allows(role, request.getMethod(), request.getRequestURI())) {
+            refuse(family, request, response, HttpStatus.FORBIDDEN, "the " + role.name().toLowerCase()
+                    + " role may not " + request.getMethod() + " " + request.getRequestURI());
             return;
         }
         if (family == RouteFamily.SEGMENTATION && request.getMethod().equals("POST")) {
@@ -77,6 +75,22 @@ public class ApiKeyFilter extends OncePerRequestFilter {
         }
         request.setAttribute(IDENTITY, identity.get());
         chain.doFilter(new WithoutKey(request), response);
+    }
+
+    /**
+     * A 401 or 403 as a problem detail, or, on MLflow's paths, as MLflow's error body
+     * ({@code UNAUTHENTICATED}, {@code PERMISSION_DENIED}): MLflow's clients show its message only in
+     * that shape.
+     */
+    private void refuse(RouteFamily family, HttpServletRequest request, HttpServletResponse response,
+                        HttpStatus status, String detail) throws IOException {
+        boolean unauthenticated = status == HttpStatus.UNAUTHORIZED;
+        if (family == RouteFamily.MLFLOW) {
+            problems.writeMlflow(response, status, unauthenticated ? "UNAUTHENTICATED" : "PERMISSION_DENIED", detail);
+        } else {
+            problems.write(request, response, status, unauthenticated ? "unauthenticated" : "forbidden",
+                    unauthenticated ? "Unauthenticated" : "Forbidden", detail);
+        }
     }
 
     private static Optional<String> presentedKey(HttpServletRequest request) {

@@ -1,5 +1,6 @@
 package dev.segplatform.gateway.access;
 
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -9,6 +10,12 @@ import java.util.Set;
 public enum RouteFamily {
     /** Experiments, runs, metrics, artifacts, studies, models, the queue: the experiment service. */
     TRACKING(Set.of(Role.ADMIN, Role.SCIENTIST, Role.VIEWER), Set.of(Role.ADMIN, Role.SCIENTIST)),
+    /**
+     * MLflow's REST API on the experiment service, with tracking's roles. MLflow reads some things
+     * with POST (the searches), and its clients read errors as {@code error_code} bodies, so this
+     * family has its own rules for both.
+     */
+    MLFLOW(Set.of(Role.ADMIN, Role.SCIENTIST, Role.VIEWER), Set.of(Role.ADMIN, Role.SCIENTIST)),
     /**
      * Segmentation and model metadata: the inference service. Scientists segment too (they try the
      * models they train); viewers only read.
@@ -21,6 +28,17 @@ public enum RouteFamily {
     PUBLIC(Set.of(), Set.of()),
     /** Anything else, the job protocol included: 404 for any valid key. */
     NONE(Set.of(Role.values()), Set.of(Role.values()));
+
+    /** MLflow's API prefixes: the clients', the web UI's, and the artifact proxy's. */
+    private static final List<String> MLFLOW_PREFIXES = List.of("/api/2.0/mlflow/", "/ajax-api/2.0/mlflow/",
+            "/api/2.0/mlflow-artifacts/");
+
+    /**
+     * MLflow's endpoints that read with POST: the searches, whose filters travel in the body. Every
+     * other POST of MLflow's API writes.
+     */
+    private static final List<String> MLFLOW_POST_READS = List.of("/runs/search", "/experiments/search",
+            "/registered-models/get-latest-versions");
 
     private final Set<Role> readers;
     private final Set<Role> writers;
@@ -35,6 +53,11 @@ public enum RouteFamily {
                 || path.equals("/actuator/prometheus") || path.startsWith("/swagger-ui")
                 || path.startsWith("/v3/api-docs") || path.startsWith("/webjars/") || isDashboard(path)) {
             return PUBLIC;
+        }
+        for (String prefix : MLFLOW_PREFIXES) {
+            if (path.startsWith(prefix)) {
+                return MLFLOW;
+            }
         }
         if (path.equals("/api/whoami")) {
             return IDENTITY;
@@ -70,5 +93,13 @@ public enum RouteFamily {
     public boolean allows(Role role, String method) {
         boolean read = method.equals("GET") || method.equals("HEAD") || method.equals("OPTIONS");
         return read ? readers.contains(role) : writers.contains(role);
+    }
+
+    /** The same, knowing the path: MLflow's searches are POSTs that only read. */
+    public boolean allows(Role role, String method, String path) {
+        if (this == MLFLOW && method.equals("POST") && MLFLOW_POST_READS.stream().anyMatch(path::endsWith)) {
+            return readers.contains(role);
+        }
+        return allows(role, method);
     }
 }

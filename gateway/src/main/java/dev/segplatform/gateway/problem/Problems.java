@@ -42,6 +42,16 @@ public class Problems {
         return problem;
     }
 
+    /** MLflow's error body, for the MLflow API's paths, whose clients read {@code error_code}. */
+    public void writeMlflow(HttpServletResponse response, HttpStatus status, String errorCode, String message)
+            throws IOException {
+        response.setStatus(status.value());
+        response.setContentType("application/json");
+        response.setCharacterEncoding("UTF-8");
+        response.getWriter().write(json.writeValueAsString(java.util.Map.of("error_code", errorCode,
+                "message", message)));
+    }
+
     public void write(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String kind,
                       String title, String detail) throws IOException {
         ProblemDetail problem = problem(status, kind, title, detail, request.getRequestURI());

@@ -51,7 +51,9 @@ class GatewayRoutes {
     RouterFunction<ServerResponse> experimentRoutes() {
         return route("experiment-service")
                 .route(path("/api/experiments", "/api/experiments/**", "/api/runs", "/api/runs/**", "/api/studies",
-                        "/api/studies/**", "/api/models/**", "/api/queue"), http())
+                        "/api/studies/**", "/api/models/**", "/api/queue",
+                        // MLflow's REST API: its clients', its web UI's and its artifact proxy's prefixes.
+                        "/api/2.0/mlflow/**", "/ajax-api/2.0/mlflow/**", "/api/2.0/mlflow-artifacts/**"), http())
                 .before(uri(properties.experimentUrl()))
                 .onError(Throwable.class, (error, request) -> backendError(error, request, "experiment service"))
                 .build()

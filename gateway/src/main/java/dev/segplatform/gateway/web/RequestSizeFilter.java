@@ -30,6 +30,8 @@ public class RequestSizeFilter extends OncePerRequestFilter {
 
     /** {@code PUT /api/runs/{id}/artifacts/{path}}: the experiment service's artifact upload. */
     private static final Pattern ARTIFACT_UPLOAD = Pattern.compile("/api/runs/[^/]+/artifacts/.+");
+    /** {@code PUT /api/2.0/mlflow-artifacts/artifacts/{path}}: MLflow's artifact proxy, onto the same store. */
+    private static final Pattern MLFLOW_ARTIFACT_UPLOAD = Pattern.compile("/api/2\\.0/mlflow-artifacts/artifacts/.+");
 
     private final GatewayProperties properties;
     private final Problems problems;
@@ -42,7 +44,8 @@ public class RequestSizeFilter extends OncePerRequestFilter {
     /** The body limit of this request's route, in bytes. */
     long limitOf(HttpServletRequest request) {
         String path = request.getRequestURI();
-        if (request.getMethod().equals("PUT") && ARTIFACT_UPLOAD.matcher(path).matches()) {
+        if (request.getMethod().equals("PUT") && (ARTIFACT_UPLOAD.matcher(path).matches()
+                || MLFLOW_ARTIFACT_UPLOAD.matcher(path).matches())) {
             return properties.maxArtifactSize().toBytes();
         }
         if (RouteFamily.of(path) == RouteFamily.SEGMENTATION) {

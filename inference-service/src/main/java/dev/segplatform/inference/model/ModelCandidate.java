@@ -11,7 +11,17 @@ package dev.segplatform.inference.model;
  * @param rankMetric  the metric that ranked it, or null when not chosen by a metric
  * @param rankValue   its value, or null
  * @param sha256      the bundle file's sha256 as the experiment service recorded it, or null
+ * @param registeredModel the registered model it is a version of, when chosen by a model URI; else null
+ * @param modelVersion    that registered version, or null
+ * @param alias           the alias that named the version, or null (a URI naming a version, or no registry)
  */
 public record ModelCandidate(String key, String source, Long runId, Long experimentId, String rankMetric,
-                             Double rankValue, String sha256) {
+                             Double rankValue, String sha256, String registeredModel, Integer modelVersion,
+                             String alias) {
+
+    /** A candidate found without the model registry. */
+    public ModelCandidate(String key, String source, Long runId, Long experimentId, String rankMetric,
+                          Double rankValue, String sha256) {
+        this(key, source, runId, experimentId, rankMetric, rankValue, sha256, null, null, null);
+    }
 }

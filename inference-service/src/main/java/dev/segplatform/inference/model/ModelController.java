@@ -29,11 +29,17 @@ class ModelController {
      * @param rankMetric   the metric that made it the best run, with {@code rankValue}; null otherwise
      * @param metrics      the metrics recorded in the bundle when it was written
      * @param weightsSha256 sha256 of the weights inside the bundle
+     * @param registeredModel the registered model, version and alias it was chosen by
+     *                        ({@code inference.model-uri}); null otherwise
      */
     record ModelInfo(String name, long version, String runId, Long experimentId, String architecture, int inputSize,
                      List<String> classes, Map<String, Double> metrics, Instant loadedAt, String source,
                      String rankMetric, Double rankValue, String createdAt, String weightsSha256,
-                     Map<String, String> libraries) {
+                     Map<String, String> libraries, Registered registeredModel) {
+    }
+
+    /** A registered model version, and the alias that named it (null when the URI named the version). */
+    record Registered(String name, int version, String alias) {
     }
 
     @GetMapping("/api/model")
@@ -44,6 +50,7 @@ class ModelController {
         var c = m.candidate();
         return new ModelInfo(name, m.version(), m.runId(), c.experimentId(), m.architecture(), m.inputSize(),
                 m.classNames(), d.metrics(), m.loadedAt(), c.source(), c.rankMetric(), c.rankValue(), d.createdAt(),
-                d.weightsSha256(), d.libraries());
+                d.weightsSha256(), d.libraries(), c.registeredModel() == null ? null
+                        : new Registered(c.registeredModel(), c.modelVersion(), c.alias()));
     }
 }

@@ -7,7 +7,10 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.scheduling.annotation.EnableScheduling;
 
-/** Picks the {@link ModelSource} from the settings: bundle file, else pinned run, else best run. */
+/**
+ * Picks the {@link ModelSource} from the settings: bundle file, else pinned run, else a registered
+ * model URI, else best run.
+ */
 @Configuration(proxyBeanMethods = false)
 @EnableScheduling
 class ModelSourceConfiguration {
@@ -21,6 +24,9 @@ class ModelSourceConfiguration {
         RunBundles bundles = new RunBundles(client, properties.modelDir());
         if (properties.runId() != null) {
             return new PinnedRunSource(client, bundles, properties.runId());
+        }
+        if (properties.modelUri() != null) {
+            return new RegisteredModelSource(client, bundles, properties.modelUri());
         }
         return new BestRunSource(client, bundles, properties.experimentId(), properties.metric(), properties.mode(),
                 properties.maxCandidates());

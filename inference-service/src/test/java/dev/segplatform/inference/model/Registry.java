@@ -61,6 +61,13 @@ final class Registry implements AutoCloseable {
         return runId;
     }
 
+    /** A call to the experiment service's MLflow API (model registry), as an MLflow client makes it. */
+    Reply mlflow(String endpoint, String json) {
+        Reply reply = http.postJson("/api/2.0/mlflow/" + endpoint, json);
+        assertThat(reply.status()).as(reply.text()).isEqualTo(200);
+        return reply;
+    }
+
     private Reply job(String path, String method, String contentType, String body, String lease) {
         return send(path, method, contentType, body.getBytes(StandardCharsets.UTF_8), lease);
     }

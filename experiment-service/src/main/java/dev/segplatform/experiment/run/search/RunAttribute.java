@@ -13,16 +13,31 @@ import java.util.stream.Collectors;
  * Times compare against epoch milliseconds, as in MLflow.
  */
 enum RunAttribute {
-    STATUS("j.status", "text", Kind.STATUS, "status"),
+    // A run without a job (an MLflow client's) keeps its status and times on the run row.
+    STATUS("coalesce(j.status, r.status)", "text", Kind.STATUS, "status"),
     NAME("r.name", "text", Kind.TEXT, "name", "run_name"),
     RUN_ID("r.id", "bigint", Kind.NUMBER, "run_id", "id"),
     EXPERIMENT_ID("r.experiment_id", "bigint", Kind.NUMBER, "experiment_id"),
-    ATTEMPT("j.attempt", "integer", Kind.NUMBER, "attempt"),
+    ATTEMPT("coalesce(j.attempt, 0)", "integer", Kind.NUMBER, "attempt"),
     CREATED_TIME("r.created_at", "timestamptz", Kind.TIME, "created_time", "created"),
-    START_TIME("j.started_at", "timestamptz", Kind.TIME, "start_time"),
-    END_TIME("j.ended_at", "timestamptz", Kind.TIME, "end_time");
+    START_TIME("coalesce(j.started_at, r.started_at)", "timestamptz", Kind.TIME, "start_time"),
+    END_TIME("coalesce(j.ended_at, r.ended_at)", "timestamptz", Kind.TIME, "end_time");
 
     enum Kind { STATUS, TEXT, NUMBER, TIME }
+
+    /**
+     * MLflow's run statuses and the platform's they stand for, so a filter written for MLflow
+     * ({@code attributes.status = 'FINISHED'}) finds the same runs here; KILLED covers both ways a
+     * run is stopped on purpose.
+     */
+    static final java.util.Map<String, List<String>> MLFLOW_STATUSES = java.util.Map.of(
+            "SCHEDULED", List.of("QUEUED"), "FINISHED", List.of("SUCCEEDED"), "KILLED", List.of("CANCELLED", "PRUNED"));
+
+    /** The platform statuses a filter's status values name. */
+    static List<String> platformStatuses(List<String> values) {
+        return values.stream().map(v -> v.toUpperCase(Locale.ROOT))
+                .flatMap(v -> MLFLOW_STATUSES.getOrDefault(v, List.of(v)).stream()).distinct().toList();
+    }
 
     final String column;
     final String sqlType;
@@ -63,9 +78,10 @@ enum RunAttribute {
             List<String> statuses = clause.value() instanceof Filter.TextList list ? list.values()
                     : List.of(((Filter.Text) clause.value()).value());
             for (String status : statuses) {
-                if (Arrays.stream(JobStatus.values()).noneMatch(s -> s.name().equalsIgnoreCase(status))) {
+                if (Arrays.stream(JobStatus.values()).noneMatch(s -> s.name().equalsIgnoreCase(status))
+                        && !MLFLOW_STATUSES.containsKey(status.toUpperCase(Locale.ROOT))) {
                     throw new InvalidInputException(field, "unknown status '" + status + "'; known: "
-                            + Arrays.toString(JobStatus.values()));
+                            + Arrays.toString(JobStatus.values()) + " and MLflow's " + MLFLOW_STATUSES.keySet());
                 }
             }
         }

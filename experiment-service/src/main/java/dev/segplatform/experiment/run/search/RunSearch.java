@@ -31,9 +31,21 @@ public class RunSearch {
         this.views = views;
     }
 
-    /** What to search; every field but maxResults is optional. */
-    public record Query(Long experimentId, JobStatus status, String filter, String orderBy, int maxResults,
-                        String pageToken) {
+    /** Which runs by MLflow's lifecycle stage: live ones unless asked otherwise. */
+    public enum View { ACTIVE_ONLY, DELETED_ONLY, ALL }
+
+    /**
+     * What to search; every field but maxResults is optional.
+     *
+     * @param experimentIds more experiments at once (MLflow's search names a list); joined with experimentId
+     */
+    public record Query(Long experimentId, List<Long> experimentIds, JobStatus status, String filter, String orderBy,
+                        int maxResults, String pageToken, View view) {
+
+        public Query(Long experimentId, JobStatus status, String filter, String orderBy, int maxResults,
+                     String pageToken) {
+            this(experimentId, List.of(), status, filter, orderBy, maxResults, pageToken, View.ACTIVE_ONLY);
+        }
     }
 
     /** One page of runs; {@code nextPageToken} is null on the last page. */
@@ -46,14 +58,23 @@ public class RunSearch {
         Order order = Order.parse(query.orderBy());
         Map<String, Object> params = new HashMap<>();
         List<String> where = new ArrayList<>();
+        List<Long> experimentIds = new ArrayList<>(query.experimentIds() == null ? List.of() : query.experimentIds());
         if (query.experimentId() != null) {
-            where.add("r.experiment_id = :experimentId");
-            params.put("experimentId", query.experimentId());
+            experimentIds.add(query.experimentId());
+        }
+        if (!experimentIds.isEmpty()) {
+            where.add("r.experiment_id in (:experimentIds)");
+            params.put("experimentIds", experimentIds);
         } else {
             where.add("e.deleted_at is null");
         }
+        switch (query.view() == null ? View.ACTIVE_ONLY : query.view()) {
+            case ACTIVE_ONLY -> where.add("r.deleted_at is null");
+            case DELETED_ONLY -> where.add("r.deleted_at is not null");
+            case ALL -> { }
+        }
         if (query.status() != null) {
-            where.add("j.status = :status");
+            where.add("coalesce(j.status, r.status) = :status");
             params.put("status", query.status().name());
         }
         for (int i = 0; i < filter.clauses().size(); i++) {
@@ -79,7 +100,7 @@ public class RunSearch {
         }
         List<Row> rows = jdbc.sql("select r.id, (" + order.expression() + ") is null as sort_null, cast(("
                         + order.expression() + ") as text) as sort_value"
-                        + " from run r join job j on j.run_id = r.id join experiment e on e.id = r.experiment_id"
+                        + " from run r left join job j on j.run_id = r.id join experiment e on e.id = r.experiment_id"
                         + " where " + String.join(" and ", where)
                         + " order by (" + order.expression() + ") is null, (" + order.expression() + ") " + direction
                         + ", r.id " + direction + " limit :limit")
@@ -122,9 +143,11 @@ public class RunSearch {
             case ATTRIBUTE -> {
                 RunAttribute attribute = RunAttribute.of(clause.key(), "filter");
                 if (attribute.kind == RunAttribute.Kind.STATUS) {
-                    params.put("v" + i, bound instanceof List<?> list
-                            ? list.stream().map(s -> s.toString().toUpperCase(Locale.ROOT)).toList()
-                            : bound.toString().toUpperCase(Locale.ROOT));
+                    // One status may stand for several (MLflow's KILLED), so every status test is a set test.
+                    params.put("v" + i, RunAttribute.platformStatuses(bound instanceof List<?> list
+                            ? list.stream().map(Object::toString).toList() : List.of(bound.toString())));
+                    boolean positive = clause.op() == Filter.Op.EQ || clause.op() == Filter.Op.IN;
+                    yield attribute.column + (positive ? " in (" : " not in (") + value + ")";
                 }
                 yield attribute.kind == RunAttribute.Kind.TIME
                         ? attribute.column + " " + clause.op().sql + " to_timestamp(" + value + " / 1000.0)"
