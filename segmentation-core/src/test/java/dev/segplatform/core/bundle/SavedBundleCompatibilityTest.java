@@ -3,12 +3,12 @@ package dev.segplatform.core.bundle;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.segplatform.core.model.Architecture;
-import dev.segplatform.core.model.FastConvolution;
-import dev.segplatform.core.model.FusedBatchNorm;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
-import dev.segplatform.core.model.PhaseShuffle;
-import dev.segplatform.core.model.PixelSoftmaxLoss;
+import dev.segplatform.core.model.layer.FastConvolution;
+import dev.segplatform.core.model.layer.FusedBatchNorm;
+import dev.segplatform.core.model.layer.PixelSoftmaxLoss;
+import dev.segplatform.core.model.layer.legacy.PhaseShuffle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
