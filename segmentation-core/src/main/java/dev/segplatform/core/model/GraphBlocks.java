@@ -3,7 +3,6 @@ package dev.segplatform.core.model;
 import dev.segplatform.core.model.layer.FastConvolution;
 import dev.segplatform.core.model.layer.FusedBatchNorm;
 import dev.segplatform.core.model.layer.PixelSoftmaxLoss;
-import dev.segplatform.core.model.layer.legacy.PhaseShuffle;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -22,7 +21,8 @@ final class GraphBlocks {
     /**
      * A convolution whose taps are {@code dilation} pixels apart. oneDNN runs dilated kernels
      * directly (see {@link FastConvolution}); ND4J's conv2d op refused them, which is why bundles
-     * trained before FastConvolution carry {@link dev.segplatform.core.model.layer.legacy.PhaseShuffle} layers instead.
+     * trained before FastConvolution carry {@code PhaseShuffle} layers
+     * ({@code core.model.layer.legacy}) instead.
      */
     static String conv(GraphBuilder g, String name, String input, int nOut, int kernel, int stride, int dilation,
             boolean bias) {

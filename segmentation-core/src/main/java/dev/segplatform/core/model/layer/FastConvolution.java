@@ -1,7 +1,6 @@
 package dev.segplatform.core.model.layer;
 
 import dev.segplatform.core.model.kernel.OneDnnConvolution;
-import dev.segplatform.core.model.serving.InferenceGraph;
 import java.util.Collection;
 import java.util.Objects;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -24,14 +23,14 @@ public class FastConvolution extends ConvolutionLayer implements InputGradients.
     @JsonProperty
     private boolean inputGradient = true;
     /**
-     * Whether a ReLU follows in the same layer: only in graphs folded for inference ({@link
+     * Whether a ReLU follows in the same layer: only in graphs folded for inference ({@code
      * InferenceGraph}), whose layers have no backward pass.
      */
     @JsonProperty
     private boolean fusedRelu;
     /**
      * Whether this layer's input, and whether its output, hold oneDNN's channel-blocked layout
-     * ({@code nChw16c}) instead of NCHW: set by {@link InferenceGraph} between two convolutions
+     * ({@code nChw16c}) instead of NCHW: set by {@code InferenceGraph} between two convolutions
      * that only talk to each other, so that neither reorders the activation between them.
      */
     @JsonProperty

@@ -1,7 +1,5 @@
 package dev.segplatform.core.model.serving;
 
-import dev.segplatform.core.model.ICNet;
-import dev.segplatform.core.model.PSPNet;
 import dev.segplatform.core.model.layer.BilinearResize2D;
 import dev.segplatform.core.model.layer.FastConvolution;
 import dev.segplatform.core.model.layer.FusedBatchNorm;
