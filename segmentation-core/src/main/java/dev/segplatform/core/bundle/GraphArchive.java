@@ -82,22 +82,31 @@ public final class GraphArchive {
                 true);
     }
 
-    /** The model zip with every moved class name in its configuration replaced; the other entries as they are. */
+    /**
+     * The model zip with every moved class name in its configuration replaced and the other
+     * entries as they are; the same bytes when nothing in it has moved (everything written since).
+     */
     static byte[] withCurrentClassNames(byte[] modelZip) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(modelZip.length + 1024);
+        boolean changed = false;
         try (ZipInputStream zin = new ZipInputStream(new ByteArrayInputStream(modelZip));
                 ZipOutputStream zout = new ZipOutputStream(bytes)) {
             for (ZipEntry e = zin.getNextEntry(); e != null; e = zin.getNextEntry()) {
                 byte[] content = zin.readAllBytes();
                 if (e.getName().equals(CONFIGURATION_ENTRY)) {
-                    content = renamed(new String(content, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+                    String json = new String(content, StandardCharsets.UTF_8);
+                    String current = renamed(json);
+                    if (!current.equals(json)) {
+                        changed = true;
+                        content = current.getBytes(StandardCharsets.UTF_8);
+                    }
                 }
                 zout.putNextEntry(new ZipEntry(e.getName()));
                 zout.write(content);
                 zout.closeEntry();
             }
         }
-        return bytes.toByteArray();
+        return changed ? bytes.toByteArray() : modelZip;
     }
 
     /** The configuration JSON with each {@code "@class"} value in {@link #RENAMED} replaced. */
