@@ -53,6 +53,19 @@ class BadInputTest extends ServiceTest {
         assertThat(field(refusedRun("\"imageSize\": 100"))).isEqualTo("spec.imageSize");
     }
 
+    /** The core builds at most ModelLimits.MAX_WIDTH filters; the API once took up to 1024 and the trainer failed. */
+    @Test
+    void widthAboveWhatTheCoreBuilds() {
+        assertThat(field(refusedRun("\"width\": 513"))).isEqualTo("spec.width");
+    }
+
+    /** A zero ICNet loss weight leaves a branch untrained; the core refuses it, so the API does. */
+    @Test
+    void zeroIcnetLossWeight() {
+        JsonNode problem = refusedRun("\"icnetLossWeights\": [0.0, 0.4, 1.0]");
+        assertThat(field(problem)).startsWith("spec.icnetLossWeights[0]");
+    }
+
     @Test
     void unknownSpecField() {
         assertThat(field(refusedRun("\"epocs\": 3"))).isEqualTo("spec.epocs");

@@ -1,5 +1,6 @@
 package dev.segplatform.experiment.api;
 
+import dev.segplatform.core.model.ModelLimits;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
@@ -14,7 +15,9 @@ import java.util.List;
 /**
  * What a run trains: the training spec, stored with the run and handed to the worker that claims it.
  * Fields left out take the defaults of {@link #withDefaults()}; the stored spec is always the
- * defaulted one, so a run's params say exactly what was trained.
+ * defaulted one, so a run's params say exactly what was trained. The network's limits are core's
+ * {@link ModelLimits}, named here so that every spec this accepts builds (the values are copied in
+ * at compile time; this module does not carry the core at run time).
  *
  * @param model                 the network
  * @param epochs                training epochs
@@ -27,8 +30,8 @@ import java.util.List;
  * @param seed                  seeds weight init, shuffling and augmentation (default 42)
  * @param devices               devices for data-parallel training of this one run (default 1)
  * @param dataset               the data
- * @param icnetLossWeights      ICNet cascade label guidance weights at 1/16, 1/8, 1/4
- *                              (default 0.4, 0.4, 1.0); ignored by other models
+ * @param icnetLossWeights      ICNet cascade label guidance weights at 1/16, 1/8, 1/4, each
+ *                              positive (default 0.4, 0.4, 1.0); ignored by other models
  * @param width                 base filter count; absent means the architecture's default
  * @param augment               seeded horizontal flips per epoch (default false)
  * @param earlyStoppingPatience stop after this many epochs without a better val_loss; absent = off
@@ -37,15 +40,18 @@ public record RunSpec(
         @NotNull ModelArchitecture model,
         @NotNull @Min(1) @Max(10_000) Integer epochs,
         @NotNull @Min(1) @Max(1024) Integer batchSize,
-        @NotNull @Positive @DecimalMax("10.0") Double learningRate,
-        @NotNull @Min(32) @Max(1024) @MultipleOf(32) Integer imageSize,
+        @NotNull @Positive @DecimalMax(ModelLimits.MAX_LEARNING_RATE) Double learningRate,
+        @NotNull @Min(ModelLimits.MIN_INPUT_SIZE) @Max(ModelLimits.MAX_INPUT_SIZE)
+        @MultipleOf(ModelLimits.INPUT_SIZE_STEP) Integer imageSize,
         Optimizer optimizer,
-        @PositiveOrZero @DecimalMax("1.0") Double weightDecay,
+        @PositiveOrZero @DecimalMax(ModelLimits.MAX_WEIGHT_DECAY) Double weightDecay,
         Long seed,
         @Min(1) @Max(64) Integer devices,
         @NotNull @Valid DatasetSpec dataset,
-        @Size(min = 3, max = 3) List<@NotNull @DecimalMin("0.0") @DecimalMax("100.0") Double> icnetLossWeights,
-        @Min(4) @Max(1024) Integer width,
+        @Size(min = ModelLimits.ICNET_LOSS_WEIGHTS, max = ModelLimits.ICNET_LOSS_WEIGHTS)
+        List<@NotNull @DecimalMin(value = "0.0", inclusive = false)
+             @DecimalMax(ModelLimits.MAX_ICNET_LOSS_WEIGHT) Double> icnetLossWeights,
+        @Min(ModelLimits.MIN_WIDTH) @Max(ModelLimits.MAX_WIDTH) Integer width,
         Boolean augment,
         @Min(1) @Max(10_000) Integer earlyStoppingPatience) {
 

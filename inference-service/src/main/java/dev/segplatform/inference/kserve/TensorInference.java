@@ -1,7 +1,7 @@
 package dev.segplatform.inference.kserve;
 
-import dev.segplatform.core.model.Resampling;
 import dev.segplatform.core.predict.ClassMask;
+import dev.segplatform.core.predict.ImagePreprocessor;
 import dev.segplatform.core.predict.MaskPostprocessor;
 import dev.segplatform.inference.InferenceProperties;
 import dev.segplatform.inference.batching.DynamicBatcher;
@@ -46,9 +46,7 @@ class TensorInference {
             x = x.permute(0, 3, 1, 2).dup('c');
         }
         int s = model.inputSize();
-        if (h != s || w != s) {
-            x = Resampling.resizeBilinear(x, s, s);
-        }
+        x = ImagePreprocessor.toInputSize(x, s);
         List<INDArray> inputs = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             inputs.add(x.get(NDArrayIndex.interval(i, i + 1)).dup('c'));

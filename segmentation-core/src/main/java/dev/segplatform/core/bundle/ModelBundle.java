@@ -23,7 +23,6 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.SerializationFeature;
@@ -174,7 +173,7 @@ public final class ModelBundle {
             throw new InvalidBundleException(name + ": " + MODEL_ENTRY + " has SHA-256 " + actual
                     + " but the descriptor says " + d.weightsSha256() + "; the file is corrupt or was altered");
         }
-        ComputationGraph graph = ModelSerializer.restoreComputationGraph(new ByteArrayInputStream(weights), true);
+        ComputationGraph graph = GraphArchive.read(new ByteArrayInputStream(weights));
         int outputs = graph.getConfiguration().getNetworkOutputs().size();
         if (outputs != Networks.labelDownsample(d.spec()).length) {
             throw new InvalidBundleException(name + ": the graph has " + outputs + " outputs, not what a "
@@ -186,7 +185,7 @@ public final class ModelBundle {
     private static byte[] serialise(ComputationGraph graph) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try {
-            ModelSerializer.writeModel(graph, bytes, true);
+            GraphArchive.write(graph, bytes);
         } catch (IOException e) {
             throw new IllegalStateException("could not serialise the graph", e);
         }

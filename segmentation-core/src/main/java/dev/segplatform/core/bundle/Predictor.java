@@ -1,8 +1,8 @@
 package dev.segplatform.core.bundle;
 
-import dev.segplatform.core.model.InferenceGraph;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
+import dev.segplatform.core.model.serving.InferenceGraph;
 import dev.segplatform.core.predict.ClassMask;
 import dev.segplatform.core.predict.ImagePreprocessor;
 import dev.segplatform.core.predict.MaskPostprocessor;
@@ -32,7 +32,7 @@ public final class Predictor {
 
     public Predictor(ModelBundle bundle) {
         this.spec = bundle.spec();
-        // Served with its batch norms folded into the convolutions: 7-13% faster (InferenceGraph).
+        // Served with its batch norms folded into the convolutions, which is faster (InferenceGraph).
         this.graph = InferenceGraph.fold(bundle.graph());
         this.preprocessor = new ImagePreprocessor(spec.inputSize());
     }
@@ -67,8 +67,8 @@ public final class Predictor {
         INDArray[] outputs = graph.output(false, inputs);
         INDArray probabilities = Networks.fullResolution(spec, outputs);
         // The outputs not returned (ICNet's) are freed now rather than at some later garbage
-        // collection: ND4J's native buffers are reused at once then, while a fresh 3 MB one cost
-        // 1.2 ms in page faults (PSPNet's output, batch 16).
+        // collection: ND4J's native buffers are reused at once then, while a fresh large one costs
+        // page faults.
         for (INDArray o : outputs) {
             if (o != probabilities) {
                 o.close();

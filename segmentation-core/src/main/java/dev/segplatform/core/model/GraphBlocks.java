@@ -1,14 +1,12 @@
 package dev.segplatform.core.model;
 
-import java.util.Collection;
+import dev.segplatform.core.model.layer.FastConvolution;
+import dev.segplatform.core.model.layer.FusedBatchNorm;
+import dev.segplatform.core.model.layer.PixelSoftmaxLoss;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
-import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
-import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
-import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.activations.Activation;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Small wiring helpers shared by the network builders; each returns the name of its last vertex. */
 final class GraphBlocks {
@@ -23,7 +21,8 @@ final class GraphBlocks {
     /**
      * A convolution whose taps are {@code dilation} pixels apart. oneDNN runs dilated kernels
      * directly (see {@link FastConvolution}); ND4J's conv2d op refused them, which is why bundles
-     * trained before FastConvolution carry {@link PhaseShuffle} layers instead.
+     * trained before FastConvolution carry {@code PhaseShuffle} layers
+     * ({@code core.model.layer.legacy}) instead.
      */
     static String conv(GraphBuilder g, String name, String input, int nOut, int kernel, int stride, int dilation,
             boolean bias) {
@@ -79,27 +78,5 @@ final class GraphBlocks {
     static String lossOutput(GraphBuilder g, String name, String input, double weight, long pixelsPerImage) {
         g.addLayer(name, new PixelSoftmaxLoss(weight, pixelsPerImage), input);
         return name;
-    }
-
-    /** The convolutional (NCHW) type a custom layer needs, or a clear error naming the layer. */
-    static InputType.InputTypeConvolutional convolutional(String layer, InputType inputType) {
-        if (!(inputType instanceof InputType.InputTypeConvolutional conv)) {
-            throw new IllegalArgumentException(layer + " needs a convolutional (NCHW) input, got " + inputType);
-        }
-        return conv;
-    }
-
-    /**
-     * What every custom layer's {@code instantiate} does with the runtime layer it made: listeners,
-     * index, its slice of the network's parameters, the configuration.
-     */
-    static org.deeplearning4j.nn.api.Layer wire(org.deeplearning4j.nn.api.Layer layer, NeuralNetConfiguration conf,
-            Collection<TrainingListener> listeners, int index, INDArray paramsView, boolean initializeParams) {
-        layer.setListeners(listeners);
-        layer.setIndex(index);
-        layer.setParamsViewArray(paramsView);
-        layer.setParamTable(conf.getLayer().initializer().init(conf, paramsView, initializeParams));
-        layer.setConf(conf);
-        return layer;
     }
 }

@@ -1,5 +1,8 @@
 package dev.segplatform.core.model;
 
+import dev.segplatform.core.model.layer.AdaptiveAvgPool2D;
+import dev.segplatform.core.model.layer.BilinearResize2D;
+import dev.segplatform.core.model.layer.PixelMeanLoss;
 import static dev.segplatform.core.model.GraphBlocks.batchNorm;
 import static dev.segplatform.core.model.GraphBlocks.classifier;
 import static dev.segplatform.core.model.GraphBlocks.conv;
@@ -76,8 +79,8 @@ public final class ICNet extends SegmentationNetwork {
         sub1 = convBnRelu(g, "sub1", 3, sub1, 2 * w, 3, 2);
 
         // The 2x2 average as the resampling loops, not a pooling layer: oneDNN pools a 3-channel NCHW
-        // image with its reference kernel. ICNet inference 18% faster, training 3% slower (the
-        // loops' backward pass, which gives the image's unused gradient, is the slower one).
+        // image with its reference kernel. Faster inference, slightly slower training (the loops'
+        // backward pass, which gives the image's unused gradient, is the slower one).
         String half = "sub2-downsample";
         g.addLayer(half, new AdaptiveAvgPool2D(inputSize / 2, inputSize / 2), INPUT);
         String sub2 = convBnRelu(g, "sub2", 1, half, w, 3, 2);

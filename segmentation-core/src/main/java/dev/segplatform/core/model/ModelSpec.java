@@ -9,8 +9,8 @@ import java.util.List;
  *
  * <p>Absent values (0 or null, as Jackson leaves them for missing JSON fields) take defaults:
  * input 128, 3 classes, the architecture's default width, Adam, learning rate 1e-3, no weight
- * decay, ICNet loss weights (0.4, 0.4, 1.0). Everything else is validated here, so a bad spec
- * fails when it is created, not halfway through building a graph.
+ * decay, ICNet loss weights (0.4, 0.4, 1.0). Everything else is validated here against {@link
+ * ModelLimits}, so a bad spec fails when it is created, not halfway through building a graph.
  *
  * @param architecture which network
  * @param inputSize square input side in pixels; a multiple of 32 (ICNet's coarsest branch works
@@ -41,6 +41,10 @@ public record ModelSpec(
     public static final double DEFAULT_LEARNING_RATE = 1e-3;
     public static final List<Double> DEFAULT_ICNET_LOSS_WEIGHTS = List.of(0.4, 0.4, 1.0);
 
+    private static final double MAX_LEARNING_RATE = Double.parseDouble(ModelLimits.MAX_LEARNING_RATE);
+    private static final double MAX_WEIGHT_DECAY = Double.parseDouble(ModelLimits.MAX_WEIGHT_DECAY);
+    private static final double MAX_ICNET_LOSS_WEIGHT = Double.parseDouble(ModelLimits.MAX_ICNET_LOSS_WEIGHT);
+
     public ModelSpec {
         if (architecture == null) {
             throw new IllegalArgumentException("architecture is required (unet, pspnet or icnet)");
@@ -48,24 +52,24 @@ public record ModelSpec(
         if (inputSize == 0) {
             inputSize = DEFAULT_INPUT_SIZE;
         }
-        if (inputSize < 32 || inputSize % 32 != 0) {
-            throw new IllegalArgumentException(
-                    "inputSize must be a positive multiple of 32 (at least 32), got " + inputSize);
-        }
-        if (inputSize > 2048) {
-            throw new IllegalArgumentException("inputSize must be at most 2048, got " + inputSize);
+        if (inputSize < ModelLimits.MIN_INPUT_SIZE || inputSize > ModelLimits.MAX_INPUT_SIZE
+                || inputSize % ModelLimits.INPUT_SIZE_STEP != 0) {
+            throw new IllegalArgumentException("inputSize must be a multiple of " + ModelLimits.INPUT_SIZE_STEP
+                    + " between " + ModelLimits.MIN_INPUT_SIZE + " and " + ModelLimits.MAX_INPUT_SIZE + ", got " + inputSize);
         }
         if (numClasses == 0) {
             numClasses = DEFAULT_NUM_CLASSES;
         }
-        if (numClasses < 2) {
-            throw new IllegalArgumentException("numClasses must be at least 2, got " + numClasses);
+        if (numClasses < ModelLimits.MIN_NUM_CLASSES) {
+            throw new IllegalArgumentException("numClasses must be at least " + ModelLimits.MIN_NUM_CLASSES + ", got "
+                    + numClasses);
         }
         if (width == 0) {
             width = architecture.defaultWidth();
         }
-        if (width < 1 || width > 512) {
-            throw new IllegalArgumentException("width must be between 1 and 512 (0 = default), got " + width);
+        if (width < ModelLimits.MIN_WIDTH || width > ModelLimits.MAX_WIDTH) {
+            throw new IllegalArgumentException("width must be between " + ModelLimits.MIN_WIDTH + " and "
+                    + ModelLimits.MAX_WIDTH + " (0 = default), got " + width);
         }
         if (optimizer == null) {
             optimizer = Optimizer.ADAM;
@@ -73,22 +77,25 @@ public record ModelSpec(
         if (learningRate == 0) {
             learningRate = DEFAULT_LEARNING_RATE;
         }
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new IllegalArgumentException("learningRate must be a positive finite number, got " + learningRate);
+        if (!(learningRate > 0) || learningRate > MAX_LEARNING_RATE) {
+            throw new IllegalArgumentException("learningRate must be positive and at most " + MAX_LEARNING_RATE
+                    + ", got " + learningRate);
         }
-        if (!(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
-            throw new IllegalArgumentException("weightDecay must be >= 0 and finite, got " + weightDecay);
+        if (!(weightDecay >= 0) || weightDecay > MAX_WEIGHT_DECAY) {
+            throw new IllegalArgumentException("weightDecay must be between 0 and " + MAX_WEIGHT_DECAY + ", got "
+                    + weightDecay);
         }
         if (icnetLossWeights == null) {
             icnetLossWeights = DEFAULT_ICNET_LOSS_WEIGHTS;
         }
-        if (icnetLossWeights.size() != 3) {
+        if (icnetLossWeights.size() != ModelLimits.ICNET_LOSS_WEIGHTS) {
             throw new IllegalArgumentException(
                     "icnetLossWeights must have 3 values (1/16, 1/8, 1/4), got " + icnetLossWeights);
         }
         for (Double w : icnetLossWeights) {
-            if (w == null || !(w > 0) || w.isInfinite()) {
-                throw new IllegalArgumentException("icnetLossWeights must be positive and finite, got " + icnetLossWeights);
+            if (w == null || !(w > 0) || w > MAX_ICNET_LOSS_WEIGHT) {
+                throw new IllegalArgumentException("icnetLossWeights must be positive and at most "
+                        + MAX_ICNET_LOSS_WEIGHT + ", got " + icnetLossWeights);
             }
         }
         icnetLossWeights = List.copyOf(icnetLossWeights);

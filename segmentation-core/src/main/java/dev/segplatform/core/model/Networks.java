@@ -1,5 +1,7 @@
 package dev.segplatform.core.model;
 
+import dev.segplatform.core.model.kernel.Resampling;
+import dev.segplatform.core.model.layer.PixelMeanLoss;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

@@ -1,5 +1,7 @@
 package dev.segplatform.core.model;
 
+import dev.segplatform.core.model.layer.AdaptiveAvgPool2D;
+import dev.segplatform.core.model.layer.BilinearResize2D;
 import static dev.segplatform.core.model.GraphBlocks.batchNormRelu;
 import static dev.segplatform.core.model.GraphBlocks.classifier;
 import static dev.segplatform.core.model.GraphBlocks.conv;

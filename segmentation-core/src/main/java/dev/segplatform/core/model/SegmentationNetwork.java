@@ -1,5 +1,9 @@
 package dev.segplatform.core.model;
 
+import dev.segplatform.core.model.layer.InputGradients;
+import dev.segplatform.core.model.layer.PixelMeanLoss;
+import dev.segplatform.core.model.layer.PixelSoftmaxLoss;
+import dev.segplatform.core.model.optim.InPlaceUpdater;
 import java.util.List;
 import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -103,8 +107,8 @@ public abstract class SegmentationNetwork {
                 .activation(Activation.IDENTITY)
                 .convolutionMode(ConvolutionMode.Same)
                 // Each layer keeps its pre-activation for its backward pass instead of recomputing the
-                // forward convolution: 5-12% faster training for ~400 MB more at 128 px, batch 16
-                // (bin/bench ab unet '"cacheMode" : "DEVICE"' '"cacheMode" : "NONE"').
+                // forward convolution: faster training for more memory (measure it with
+                // bin/bench ab unet '"cacheMode" : "DEVICE"' '"cacheMode" : "NONE"').
                 .cacheMode(CacheMode.DEVICE)
                 .updater(new Adam(learningRate));
         if (weightDecay > 0) {

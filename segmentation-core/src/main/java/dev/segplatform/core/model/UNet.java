@@ -1,5 +1,6 @@
 package dev.segplatform.core.model;
 
+import dev.segplatform.core.model.layer.PixelShuffleUp;
 import static dev.segplatform.core.model.GraphBlocks.classifier;
 import static dev.segplatform.core.model.GraphBlocks.conv;
 import static dev.segplatform.core.model.GraphBlocks.convBnRelu;

@@ -4,8 +4,10 @@ import dev.segplatform.core.image.ImageDecoder;
 import dev.segplatform.core.image.ImageSize;
 import dev.segplatform.core.image.Resize;
 import dev.segplatform.core.image.RgbImage;
+import dev.segplatform.core.model.kernel.Resampling;
 import java.io.IOException;
 import java.io.InputStream;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -63,5 +65,17 @@ public final class ImagePreprocessor {
             input[i] = (chw[i] & 0xFF) / 255f;
         }
         return new PreparedImage(Nd4j.create(input, new long[] {1, 3, imageSize, imageSize}, 'c'), image);
+    }
+
+    /**
+     * An input that is already a tensor ({@code [B, 3, H, W]}, scaled as {@link #prepare} scales),
+     * brought to the model's square input size bilinearly; returned as it is when it has that size.
+     * The tensor path's counterpart of the resize that {@link #prepare} does on decoded images.
+     */
+    public static INDArray toInputSize(INDArray nchw, int size) {
+        if (nchw.size(2) == size && nchw.size(3) == size) {
+            return nchw;
+        }
+        return Resampling.resizeBilinear(nchw, size, size);
     }
 }

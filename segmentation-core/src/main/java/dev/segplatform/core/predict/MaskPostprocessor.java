@@ -1,8 +1,8 @@
 package dev.segplatform.core.predict;
 
 import dev.segplatform.core.image.Resize;
-import java.util.Arrays;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

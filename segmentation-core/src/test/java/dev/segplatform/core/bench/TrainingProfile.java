@@ -1,9 +1,9 @@
 package dev.segplatform.core.bench;
 
 import dev.segplatform.core.model.Architecture;
-import dev.segplatform.core.model.InferenceGraph;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
+import dev.segplatform.core.model.serving.InferenceGraph;
 import dev.segplatform.core.runtime.NativeBackend;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -68,4 +68,23 @@ class ModelSpecTest {
         assertThat(adamw).contains("WeightDecay").doesNotContain("L2Regularization");
         assertThat(adam).contains("L2Regularization").doesNotContain("WeightDecay");
     }
+
+    /** Each of ModelLimits' bounds is accepted and the value one step past it refused, naming the field. */
+    @Test
+    void theLimitsAreInclusiveAndOneStepPastIsRefused() {
+        ModelSpec base = ModelSpec.of(Architecture.ICNET, 64, 3);
+        assertThat(ModelSpec.of(Architecture.UNET, ModelLimits.MIN_INPUT_SIZE, 3).inputSize()).isEqualTo(32);
+        assertThat(ModelSpec.of(Architecture.UNET, ModelLimits.MAX_INPUT_SIZE, 3).inputSize()).isEqualTo(1024);
+        assertThatThrownBy(() -> ModelSpec.of(Architecture.UNET, ModelLimits.MAX_INPUT_SIZE + 32, 3))
+                .hasMessageStartingWith("inputSize");
+        assertThat(base.withWidth(ModelLimits.MIN_WIDTH).width()).isEqualTo(1);
+        assertThat(base.withWidth(ModelLimits.MAX_WIDTH).width()).isEqualTo(512);
+        assertThatThrownBy(() -> base.withWidth(ModelLimits.MAX_WIDTH + 1)).hasMessageStartingWith("width");
+        assertThat(base.withOptimizer(Optimizer.ADAMW, 10.0, 1.0).learningRate()).isEqualTo(10.0);
+        assertThatThrownBy(() -> base.withOptimizer(Optimizer.ADAM, 10.001, 0)).hasMessageStartingWith("learningRate");
+        assertThatThrownBy(() -> base.withOptimizer(Optimizer.ADAMW, 1e-3, 1.001)).hasMessageStartingWith("weightDecay");
+        assertThat(base.withIcnetLossWeights(List.of(100.0, 1e-9, 100.0)).icnetLossWeights()).containsExactly(100.0, 1e-9, 100.0);
+        assertThatThrownBy(() -> base.withIcnetLossWeights(List.of(0.0, 0.4, 1.0))).hasMessageStartingWith("icnetLossWeights");
+        assertThatThrownBy(() -> base.withIcnetLossWeights(List.of(0.4, 0.4, 100.01))).hasMessageStartingWith("icnetLossWeights");
+    }
 }

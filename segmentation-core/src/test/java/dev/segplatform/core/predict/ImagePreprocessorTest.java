@@ -22,11 +22,30 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 class ImagePreprocessorTest {
 
     private final ImagePreprocessor preprocessor = new ImagePreprocessor(16);
+
+    /** The KServe tensor path: a tensor of another size is resampled to the model's input, one of that size passes. */
+    @Test
+    void aTensorIsBroughtToTheInputSize() {
+        INDArray ramp = Nd4j.linspace(0, 1, 64, DataType.FLOAT).reshape(1, 1, 1, 64).repeat(2, 64).repeat(1, 3);
+        INDArray resized = ImagePreprocessor.toInputSize(ramp, 32);
+
+        assertThat(resized.shape()).containsExactly(1, 3, 32, 32);
+        // Bilinear keeps a linear ramp linear and within its range; rows stay equal.
+        assertThat(resized.getDouble(0, 1, 5, 0)).isLessThan(resized.getDouble(0, 1, 5, 31));
+        assertThat(resized.getDouble(0, 2, 0, 10)).isCloseTo(resized.getDouble(0, 2, 31, 10), within(1e-6));
+        assertThat(resized.minNumber().doubleValue()).isGreaterThanOrEqualTo(0);
+        assertThat(resized.maxNumber().doubleValue()).isLessThanOrEqualTo(1 + 1e-6);
+
+        INDArray same = Nd4j.rand(DataType.FLOAT, 1, 3, 32, 32);
+        assertThat(ImagePreprocessor.toInputSize(same, 32)).isSameAs(same);
+    }
 
     @Test
     void rgbJpegBecomesAUnitRangeNchwTensorAndRemembersItsSize() throws IOException {

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.segplatform.core.bench.ModelBench;
 import dev.segplatform.core.model.Architecture;
-import dev.segplatform.core.model.FastConvolution;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
+import dev.segplatform.core.model.layer.FastConvolution;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,5 +1,7 @@
 package dev.segplatform.trainer.training;
 
+import dev.segplatform.core.bundle.GraphArchive;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -9,7 +11,6 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -34,7 +35,9 @@ final class Checkpoints {
     static void write(Path file, ComputationGraph graph, TrainState state) throws IOException {
         Path model = Files.createTempFile(file.toAbsolutePath().getParent(), "model-", ".zip");
         try {
-            ModelSerializer.writeModel(graph, model.toFile(), true);
+            try (OutputStream modelOut = Files.newOutputStream(model)) {
+                GraphArchive.write(graph, modelOut);
+            }
             try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
                 zip.putNextEntry(new ZipEntry(STATE));
                 zip.write(JSON.writeValueAsBytes(state));
@@ -56,13 +59,8 @@ final class Checkpoints {
                 if (entry.getName().equals(STATE)) {
                     state = JSON.readValue(zip.readAllBytes(), TrainState.class);
                 } else if (entry.getName().equals(MODEL)) {
-                    Path model = Files.createTempFile(file.toAbsolutePath().getParent(), "model-", ".zip");
-                    try {
-                        Files.write(model, zip.readAllBytes());
-                        graph = ModelSerializer.restoreComputationGraph(model.toFile(), true);
-                    } finally {
-                        Files.deleteIfExists(model);
-                    }
+                    // Through GraphArchive, which maps the class names of layers that have moved since.
+                    graph = GraphArchive.read(new ByteArrayInputStream(zip.readAllBytes()));
                 }
             }
         }

@@ -3,10 +3,8 @@ package dev.segplatform.trainer.training;
 import dev.segplatform.core.bundle.ModelBundle;
 import dev.segplatform.core.dataset.PetData;
 import dev.segplatform.core.dataset.SegmentationDataset;
-import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
-import dev.segplatform.core.model.Optimizer;
 import dev.segplatform.core.predict.ClassMask;
 import dev.segplatform.core.predict.MaskEncoder;
 import dev.segplatform.core.predict.MaskPostprocessor;
@@ -83,7 +81,7 @@ class SpecTraining implements JobTraining {
     private StopReason train(Lease lease, RunSpec spec, Path dir) throws Exception {
         JobClaim claim = lease.claim();
         PetData data = datasets.load(spec.dataset(), spec.imageSize(), spec.seed());
-        ModelSpec model = modelSpec(spec);
+        ModelSpec model = RunSpecMapping.modelSpec(spec, data.train().numClasses());
         Checkpoints.Loaded start = resume(lease, dir)
                 .orElseGet(() -> new Checkpoints.Loaded(Networks.build(model), TrainState.fresh()));
         ComputationGraph graph = start.graph();
@@ -289,12 +287,6 @@ class SpecTraining implements JobTraining {
         log.info("Run {} stopped ({}) after {} epoch(s) and {} batch(es)", lease.claim().runId(), stop,
                 state.epochsDone(), state.batchesDone());
         return stop;
-    }
-
-    static ModelSpec modelSpec(RunSpec spec) {
-        return new ModelSpec(Architecture.valueOf(spec.model().name()), spec.imageSize(), 3,
-                spec.width() == null ? 0 : spec.width(), spec.seed(), Optimizer.valueOf(spec.optimizer().name()),
-                spec.learningRate(), spec.weightDecay(), spec.icnetLossWeights());
     }
 
     private static void deleteRecursively(Path dir) {

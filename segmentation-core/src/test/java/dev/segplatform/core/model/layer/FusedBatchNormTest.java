@@ -1,0 +1,129 @@
+package dev.segplatform.core.model.layer;
+
+import static dev.segplatform.core.model.layer.GraphChecks.gradient;
+import static dev.segplatform.core.model.layer.GraphChecks.relativeDifference;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * {@link FusedBatchNorm} is DL4J's batch norm (and ReLU): in float, the same activations, parameter
+ * gradients, running-estimate updates and, after some steps, the same parameters and inference
+ * outputs as {@link BatchNormalization} + {@link ActivationLayer}; in double (DL4J's own path,
+ * which gradient checks use) gradients that match finite differences.
+ */
+class FusedBatchNormTest {
+
+    private static final int CHANNELS = 5;
+    private static final int SIZE = 6;
+    private static final int BATCH = 4;
+
+    private static ComputationGraph graph(boolean fused, boolean relu, DataType type) {
+        NeuralNetConfiguration.Builder conf = type == DataType.DOUBLE ? DoublePrecision.configuration(3)
+                : new NeuralNetConfiguration.Builder()
+                        .seed(3)
+                        .dataType(type)
+                        .updater(new Sgd(0.01))
+                        .weightInit(WeightInit.XAVIER)
+                        .convolutionMode(ConvolutionMode.Same);
+        ComputationGraphConfiguration.GraphBuilder g = conf.graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutional(SIZE, SIZE, 3))
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nOut(CHANNELS).hasBias(false).build(), "in");
+        String last = "norm";
+        if (fused) {
+            g.addLayer("norm", new FusedBatchNorm(relu), "conv");
+        } else {
+            g.addLayer("norm", new BatchNormalization.Builder().build(), "conv");
+            if (relu) {
+                g.addLayer("norm-relu", new ActivationLayer.Builder().activation(Activation.RELU).build(), "norm");
+                last = "norm-relu";
+            }
+        }
+        g.addLayer("head", new ConvolutionLayer.Builder(1, 1).nOut(2).activation(Activation.IDENTITY).build(), last)
+                .addLayer("out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build(),
+                        "head")
+                .setOutputs("out");
+        ComputationGraph graph = new ComputationGraph(g.build());
+        graph.init();
+        return graph;
+    }
+
+    private static INDArray[] data(DataType type, long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        // An offset and a scale, so the statistics are not those of unit noise.
+        INDArray x = Nd4j.randn(type, BATCH, 3, SIZE, SIZE).muli(2).addi(0.7);
+        INDArray y = Nd4j.randn(type, BATCH, 2, SIZE, SIZE);
+        return new INDArray[] {x, y};
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void trainsExactlyLikeDl4jBatchNorm(boolean relu) {
+        ComputationGraph fused = graph(true, relu, DataType.FLOAT);
+        ComputationGraph reference = graph(false, relu, DataType.FLOAT);
+        assertThat(fused.params()).isEqualTo(reference.params());
+        INDArray[] batch = data(DataType.FLOAT, 7);
+
+        assertThat(relativeDifference(fused.feedForward(batch[0], true).get("norm"),
+                reference.feedForward(batch[0], true).get(relu ? "norm-relu" : "norm"))).isLessThan(1e-5);
+
+        Gradient expected = gradient(reference, batch[0], batch[1]);
+        Gradient actual = gradient(fused, batch[0], batch[1]);
+        assertThat(actual.gradientForVariable().keySet()).containsExactlyInAnyOrderElementsOf(expected.gradientForVariable().keySet());
+        for (String name : expected.gradientForVariable().keySet()) {
+            assertThat(relativeDifference(actual.getGradientFor(name), expected.getGradientFor(name))).as(name).isLessThan(1e-4);
+        }
+
+        for (int step = 0; step < 5; step++) {
+            INDArray[] b = data(DataType.FLOAT, 100 + step);
+            fused.fit(new INDArray[] {b[0]}, new INDArray[] {b[1]});
+            reference.fit(new INDArray[] {b[0]}, new INDArray[] {b[1]});
+        }
+        // Parameters include the running mean and log10(std), so their updates are compared too.
+        assertThat(fused.getParam("norm_mean")).isNotEqualTo(Nd4j.zeros(DataType.FLOAT, 1, CHANNELS));
+        assertThat(relativeDifference(fused.params(), reference.params())).isLessThan(1e-4);
+        assertThat(relativeDifference(fused.outputSingle(false, batch[0]), reference.outputSingle(false, batch[0]))).isLessThan(1e-4);
+    }
+
+    @Test
+    void doublePrecisionGradientsMatchFiniteDifferences() {
+        DoublePrecision.run(() -> {
+            ComputationGraph fused = graph(true, true, DataType.DOUBLE);
+            INDArray[] batch = data(DataType.DOUBLE, 9);
+            assertThat(DoublePrecision.gradientsMatchFiniteDifferences(fused, batch[0], batch[1], "norm_mean", "norm_log10stdev"))
+                    .isTrue();
+            return null;
+        });
+    }
+
+    @Test
+    void survivesJsonAndKeepsTheReluSetting() {
+        ComputationGraphConfiguration conf = graph(true, true, DataType.FLOAT).getConfiguration();
+        ComputationGraphConfiguration restored = ComputationGraphConfiguration.fromJson(conf.toJson());
+        assertThat(restored).isEqualTo(conf);
+        FusedBatchNorm norm = (FusedBatchNorm) ((org.deeplearning4j.nn.conf.graph.LayerVertex) restored.getVertices().get("norm"))
+                .getLayerConf().getLayer();
+        assertThat(norm.isRelu()).isTrue();
+        assertThat(restored).isNotEqualTo(graph(true, false, DataType.FLOAT).getConfiguration());
+    }
+}

@@ -1,0 +1,201 @@
+package dev.segplatform.trainer.training;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.segplatform.core.model.Architecture;
+import dev.segplatform.core.model.ModelSpec;
+import dev.segplatform.core.model.Networks;
+import dev.segplatform.core.model.SegmentationNetwork;
+import dev.segplatform.experiment.api.DatasetSpec;
+import dev.segplatform.experiment.api.DatasetType;
+import dev.segplatform.experiment.api.ModelArchitecture;
+import dev.segplatform.experiment.api.Optimizer;
+import dev.segplatform.experiment.api.RunSpec;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validation;
+import jakarta.validation.Validator;
+import jakarta.validation.ValidatorFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * One run contract: at each limit of the run spec, either the API's own validation (the Bean
+ * Validation constraints experiment-service applies) refuses it naming the field, or the trainer's
+ * mapping makes a {@link ModelSpec} and the network's graph builds. Never the third case, a run
+ * accepted with 201 that fails in the trainer.
+ */
+class RunSpecMappingTest {
+
+    private static final ValidatorFactory FACTORY = Validation.buildDefaultValidatorFactory();
+    private static final Validator VALIDATOR = FACTORY.getValidator();
+
+    @AfterAll
+    static void close() {
+        FACTORY.close();
+    }
+
+    static RunSpec spec(ModelArchitecture model) {
+        return new RunSpec(model, 1, 2, 0.01, 64, null, null, null, null,
+                new DatasetSpec(DatasetType.SYNTHETIC, null, 10, 1L, null), null, null, null, null);
+    }
+
+    /** One field changed, named as the API names it. */
+    record Case(String field, String value, UnaryOperator<RunSpec> change) {
+        @Override
+        public String toString() {
+            return field + " = " + value;
+        }
+    }
+
+    static Case imageSize(int v) {
+        return new Case("imageSize", "" + v, s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), s.learningRate(), v,
+                s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), s.width(),
+                s.augment(), s.earlyStoppingPatience()));
+    }
+
+    static Case width(int v) {
+        return new Case("width", "" + v, s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), s.learningRate(),
+                s.imageSize(), s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), v,
+                s.augment(), s.earlyStoppingPatience()));
+    }
+
+    static Case learningRate(double v) {
+        return new Case("learningRate", "" + v, s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), v, s.imageSize(),
+                s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), s.width(),
+                s.augment(), s.earlyStoppingPatience()));
+    }
+
+    static Case weightDecay(double v, Optimizer optimizer) {
+        return new Case("weightDecay", v + " (" + optimizer + ")", s -> new RunSpec(s.model(), s.epochs(), s.batchSize(),
+                s.learningRate(), s.imageSize(), optimizer, v, s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(),
+                s.width(), s.augment(), s.earlyStoppingPatience()));
+    }
+
+    static Case icnetLossWeights(Double... v) {
+        return new Case("icnetLossWeights", List.of(v).toString(), s -> new RunSpec(s.model(), s.epochs(), s.batchSize(),
+                s.learningRate(), s.imageSize(), s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(),
+                List.of(v), s.width(), s.augment(), s.earlyStoppingPatience()));
+    }
+
+    /** Each limit and one step past it, both sides. */
+    static List<Case> limits() {
+        return List.of(
+                imageSize(0), imageSize(16), imageSize(32), imageSize(48), imageSize(1024), imageSize(1056),
+                width(0), width(1), width(512), width(513), width(1024),
+                learningRate(0), learningRate(-1e-3), learningRate(1e-9), learningRate(10.0), learningRate(10.001),
+                weightDecay(-0.1, Optimizer.ADAMW), weightDecay(0, Optimizer.ADAM), weightDecay(1.0, Optimizer.ADAMW),
+                weightDecay(1.0, Optimizer.ADAM), weightDecay(1.01, Optimizer.ADAMW),
+                icnetLossWeights(0.0, 0.4, 1.0), icnetLossWeights(1e-6, 1e-6, 1e-6), icnetLossWeights(100.0, 100.0, 100.0),
+                icnetLossWeights(0.4, 0.4, 100.01), icnetLossWeights(0.4, 1.0), icnetLossWeights(-1.0, 0.4, 1.0));
+    }
+
+    static Stream<Arguments> everyLimitOfEveryArchitecture() {
+        List<Arguments> all = new ArrayList<>();
+        for (ModelArchitecture model : ModelArchitecture.values()) {
+            for (Case c : limits()) {
+                all.add(Arguments.of(model, c));
+            }
+        }
+        return all.stream();
+    }
+
+    @ParameterizedTest(name = "{0}, {1}")
+    @MethodSource("everyLimitOfEveryArchitecture")
+    void aSpecAtALimitIsRefusedNamingTheFieldOrBuildsItsNetwork(ModelArchitecture model, Case c) {
+        RunSpec run = c.change().apply(spec(model)).withDefaults();
+        Set<ConstraintViolation<RunSpec>> violations = VALIDATOR.validate(run);
+
+        if (!violations.isEmpty()) {
+            assertThat(violations).allSatisfy(v -> assertThat(v.getPropertyPath().toString()).startsWith(c.field()));
+            return;
+        }
+        ModelSpec modelSpec = RunSpecMapping.modelSpec(run, 3);
+        ComputationGraphConfiguration conf = Networks.network(modelSpec).conf();
+        int side = modelSpec.inputSize();
+        // The configuration's shapes are worked out for the input size: every layer fits.
+        assertThat(conf.getLayerActivationTypes(InputType.convolutional(side, side, 3))).isNotEmpty();
+    }
+
+    /** The limits that matter, read the other way: these the API refuses, naming the field. */
+    @Test
+    void theLimitsThatOnceDisagreedAreRefusedByTheApi() {
+        assertThat(fieldsRefused(width(513).change().apply(spec(ModelArchitecture.UNET)))).containsExactly("width");
+        assertThat(fieldsRefused(width(1024).change().apply(spec(ModelArchitecture.UNET)))).containsExactly("width");
+        assertThat(fieldsRefused(icnetLossWeights(0.0, 0.4, 1.0).change().apply(spec(ModelArchitecture.ICNET))))
+                .singleElement().asString().startsWith("icnetLossWeights[0]");
+        assertThat(fieldsRefused(imageSize(1056).change().apply(spec(ModelArchitecture.PSPNET))))
+                .containsExactly("imageSize");
+    }
+
+    private static List<String> fieldsRefused(RunSpec run) {
+        return VALIDATOR.validate(run.withDefaults()).stream().map(v -> v.getPropertyPath().toString()).toList();
+    }
+
+    /** The smallest networks the API accepts initialise and predict a mask of the input's size. */
+    @ParameterizedTest
+    @EnumSource(ModelArchitecture.class)
+    void theSmallestAcceptedNetworkTrainsAStep(ModelArchitecture model) {
+        RunSpec run = width(1).change().apply(imageSize(32).change().apply(spec(model))).withDefaults();
+        assertThat(VALIDATOR.validate(run)).isEmpty();
+
+        ModelSpec modelSpec = RunSpecMapping.modelSpec(run, 3);
+        SegmentationNetwork network = Networks.network(modelSpec);
+        ComputationGraph graph = network.init();
+        INDArray x = Nd4j.rand(1, 3, 32, 32);
+        INDArray[] labels = Stream.of(network.labelDownsample()).flatMapToInt(java.util.Arrays::stream)
+                .mapToObj(d -> Nd4j.zeros(1, 3, 32 / d, 32 / d).putScalar(0, 1))
+                .toArray(INDArray[]::new);
+        graph.fit(new INDArray[] {x}, labels);
+
+        assertThat(Networks.fullResolution(modelSpec, graph.output(false, x)).shape()).containsExactly(1, 3, 32, 32);
+        assertThat(graph.score()).isFinite();
+    }
+
+    @Test
+    void theMappingCarriesEveryFieldAndTheDataSetsClassCount() {
+        RunSpec run = new RunSpec(ModelArchitecture.ICNET, 3, 4, 0.05, 96, Optimizer.ADAMW, 0.01, 9L, 1,
+                new DatasetSpec(DatasetType.SYNTHETIC, null, 10, 1L, null), List.of(0.2, 0.3, 0.5), 8, null, null);
+
+        ModelSpec m = RunSpecMapping.modelSpec(run, 5);
+
+        assertThat(m).isEqualTo(new ModelSpec(Architecture.ICNET, 96, 5, 8, 9L,
+                dev.segplatform.core.model.Optimizer.ADAMW, 0.05, 0.01, List.of(0.2, 0.3, 0.5)));
+    }
+
+    @Test
+    void absentFieldsTakeTheSameDefaultsOnBothSides() {
+        ModelSpec m = RunSpecMapping.modelSpec(spec(ModelArchitecture.PSPNET), 3);
+
+        assertThat(m.width()).isEqualTo(Architecture.PSPNET.defaultWidth());
+        assertThat(m.optimizer()).isEqualTo(dev.segplatform.core.model.Optimizer.ADAM);
+        assertThat(m.seed()).isEqualTo(42L);
+        assertThat(m.weightDecay()).isZero();
+        assertThat(m.icnetLossWeights()).isEqualTo(RunSpec.DEFAULT_ICNET_LOSS_WEIGHTS)
+                .isEqualTo(ModelSpec.DEFAULT_ICNET_LOSS_WEIGHTS);
+    }
+
+    @ParameterizedTest
+    @EnumSource(ModelArchitecture.class)
+    void everyApiArchitectureAndOptimizerHasACoreOne(ModelArchitecture model) {
+        for (Optimizer o : Optimizer.values()) {
+            RunSpec run = weightDecay(0, o).change().apply(spec(model));
+            ModelSpec m = RunSpecMapping.modelSpec(run, 3);
+            assertThat(m.architecture().jsonName()).isEqualTo(model.wireName());
+            assertThat(m.optimizer().name()).isEqualTo(o.name());
+        }
+    }
+}
