@@ -81,14 +81,7 @@ class DashboardModelTest {
         registry.add("gateway.experiment-url", () -> "http://127.0.0.1:9");
         registry.add("gateway.inference-url", () -> INFERENCE.url().toString());
         registry.add("gateway.admin-key", () -> ADMIN);
-        String[][] keys = {{"client", "client", CLIENT}, {"viewer", "viewer", VIEWER},
-                {"scientist", "scientist", SCIENTIST}};
-        for (int i = 0; i < keys.length; i++) {
-            String[] key = keys[i];
-            registry.add("gateway.api-keys[" + i + "].name", () -> key[0]);
-            registry.add("gateway.api-keys[" + i + "].role", () -> key[1]);
-            registry.add("gateway.api-keys[" + i + "].key", () -> key[2]);
-        }
+        TestKeys.register(registry, "client", CLIENT, "viewer", VIEWER, "scientist", SCIENTIST);
     }
 
     @AfterAll

@@ -166,13 +166,7 @@ class DashboardTest {
         registry.add("gateway.experiment-url", () -> EXPERIMENT.url().toString());
         registry.add("gateway.inference-url", () -> "http://127.0.0.1:9");
         registry.add("gateway.admin-key", () -> ADMIN);
-        String[][] keys = {{"scientist", "scientist", SCIENTIST}, {"viewer", "viewer", VIEWER}};
-        for (int i = 0; i < keys.length; i++) {
-            String[] key = keys[i];
-            registry.add("gateway.api-keys[" + i + "].name", () -> key[0]);
-            registry.add("gateway.api-keys[" + i + "].role", () -> key[1]);
-            registry.add("gateway.api-keys[" + i + "].key", () -> key[2]);
-        }
+        TestKeys.register(registry, "scientist", SCIENTIST, "viewer", VIEWER);
     }
 
     @AfterAll
