@@ -12,30 +12,22 @@ import dev.segplatform.core.model.Optimizer;
 import dev.segplatform.core.train.EpochResult;
 import dev.segplatform.core.train.SegmentationTrainer;
 import dev.segplatform.core.train.TrainingOptions;
-import dev.segplatform.testsupport.HeadlessChromium;
+import dev.segplatform.testsupport.DashboardBrowser;
 import dev.segplatform.testsupport.ServiceProcess;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -56,7 +48,6 @@ class DashboardModelTest {
     static final String SCIENTIST = "model-scientist-key";
     /** The run id written into the bundle, as a trainer writes its run's id. */
     static final String RUN_ID = "42";
-    static final Path SCREENSHOTS = Path.of("target", "screenshots");
     static final Path DATA;
     static final ServiceProcess INFERENCE;
 
@@ -74,6 +65,7 @@ class DashboardModelTest {
     @LocalServerPort
     int port;
 
+    DashboardBrowser page;
     WebDriver driver;
 
     @DynamicPropertySource
@@ -91,40 +83,41 @@ class DashboardModelTest {
 
     @AfterEach
     void quit() {
-        if (driver != null) {
-            driver.quit();
+        if (page != null) {
+            page.close();
         }
     }
 
     @Test
     void aClientSeesTheServedModelAndSegmentsAnUploadedImage() throws Exception {
-        driver = browser();
+        page = DashboardBrowser.open(1400, 1100);
+        driver = page.driver();
         driver.get(base() + "/");
-        signIn(CLIENT);
+        page.signIn(CLIENT);
 
         // A client cannot read tracking: its home is the Model page, the only one in its navigation.
-        WebElement architecture = wait(30).until(ExpectedConditions.visibilityOfElementLocated(By.id("model-architecture")));
+        WebElement architecture = page.waitUpTo(30).until(ExpectedConditions.visibilityOfElementLocated(By.id("model-architecture")));
         assertThat(architecture.getText()).containsIgnoringCase("unet");
         assertThat(driver.findElements(By.cssSelector("#nav a"))).extracting(WebElement::getText).containsExactly("Model");
-        assertThat(text("#model-version")).isEqualTo("1");
-        assertThat(text("#model-loaded-at")).isNotBlank();
-        assertThat(text("#model-val_mean_iou")).isNotBlank();
-        assertThat(text("#model-classes")).isEqualTo(String.join(", ", SegmentationDataset.CLASS_NAMES));
+        assertThat(page.text("#model-version")).isEqualTo("1");
+        assertThat(page.text("#model-loaded-at")).isNotBlank();
+        assertThat(page.text("#model-val_mean_iou")).isNotBlank();
+        assertThat(page.text("#model-classes")).isEqualTo(String.join(", ", SegmentationDataset.CLASS_NAMES));
         // The run is named, not linked: a client may not read runs.
-        assertThat(text("#model-run")).isEqualTo("run " + RUN_ID);
+        assertThat(page.text("#model-run")).isEqualTo("run " + RUN_ID);
         assertThat(driver.findElements(By.cssSelector("#model-run a"))).isEmpty();
 
         // Try it: a 48x40 PNG in, the overlay (at the image's size), the mask and the class fractions out.
         Path image = DATA.resolve("try <it>.png");
         ImageIO.write(pet(48, 40), "png", image.toFile());
         driver.findElement(By.id("tryit-file")).sendKeys(image.toAbsolutePath().toString());
-        wait(60).until(d -> ((Number) js("const i = document.getElementById('tryit-overlay');"
+        page.waitUpTo(60).until(d -> ((Number) page.js("const i = document.getElementById('tryit-overlay');"
                 + " return i && i.complete ? i.naturalWidth : 0;")).intValue() > 0);
-        assertThat(js("return document.getElementById('tryit-overlay').naturalWidth")).isEqualTo(48L);
-        assertThat(js("return document.getElementById('tryit-overlay').naturalHeight")).isEqualTo(40L);
-        wait(20).until(d -> ((Number) js("const i = document.getElementById('tryit-input');"
+        assertThat(page.js("return document.getElementById('tryit-overlay').naturalWidth")).isEqualTo(48L);
+        assertThat(page.js("return document.getElementById('tryit-overlay').naturalHeight")).isEqualTo(40L);
+        page.waitUpTo(20).until(d -> ((Number) page.js("const i = document.getElementById('tryit-input');"
                 + " return i && i.complete ? i.naturalWidth : 0;")).intValue() == 48);
-        assertThat(js("const c = document.getElementById('tryit-mask'); return [c.width, c.height]"))
+        assertThat(page.js("const c = document.getElementById('tryit-mask'); return [c.width, c.height]"))
                 .isEqualTo(List.of(48L, 40L));
         List<WebElement> rows = driver.findElements(By.cssSelector("#tryit-fractions tbody tr"));
         assertThat(rows).extracting(r -> r.getAttribute("data-class")).containsExactlyElementsOf(SegmentationDataset.CLASS_NAMES);
@@ -135,28 +128,29 @@ class DashboardModelTest {
         assertThat(pixels).isEqualTo(48L * 40);
         // The file's name is shown as its characters.
         assertThat(driver.findElement(By.cssSelector("#tryit-results figcaption")).getText()).isEqualTo("input: try <it>.png");
-        screenshot("model-try-it");
+        page.screenshot("model-try-it");
         assertNoConsoleErrors();
     }
 
     @Test
     void aViewerSeesTheModelButNoTryItAndAScientistDoes() throws Exception {
-        driver = browser();
+        page = DashboardBrowser.open(1400, 1100);
+        driver = page.driver();
         driver.get(base() + "/#/model");
-        signIn(VIEWER);
-        wait(30).until(ExpectedConditions.visibilityOfElementLocated(By.id("model-architecture")));
+        page.signIn(VIEWER);
+        page.waitUpTo(30).until(ExpectedConditions.visibilityOfElementLocated(By.id("model-architecture")));
         assertThat(driver.findElement(By.cssSelector("#model-run a")).getAttribute("href")).endsWith("#/runs/" + RUN_ID);
         assertThat(driver.findElement(By.id("tryit-denied")).getText()).contains("admin, scientist or client");
         assertThat(driver.findElements(By.id("tryit-file"))).isEmpty();
         assertThat(driver.findElements(By.cssSelector("#nav a"))).extracting(WebElement::getText)
                 .containsExactly("Experiments", "Queue", "Model");
-        screenshot("model-viewer");
+        page.screenshot("model-viewer");
         assertNoConsoleErrors();
 
         // A scientist may segment (it tries the models it trains): Try it is offered.
         driver.findElement(By.id("sign-out")).click();
-        signIn(SCIENTIST);
-        wait(30).until(ExpectedConditions.visibilityOfElementLocated(By.id("model-architecture")));
+        page.signIn(SCIENTIST);
+        page.waitUpTo(30).until(ExpectedConditions.visibilityOfElementLocated(By.id("model-architecture")));
         assertThat(driver.findElements(By.id("tryit-file"))).hasSize(1);
         assertThat(driver.findElements(By.id("tryit-denied"))).isEmpty();
         assertNoConsoleErrors();
@@ -200,43 +194,10 @@ class DashboardModelTest {
         return image;
     }
 
-    // ---------- browser helpers (as in DashboardTest) ----------
-
-    private WebDriver browser() {
-        return HeadlessChromium.start(1400, 1100);
-    }
-
-    private void signIn(String key) {
-        WebElement input = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
-        input.sendKeys(key);
-        driver.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
-        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("who-role")));
-    }
-
-    private WebDriverWait wait(int seconds) {
-        return new WebDriverWait(driver, Duration.ofSeconds(seconds));
-    }
-
-    private String text(String selector) {
-        return String.valueOf(js("const e = document.querySelector('" + selector + "'); return e ? e.textContent : '';"));
-    }
-
-    private Object js(String script) {
-        return ((JavascriptExecutor) driver).executeScript(script);
-    }
+    // ---------- browser helpers ----------
 
     private void assertNoConsoleErrors() {
-        List<LogEntry> errors = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
-                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
-                .filter(e -> !e.getMessage().contains("favicon"))
-                .toList();
-        assertThat(errors).isEmpty();
-    }
-
-    private void screenshot(String name) throws Exception {
-        Files.createDirectories(SCREENSHOTS);
-        Path shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
-        Files.copy(shot, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        assertThat(page.consoleErrors()).isEmpty();
     }
 
     private String base() {

@@ -3,7 +3,7 @@ package dev.segplatform.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.segplatform.testsupport.HeadlessChromium;
+import dev.segplatform.testsupport.DashboardBrowser;
 import dev.segplatform.testsupport.ServiceProcess;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -14,11 +14,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Level;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -26,14 +23,10 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.NoAlertPresentException;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.support.ui.ExpectedConditions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -57,7 +50,6 @@ class DashboardTest {
     static final String SCIENTIST = "dash-scientist-key";
     static final String VIEWER = "dash-viewer-key";
     static final int EPOCHS = 3;
-    static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
     static final JsonMapper JSON = JsonMapper.builder().build();
     static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -159,6 +151,7 @@ class DashboardTest {
     @LocalServerPort
     int port;
 
+    DashboardBrowser page;
     WebDriver driver;
 
     @DynamicPropertySource
@@ -176,8 +169,8 @@ class DashboardTest {
 
     @AfterEach
     void quit() {
-        if (driver != null) {
-            driver.quit();
+        if (page != null) {
+            page.close();
         }
     }
 
@@ -208,14 +201,15 @@ class DashboardTest {
 
     @Test
     void showsExperimentsRunsAndARunWithCurvesAndMasks() throws Exception {
-        driver = browser();
+        page = DashboardBrowser.open(1400, 1800);
+        driver = page.driver();
         driver.get(base() + "/#/experiments");
-        signIn(SCIENTIST);
+        page.signIn(SCIENTIST);
         // Page changes here are hash changes in one document: keep every request's timing entry to count them.
-        js("performance.setResourceTimingBufferSize(100000)");
+        page.js("performance.setResourceTimingBufferSize(100000)");
 
         // Page 1: the XSS name is shown as its characters, and nothing ran.
-        WebElement row = wait(20).until(ExpectedConditions.presenceOfElementLocated(
+        WebElement row = page.waitUpTo(20).until(ExpectedConditions.presenceOfElementLocated(
                 By.cssSelector("#experiments tr[data-experiment-id='" + EXPERIMENT_ID + "']")));
         assertThat(row.findElement(By.cssSelector("td.name a")).getText()).isEqualTo(XSS_NAME);
         // The server's counts, best val_mean_iou (the succeeded run's last epoch) and last activity.
@@ -228,93 +222,93 @@ class DashboardTest {
         assertThat(empty.findElement(By.cssSelector("td.best")).getText()).isEmpty();
         assertThat(driver.findElements(By.id("create-experiment"))).hasSize(1);
         assertNoScriptRan();
-        screenshot("experiments");
+        page.screenshot("experiments");
 
         // Page 2: the runs table, then a filter the server refuses, shown inline, then one it takes.
         row.findElement(By.cssSelector("td.name a")).click();
-        wait(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
         assertThat(driver.findElement(By.id("experiment-name")).getText()).isEqualTo(XSS_NAME);
         WebElement running = driver.findElement(By.cssSelector("#runs tr[data-run-id='" + RUNNING_RUN + "']"));
         assertThat(running.findElements(By.tagName("progress"))).hasSize(1);
         assertThat(running.getText()).contains("RUNNING", "ETA 7m 0s", "icnet");
-        screenshot("runs");
+        page.screenshot("runs");
 
         driver.findElement(By.cssSelector("th[data-order='metrics.val_mean_iou']")).click();
-        wait(20).until(d -> d.getCurrentUrl().contains("orderBy=metrics.val_mean_iou"));
-        wait(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
+        page.waitUpTo(20).until(d -> d.getCurrentUrl().contains("orderBy=metrics.val_mean_iou"));
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
 
         WebElement filter = driver.findElement(By.id("filter"));
         filter.clear();
         filter.sendKeys("metrics.val_mean_iou > 0.6");
         driver.findElement(By.cssSelector("#filter-form button[type=submit]")).click();
-        wait(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 1
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 1
                 && d.findElements(By.cssSelector("#runs tr[data-run-id='" + SUCCEEDED_RUN + "']")).size() == 1);
         assertThat(driver.findElements(By.cssSelector("#filter-error .error"))).isEmpty();
 
         // Page 3: curves with one point per epoch, the sample mask decoded from an authenticated blob.
         driver.findElement(By.cssSelector("#runs tr[data-run-id='" + SUCCEEDED_RUN + "'] td.name a")).click();
-        wait(20).until(d -> d.findElements(By.cssSelector("#chart-loss canvas")).size() > 0);
-        assertThat(seriesLengths("loss")).isEqualTo(Map.of("loss", (long) EPOCHS, "val_loss", (long) EPOCHS));
-        assertThat(seriesLengths("iou")).isEqualTo(Map.of("mean_iou", (long) EPOCHS, "val_mean_iou", (long) EPOCHS));
-        assertThat(seriesLengths("class-iou")).containsOnlyKeys("val_iou_background", "val_iou_border", "val_iou_pet");
-        assertThat(seriesLengths("throughput")).isEqualTo(Map.of("images_per_second", (long) EPOCHS));
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#chart-loss canvas")).size() > 0);
+        assertThat(page.seriesLengths("loss")).isEqualTo(Map.of("loss", (long) EPOCHS, "val_loss", (long) EPOCHS));
+        assertThat(page.seriesLengths("iou")).isEqualTo(Map.of("mean_iou", (long) EPOCHS, "val_mean_iou", (long) EPOCHS));
+        assertThat(page.seriesLengths("class-iou")).containsOnlyKeys("val_iou_background", "val_iou_border", "val_iou_pet");
+        assertThat(page.seriesLengths("throughput")).isEqualTo(Map.of("images_per_second", (long) EPOCHS));
         // Every history came in one request.
         assertThat(requests("/api/runs/" + SUCCEEDED_RUN + "/metrics")).isEqualTo(1);
         // One sample: its input, ground truth and prediction side by side, each decoded from an authenticated blob.
-        wait(20).until(d -> ((Number) js("const i = Array.from(document.querySelectorAll('#samples img'));"
+        page.waitUpTo(20).until(d -> ((Number) page.js("const i = Array.from(document.querySelectorAll('#samples img'));"
                 + " return i.filter(x => x.complete && x.naturalWidth > 0).length;")).intValue() == 3);
         assertThat(driver.findElements(By.cssSelector("#samples .sample-group"))).hasSize(1);
         WebElement sample = driver.findElement(By.cssSelector("#samples .sample-group[data-sample='Abyssinian_1']"));
         assertThat(sample.findElement(By.className("sample-name")).getText()).isEqualTo("Abyssinian_1");
         assertThat(sample.findElements(By.tagName("figcaption"))).extracting(WebElement::getText)
                 .containsExactly("input", "ground truth", "prediction");
-        assertThat(js("return Array.from(document.querySelectorAll('#samples .sample-group img'))"
+        assertThat(page.js("return Array.from(document.querySelectorAll('#samples .sample-group img'))"
                 + ".map(i => i.className + ':' + i.naturalWidth)"))
                 .isEqualTo(List.of("sample-input:48", "sample-truth:40", "sample-mask:32"));
         // The one claim, ended in success.
         assertThat(attempts()).containsExactly(List.of("1", "dashboard-test", "SUCCEEDED", ""));
-        assertThat(text("#attempts tr[data-claim='1'] td:nth-child(4)")).isNotBlank();
+        assertThat(page.text("#attempts tr[data-claim='1'] td:nth-child(4)")).isNotBlank();
         assertThat(driver.findElement(By.id("params")).getText()).contains("learningRate", "unet");
         assertThat(driver.findElement(By.id("artifacts")).getText()).contains("model/bundle.zip", "samples/Abyssinian_1/mask.png");
         assertThat(driver.findElement(By.id("run-name")).getText()).isNotBlank();
         // A finished run has nothing to cancel.
         assertThat(driver.findElement(By.id("cancel-run")).isDisplayed()).isFalse();
-        screenshot("run");
+        page.screenshot("run");
 
         driver.get(base() + "/#/runs/" + FAILED_RUN);
-        WebElement message = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("run-message")));
+        WebElement message = page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("run-message")));
         assertThat(message.getText()).isEqualTo(XSS_MESSAGE);
         assertThat(driver.findElement(By.id("run-attempt")).getText()).startsWith("1");
         // The failure reason in the attempt history too, as text.
-        wait(20).until(d -> !attempts().isEmpty());
+        page.waitUpTo(20).until(d -> !attempts().isEmpty());
         assertThat(attempts()).containsExactly(List.of("1", "dashboard-test", "FAILED", XSS_MESSAGE));
         // A sample from before input and truth were stored: the prediction alone.
-        wait(20).until(d -> ((Number) js("const i = document.querySelector('#samples .sample-group img');"
+        page.waitUpTo(20).until(d -> ((Number) page.js("const i = document.querySelector('#samples .sample-group img');"
                 + " return i && i.complete ? i.naturalWidth : 0;")).intValue() > 0);
         assertThat(driver.findElements(By.cssSelector("#samples .sample-group[data-sample='legacy_7'] img.sample-mask")))
                 .hasSize(1);
         assertThat(driver.findElements(By.cssSelector("#samples img"))).hasSize(1);
-        assertThat(text("#samples figcaption")).isEqualTo("prediction");
+        assertThat(page.text("#samples figcaption")).isEqualTo("prediction");
         assertNoScriptRan();
-        screenshot("run-failed");
+        page.screenshot("run-failed");
 
         driver.get(base() + "/#/runs/" + RUNNING_RUN);
-        WebElement cancel = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("cancel-run")));
-        assertThat(text("#run-progress")).contains("epoch 2 of 5");
-        wait(20).until(d -> d.findElements(By.cssSelector("#chart-loss canvas")).size() > 0);
-        assertThat(seriesLengths("loss")).isEqualTo(Map.of("loss", 1L, "val_loss", 1L));
-        wait(20).until(d -> !attempts().isEmpty());
+        WebElement cancel = page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("cancel-run")));
+        assertThat(page.text("#run-progress")).contains("epoch 2 of 5");
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#chart-loss canvas")).size() > 0);
+        assertThat(page.seriesLengths("loss")).isEqualTo(Map.of("loss", 1L, "val_loss", 1L));
+        page.waitUpTo(20).until(d -> !attempts().isEmpty());
         assertThat(attempts()).containsExactly(List.of("1", "dashboard-test", "RUNNING", ""));
-        assertThat(text("#attempts tr[data-claim='1'] td:nth-child(4)")).isEmpty();
-        screenshot("run-running");
+        assertThat(page.text("#attempts tr[data-claim='1'] td:nth-child(4)")).isEmpty();
+        page.screenshot("run-running");
         assertThat(cancel.isEnabled()).isTrue();
 
         // The trainer finishes epoch 2: the page's next poll shows it, curves and progress.
         logEpoch(RUNNING_RUN, RUNNING_CLAIM.get("leaseToken").asString(), 2);
         heartbeat(3, 300);
-        wait(20).until(d -> seriesLengths("loss").equals(Map.of("loss", 2L, "val_loss", 2L)));
-        wait(20).until(d -> text("#run-progress").contains("epoch 3 of 5"));
-        assertThat(seriesLengths("class-iou")).containsValues(2L);
+        page.waitUpTo(20).until(d -> page.seriesLengths("loss").equals(Map.of("loss", 2L, "val_loss", 2L)));
+        page.waitUpTo(20).until(d -> page.text("#run-progress").contains("epoch 3 of 5"));
+        assertThat(page.seriesLengths("class-iou")).containsValues(2L);
         // The histories were read twice: on opening, and once when the epoch's points arrived; the
         // polls in between, and the heartbeat's, did not read them.
         assertThat(requests("/api/runs/" + RUNNING_RUN + "/metrics")).isEqualTo(2);
@@ -324,41 +318,43 @@ class DashboardTest {
 
     @Test
     void aFilterTheServerRefusesIsShownInline() throws Exception {
-        driver = browser();
+        page = DashboardBrowser.open(1400, 1800);
+        driver = page.driver();
         driver.get(base() + "/#/experiments/" + EXPERIMENT_ID);
-        signIn(VIEWER);
-        wait(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
+        page.signIn(VIEWER);
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
         WebElement filter = driver.findElement(By.id("filter"));
         filter.sendKeys("metrics.val_mean_iou >");
         driver.findElement(By.cssSelector("#filter-form button[type=submit]")).click();
-        WebElement error = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#filter-error .error")));
+        WebElement error = page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#filter-error .error")));
         assertThat(error.getText()).isNotBlank();
         assertThat(driver.getCurrentUrl()).contains("filter=metrics.val_mean_iou");
         assertThat(driver.findElements(By.cssSelector("#runs tbody tr[data-run-id]"))).isEmpty();
-        screenshot("runs-filter-error");
+        page.screenshot("runs-filter-error");
         // The one expected console error is the browser's report of the refused search.
-        assertThat(consoleErrors()).isNotEmpty().allSatisfy(e -> assertThat(e.getMessage()).contains("/api/runs?", "400"));
+        assertThat(page.consoleErrors()).isNotEmpty().allSatisfy(e -> assertThat(e.getMessage()).contains("/api/runs?", "400"));
     }
 
     @Test
     void aScientistCreatesRenamesAndDeletesAnExperimentAndCancelsARun() throws Exception {
-        driver = browser();
+        page = DashboardBrowser.open(1400, 1800);
+        driver = page.driver();
         driver.get(base() + "/#/experiments");
-        signIn(SCIENTIST);
+        page.signIn(SCIENTIST);
         String name = "lab <b>" + System.nanoTime() + "</b>";
-        WebElement input = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("new-experiment-name")));
+        WebElement input = page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("new-experiment-name")));
         input.sendKeys(name);
         driver.findElement(By.cssSelector("#create-experiment button[type=submit]")).click();
         By created = By.xpath("//table[@id='experiments']//tr[td[contains(@class,'name')]/a[text()=" + xpathLiteral(name) + "]]");
-        WebElement row = wait(20).until(ExpectedConditions.presenceOfElementLocated(created));
+        WebElement row = page.waitUpTo(20).until(ExpectedConditions.presenceOfElementLocated(created));
         long id = Long.parseLong(row.getAttribute("data-experiment-id"));
 
         row.findElement(By.xpath(".//button[text()='Rename']")).click();
-        WebElement rename = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("input.rename")));
+        WebElement rename = page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("input.rename")));
         rename.clear();
         rename.sendKeys(name + " renamed");
         rename.submit();
-        wait(20).until(d -> text("#experiments tr[data-experiment-id='" + id + "'] td.name a").equals(name + " renamed"));
+        page.waitUpTo(20).until(d -> page.text("#experiments tr[data-experiment-id='" + id + "'] td.name a").equals(name + " renamed"));
 
         // A queued run in it, cancelled from its page: it ends at once and the button goes.
         long run = post("/api/experiments/" + id + "/runs", """
@@ -366,18 +362,18 @@ class DashboardTest {
                  "dataset": {"type": "synthetic", "count": 10}}}""")
                 .get("id").asLong();
         driver.get(base() + "/#/runs/" + run);
-        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("cancel-run"))).click();
-        wait(20).until(d -> text("#run-status").contains("CANCELLED"));
+        page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("cancel-run"))).click();
+        page.waitUpTo(20).until(d -> page.text("#run-status").contains("CANCELLED"));
         assertThat(driver.findElement(By.id("cancel-run")).isDisplayed()).isFalse();
 
         driver.get(base() + "/#/experiments");
-        WebElement again = wait(20).until(ExpectedConditions.presenceOfElementLocated(
+        WebElement again = page.waitUpTo(20).until(ExpectedConditions.presenceOfElementLocated(
                 By.cssSelector("#experiments tr[data-experiment-id='" + id + "']")));
         again.findElement(By.xpath(".//button[text()='Delete']")).click();
-        wait(20).until(ExpectedConditions.alertIsPresent()).accept();
-        wait(20).until(ExpectedConditions.invisibilityOfElementLocated(
+        page.waitUpTo(20).until(ExpectedConditions.alertIsPresent()).accept();
+        page.waitUpTo(20).until(ExpectedConditions.invisibilityOfElementLocated(
                 By.cssSelector("#experiments tr[data-experiment-id='" + id + "']")));
-        wait(20).until(ExpectedConditions.presenceOfElementLocated(
+        page.waitUpTo(20).until(ExpectedConditions.presenceOfElementLocated(
                 By.cssSelector("#experiments tr[data-experiment-id='" + EXPERIMENT_ID + "']")));
         assertThat(driver.findElements(By.cssSelector("#experiments tr[data-experiment-id='" + id + "']"))).isEmpty();
         assertNoConsoleErrors();
@@ -385,38 +381,39 @@ class DashboardTest {
 
     @Test
     void comparesSelectedRunsCurvesAndParams() throws Exception {
-        driver = browser();
+        page = DashboardBrowser.open(1400, 1800);
+        driver = page.driver();
         driver.get(base() + "/#/experiments/" + EXPERIMENT_ID);
-        signIn(VIEWER);
-        js("performance.setResourceTimingBufferSize(100000)");
-        wait(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
-        assertThat(text("#compare-link")).isEqualTo("Compare (0)");
+        page.signIn(VIEWER);
+        page.js("performance.setResourceTimingBufferSize(100000)");
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
+        assertThat(page.text("#compare-link")).isEqualTo("Compare (0)");
         for (long run : List.of(SUCCEEDED_RUN, RUNNING_RUN)) {
             driver.findElement(By.cssSelector("#runs tr[data-run-id='" + run + "'] input.select-run")).click();
         }
-        wait(20).until(d -> text("#compare-link").equals("Compare (2)"));
-        screenshot("runs-selected");
+        page.waitUpTo(20).until(d -> page.text("#compare-link").equals("Compare (2)"));
+        page.screenshot("runs-selected");
         // The selection outlives the page's next render (sorting here).
         driver.findElement(By.cssSelector("th[data-order='params.model']")).click();
-        wait(20).until(d -> d.getCurrentUrl().contains("orderBy=params.model"));
-        wait(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
-        assertThat(text("#compare-link")).isEqualTo("Compare (2)");
+        page.waitUpTo(20).until(d -> d.getCurrentUrl().contains("orderBy=params.model"));
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
+        assertThat(page.text("#compare-link")).isEqualTo("Compare (2)");
         assertThat(driver.findElement(By.cssSelector("#runs tr[data-run-id='" + SUCCEEDED_RUN + "'] input.select-run"))
                 .isSelected()).isTrue();
         driver.findElement(By.id("compare-link")).click();
-        wait(20).until(d -> d.getCurrentUrl().contains("#/compare?runs="));
+        page.waitUpTo(20).until(d -> d.getCurrentUrl().contains("#/compare?runs="));
         assertThat(driver.getCurrentUrl()).contains(SUCCEEDED_RUN + "," + RUNNING_RUN);
 
         // One chart per metric key, the common ones first; one series per selected run in each.
-        wait(20).until(d -> d.findElements(By.cssSelector("#compare-val_mean_iou canvas")).size() > 0);
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#compare-val_mean_iou canvas")).size() > 0);
         for (String key : List.of("loss", "val_loss", "val_accuracy", "val_mean_iou", "images_per_second")) {
             assertThat(seriesNames("compare-" + key)).as(key).hasSize(2)
                     .anySatisfy(n -> assertThat(n).startsWith("#" + SUCCEEDED_RUN + " "))
                     .anySatisfy(n -> assertThat(n).startsWith("#" + RUNNING_RUN + " "));
         }
-        assertThat(js("return document.querySelector('#compare-charts h3').textContent")).isEqualTo("loss");
+        assertThat(page.js("return document.querySelector('#compare-charts h3').textContent")).isEqualTo("loss");
         @SuppressWarnings("unchecked")
-        Map<String, Long> points = (Map<String, Long>) js("const c = echarts.getInstanceByDom("
+        Map<String, Long> points = (Map<String, Long>) page.js("const c = echarts.getInstanceByDom("
                 + "document.getElementById('compare-loss')); const out = {};"
                 + " for (const s of c.getOption().series) { out[s.name.split(' ')[0]] = s.data.length; } return out;");
         assertThat(points).containsEntry("#" + SUCCEEDED_RUN, (long) EPOCHS);
@@ -430,9 +427,9 @@ class DashboardTest {
         WebElement rate = driver.findElement(By.cssSelector("#compare-params tr[data-param='learningRate']"));
         assertThat(rate.getAttribute("class")).doesNotContain("differs");
         assertThat(rate.isDisplayed()).isTrue();
-        screenshot("compare");
+        page.screenshot("compare");
         driver.findElement(By.id("only-differences")).click();
-        wait(20).until(d -> !d.findElement(By.cssSelector("#compare-params tr[data-param='learningRate']")).isDisplayed());
+        page.waitUpTo(20).until(d -> !d.findElement(By.cssSelector("#compare-params tr[data-param='learningRate']")).isDisplayed());
         assertThat(driver.findElement(By.cssSelector("#compare-params tr[data-param='model']")).isDisplayed()).isTrue();
         assertNoScriptRan();
         assertNoConsoleErrors();
@@ -440,24 +437,25 @@ class DashboardTest {
 
     @Test
     void showsAStudyItsTrialsAndParallelCoordinatesAndOnlyAScientistStopsIt() throws Exception {
-        driver = browser();
+        page = DashboardBrowser.open(1400, 1800);
+        driver = page.driver();
         // A viewer: the study's page, linked from its experiment, without Stop.
         driver.get(base() + "/#/experiments/" + STUDY_EXPERIMENT_ID);
-        signIn(VIEWER);
-        WebElement studyLink = wait(20).until(ExpectedConditions.presenceOfElementLocated(
+        page.signIn(VIEWER);
+        WebElement studyLink = page.waitUpTo(20).until(ExpectedConditions.presenceOfElementLocated(
                 By.cssSelector("#studies-table tr[data-study-id='" + STUDY_ID + "'] td.name a")));
         assertThat(studyLink.getText()).isEqualTo(STUDY_NAME);
         studyLink.click();
-        wait(20).until(d -> d.findElements(By.cssSelector("#chart-parallel canvas")).size() > 0);
-        wait(20).until(d -> d.findElements(By.cssSelector("#trials tr[data-trial]")).size() == 4);
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#chart-parallel canvas")).size() > 0);
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#trials tr[data-trial]")).size() == 4);
         assertThat(driver.findElement(By.id("study-name")).getText()).isEqualTo(STUDY_NAME);
         assertThat(driver.findElements(By.id("stop-study"))).isEmpty();
 
         // One line per finished trial: two succeeded, one pruned; the queued fourth has no objective yet.
-        assertThat(js("const c = echarts.getInstanceByDom(document.getElementById('chart-parallel'));"
+        assertThat(page.js("const c = echarts.getInstanceByDom(document.getElementById('chart-parallel'));"
                 + " return c.getOption().series[0].data.length")).isEqualTo(3L);
         @SuppressWarnings("unchecked")
-        List<String> axes = (List<String>) js("const c = echarts.getInstanceByDom("
+        List<String> axes = (List<String>) page.js("const c = echarts.getInstanceByDom("
                 + "document.getElementById('chart-parallel')); return c.getOption().parallelAxis.map(a => a.name + ':' + a.type);");
         assertThat(axes).containsExactlyInAnyOrder("learningRate:log", "model:category", "batchSize:value",
                 "val_mean_iou:value");
@@ -468,7 +466,7 @@ class DashboardTest {
         assertThat(driver.findElements(By.cssSelector("#trials tr.pruned"))).hasSize(1);
         // The objective chart: a point per trial with an objective, and the best-so-far line (max).
         @SuppressWarnings("unchecked")
-        Map<String, Long> objective = (Map<String, Long>) js("const c = echarts.getInstanceByDom("
+        Map<String, Long> objective = (Map<String, Long>) page.js("const c = echarts.getInstanceByDom("
                 + "document.getElementById('chart-objective')); const out = {};"
                 + " for (const s of c.getOption().series) { out[s.name] = s.data.length; } return out;");
         assertThat(objective).containsEntry("succeeded", 2L).containsEntry("pruned", 1L);
@@ -476,35 +474,36 @@ class DashboardTest {
         // The best trial (0.4 beats 0.3; the pruned one never is best) links to its run.
         assertThat(driver.findElement(By.cssSelector("#best-trial a")).getAttribute("href"))
                 .endsWith("#/runs/" + BEST_TRIAL_RUN);
-        screenshot("study-viewer");
+        page.screenshot("study-viewer");
         assertNoScriptRan();
         assertNoConsoleErrors();
 
         // A scientist stops it, after confirming.
         driver.findElement(By.id("sign-out")).click();
-        signIn(SCIENTIST);
+        page.signIn(SCIENTIST);
         driver.get(base() + "/#/studies/" + STUDY_ID);
-        WebElement stop = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("stop-study")));
-        wait(20).until(d -> d.findElements(By.cssSelector("#trials tr[data-trial]")).size() == 4);
-        screenshot("study");
+        WebElement stop = page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("stop-study")));
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#trials tr[data-trial]")).size() == 4);
+        page.screenshot("study");
         stop.click();
-        wait(20).until(ExpectedConditions.alertIsPresent()).accept();
-        wait(20).until(d -> text("#study-status").equals("STOPPED"));
+        page.waitUpTo(20).until(ExpectedConditions.alertIsPresent()).accept();
+        page.waitUpTo(20).until(d -> page.text("#study-status").equals("STOPPED"));
         assertThat(driver.findElement(By.id("stop-study")).isDisplayed()).isFalse();
         driver.findElement(By.cssSelector("#best-trial a")).click();
-        wait(20).until(d -> d.getCurrentUrl().endsWith("#/runs/" + BEST_TRIAL_RUN));
-        wait(20).until(d -> text("#run-status").contains("SUCCEEDED"));
+        page.waitUpTo(20).until(d -> d.getCurrentUrl().endsWith("#/runs/" + BEST_TRIAL_RUN));
+        page.waitUpTo(20).until(d -> page.text("#run-status").contains("SUCCEEDED"));
         assertNoConsoleErrors();
     }
 
     @Test
     void aNewRunShowsTheServersFieldErrorsThenOpensTheRun() throws Exception {
         long experiment = post("/api/experiments", "{\"name\":\"new runs " + System.nanoTime() + "\"}").get("id").asLong();
-        driver = browser();
+        page = DashboardBrowser.open(1400, 1800);
+        driver = page.driver();
         driver.get(base() + "/#/experiments/" + experiment);
-        signIn(SCIENTIST);
-        wait(20).until(ExpectedConditions.elementToBeClickable(By.id("new-run"))).click();
-        WebElement editor = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("spec-editor")));
+        page.signIn(SCIENTIST);
+        page.waitUpTo(20).until(ExpectedConditions.elementToBeClickable(By.id("new-run"))).click();
+        WebElement editor = page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("spec-editor")));
         JsonNode template = JSON.readTree(editor.getAttribute("value"));
         assertThat(template.at("/spec/model").asString()).isEqualTo("unet");
 
@@ -512,38 +511,39 @@ class DashboardTest {
         setEditor(editor, template.toString().replace("\"epochs\":2", "\"epochs\":0")
                 .replace("\"imageSize\":64", "\"imageSize\":33"));
         driver.findElement(By.id("spec-submit")).click();
-        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("field-error-list")));
+        page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("field-error-list")));
         assertThat(driver.findElement(By.cssSelector("#field-errors li[data-field='spec.epochs']")).getText())
                 .startsWith("spec.epochs: ");
         assertThat(driver.findElements(By.cssSelector("#field-errors li[data-field='spec.imageSize']"))).hasSize(1);
         assertThat(driver.getCurrentUrl()).endsWith("/new-run");
-        screenshot("new-run-errors");
-        assertThat(consoleErrors()).isNotEmpty().allSatisfy(e -> assertThat(e.getMessage()).contains("/runs", "400"));
+        page.screenshot("new-run-errors");
+        assertThat(page.consoleErrors()).isNotEmpty().allSatisfy(e -> assertThat(e.getMessage()).contains("/runs", "400"));
 
         // The template as given starts a run, and its page opens.
         driver.findElement(By.xpath("//form[@id='spec-form']//button[text()='Reset']")).click();
         driver.findElement(By.id("spec-submit")).click();
-        wait(20).until(d -> d.getCurrentUrl().matches(".*#/runs/\\d+$"));
-        wait(20).until(d -> text("#run-name").equals("dashboard run"));
-        assertThat(text("#run-status")).contains("QUEUED");
-        screenshot("new-run-created");
+        page.waitUpTo(20).until(d -> d.getCurrentUrl().matches(".*#/runs/\\d+$"));
+        page.waitUpTo(20).until(d -> page.text("#run-name").equals("dashboard run"));
+        assertThat(page.text("#run-status")).contains("QUEUED");
+        page.screenshot("new-run-created");
 
         // The study template is valid as given too.
         driver.get(base() + "/#/experiments/" + experiment + "/new-study");
-        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("spec-editor")));
-        screenshot("new-study");
+        page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("spec-editor")));
+        page.screenshot("new-study");
         driver.findElement(By.id("spec-submit")).click();
-        wait(20).until(d -> d.getCurrentUrl().matches(".*#/studies/\\d+$"));
-        wait(20).until(d -> text("#study-name").equals("dashboard study"));
+        page.waitUpTo(20).until(d -> d.getCurrentUrl().matches(".*#/studies/\\d+$"));
+        page.waitUpTo(20).until(d -> page.text("#study-name").equals("dashboard study"));
         assertNoConsoleErrors();
     }
 
     @Test
     void theNavigationLeadsToEveryPageAndAViewerSeesNoNewRun() throws Exception {
-        driver = browser();
+        page = DashboardBrowser.open(1400, 1800);
+        driver = page.driver();
         driver.get(base() + "/#/experiments/" + EXPERIMENT_ID);
-        signIn(VIEWER);
-        wait(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
+        page.signIn(VIEWER);
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#runs tbody tr[data-run-id]")).size() == 4);
         assertThat(driver.findElements(By.id("new-run"))).isEmpty();
         assertThat(driver.findElements(By.id("new-study"))).isEmpty();
         assertThat(driver.findElements(By.cssSelector("#nav a"))).extracting(WebElement::getText)
@@ -551,45 +551,45 @@ class DashboardTest {
         driver.findElement(By.id("nav-queue")).click();
         // The tables are drawn again on every poll, so each check reads the page in one go.
         String running = "#queue-running tr[data-run-id='" + RUNNING_RUN + "']";
-        wait(20).until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(running)));
-        assertThat(text("#queue-running-count")).isEqualTo("1 running");
+        page.waitUpTo(20).until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(running)));
+        assertThat(page.text("#queue-running-count")).isEqualTo("1 running");
         assertThat(runIds("#queue-running")).containsExactly(String.valueOf(RUNNING_RUN));
-        assertThat(text(running + " td.worker")).isEqualTo("dashboard-test");
-        assertThat(js("return document.querySelectorAll(\"" + running + " progress\").length")).isEqualTo(1L);
+        assertThat(page.text(running + " td.worker")).isEqualTo("dashboard-test");
+        assertThat(page.js("return document.querySelectorAll(\"" + running + " progress\").length")).isEqualTo(1L);
         // Epoch 2 of 5 as set up, or 3 once the run page's test had the trainer report its next epoch.
-        assertThat(text(running + " td.progress-cell")).matches("epoch [23] of 5\\s*ETA [57]m 0s");
-        assertThat(text(running + " td.attempt")).isEqualTo("attempt 1, claimed 1×");
-        assertThat(text(running)).contains(XSS_NAME, "#" + RUNNING_RUN);
+        assertThat(page.text(running + " td.progress-cell")).matches("epoch [23] of 5\\s*ETA [57]m 0s");
+        assertThat(page.text(running + " td.attempt")).isEqualTo("attempt 1, claimed 1×");
+        assertThat(page.text(running)).contains(XSS_NAME, "#" + RUNNING_RUN);
         // The oldest queued run is first in claim order.
         assertThat(runIds("#queue-queued").get(0)).isEqualTo(String.valueOf(QUEUED_RUN));
-        assertThat(text("#queue-queued tr[data-run-id='" + QUEUED_RUN + "'] td.position")).isEqualTo("1");
-        assertThat(text("#queue-queued-count")).matches("\\d+ queued");
-        screenshot("queue");
+        assertThat(page.text("#queue-queued tr[data-run-id='" + QUEUED_RUN + "'] td.position")).isEqualTo("1");
+        assertThat(page.text("#queue-queued-count")).matches("\\d+ queued");
+        page.screenshot("queue");
         // The page polls: a run queued now shows up last, and goes when it is cancelled.
         long elsewhere = post("/api/experiments", "{\"name\":\"queue " + System.nanoTime() + "\"}").get("id").asLong();
         long extra = post("/api/experiments/" + elsewhere + "/runs", """
                 {"spec": {"model": "unet", "epochs": 1, "batchSize": 8, "learningRate": 0.01, "imageSize": 32,
                  "dataset": {"type": "synthetic", "count": 10}}}""").get("id").asLong();
         By extraRow = By.cssSelector("#queue-queued tr[data-run-id='" + extra + "']");
-        wait(20).until(ExpectedConditions.presenceOfElementLocated(extraRow));
+        page.waitUpTo(20).until(ExpectedConditions.presenceOfElementLocated(extraRow));
         List<String> queued = runIds("#queue-queued");
         assertThat(queued.get(queued.size() - 1)).isEqualTo(String.valueOf(extra));
         send("/api/runs/" + extra + "/cancel", "POST", "application/json", new byte[0], null, false);
-        wait(20).until(d -> d.findElements(extraRow).isEmpty());
+        page.waitUpTo(20).until(d -> d.findElements(extraRow).isEmpty());
         // A viewer who opens the editor by its URL is told it may not start runs.
         driver.get(base() + "/#/experiments/" + EXPERIMENT_ID + "/new-run");
-        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main .error")));
+        page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("main .error")));
         assertThat(driver.findElements(By.id("spec-editor"))).isEmpty();
         assertNoConsoleErrors();
 
         // The Model page with no inference service behind the gateway (here): the gateway's problem,
         // shown as text. DashboardModelTest shows it in front of a real one.
         driver.findElement(By.id("nav-model")).click();
-        WebElement error = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#model-status .error")));
+        WebElement error = page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#model-status .error")));
         assertThat(error.getText()).contains("inference service cannot be reached");
         assertThat(driver.findElement(By.id("tryit-denied")).getText()).contains("admin, scientist or client");
-        screenshot("model-unreachable");
-        assertThat(consoleErrors()).isNotEmpty().allSatisfy(e -> assertThat(e.getMessage()).contains("/api/model", "502"));
+        page.screenshot("model-unreachable");
+        assertThat(page.consoleErrors()).isNotEmpty().allSatisfy(e -> assertThat(e.getMessage()).contains("/api/model", "502"));
     }
 
     /** How many requests this document made to URLs containing {@code path}. */
@@ -608,7 +608,7 @@ class DashboardTest {
     /** The run page's attempt history: claim, worker, outcome and message of each row, read in one go. */
     @SuppressWarnings("unchecked")
     private List<List<String>> attempts() {
-        return (List<List<String>>) js("return Array.from(document.querySelectorAll('#attempts tbody tr[data-claim]'))"
+        return (List<List<String>>) page.js("return Array.from(document.querySelectorAll('#attempts tbody tr[data-claim]'))"
                 + ".map(r => [0, 1, 4, 5].map(i => r.cells[i].textContent))");
     }
 
@@ -618,7 +618,7 @@ class DashboardTest {
 
     @SuppressWarnings("unchecked")
     private List<String> seriesNames(String chartId) {
-        return (List<String>) js("const c = echarts.getInstanceByDom(document.getElementById('" + chartId + "'));"
+        return (List<String>) page.js("const c = echarts.getInstanceByDom(document.getElementById('" + chartId + "'));"
                 + " return c.getOption().series.map(s => s.name);");
     }
 
@@ -644,18 +644,19 @@ class DashboardTest {
         assertThat(counts.get("SUCCEEDED").asLong()).isEqualTo(1);
         assertThat(counts.get("QUEUED").asLong() + counts.get("RUNNING").asLong()).isZero();
 
-        driver = browser();
+        page = DashboardBrowser.open(1400, 1800);
+        driver = page.driver();
         driver.get(base() + "/#/experiments/" + experiment);
-        signIn(VIEWER);
-        WebElement row = wait(20).until(ExpectedConditions.presenceOfElementLocated(
+        page.signIn(VIEWER);
+        WebElement row = page.waitUpTo(20).until(ExpectedConditions.presenceOfElementLocated(
                 By.cssSelector("#runs tr[data-run-id='" + run + "']")));
-        wait(20).until(d -> row.getText().contains("SUCCEEDED"));
+        page.waitUpTo(20).until(d -> row.getText().contains("SUCCEEDED"));
         assertThat(row.getText()).contains("notebook-run");
 
         driver.get(base() + "/#/runs/" + run);
-        wait(20).until(d -> text("#run-status").contains("SUCCEEDED"));
-        wait(20).until(d -> d.findElements(By.cssSelector("#chart-loss canvas")).size() > 0);
-        assertThat(seriesLengths("loss").values()).contains(3L);
+        page.waitUpTo(20).until(d -> page.text("#run-status").contains("SUCCEEDED"));
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#chart-loss canvas")).size() > 0);
+        assertThat(page.seriesLengths("loss").values()).contains(3L);
         assertNoConsoleErrors();
     }
 
@@ -665,100 +666,57 @@ class DashboardTest {
 
     @Test
     void aViewerSeesNoWriteControls() throws Exception {
-        driver = browser();
+        page = DashboardBrowser.open(1400, 1800);
+        driver = page.driver();
         driver.get(base() + "/#/runs/" + RUNNING_RUN);
-        signIn(VIEWER);
-        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("run-progress")));
-        wait(20).until(d -> d.findElements(By.cssSelector("#chart-loss canvas")).size() > 0);
+        page.signIn(VIEWER);
+        page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("run-progress")));
+        page.waitUpTo(20).until(d -> d.findElements(By.cssSelector("#chart-loss canvas")).size() > 0);
         assertThat(driver.findElement(By.id("who-role")).getText()).isEqualTo("viewer");
         assertThat(driver.findElements(By.id("cancel-run"))).isEmpty();
-        screenshot("run-viewer");
+        page.screenshot("run-viewer");
 
         driver.get(base() + "/#/experiments");
-        wait(20).until(ExpectedConditions.presenceOfElementLocated(
+        page.waitUpTo(20).until(ExpectedConditions.presenceOfElementLocated(
                 By.cssSelector("#experiments tr[data-experiment-id='" + EXPERIMENT_ID + "']")));
         assertThat(driver.findElements(By.id("create-experiment"))).isEmpty();
         assertThat(driver.findElements(By.cssSelector("#experiments button"))).isEmpty();
 
         // The key lives in this tab's sessionStorage only, never in a cookie or the URL.
-        assertThat(js("return sessionStorage.getItem('segplatform.apiKey')")).isEqualTo(VIEWER);
-        assertThat(js("return document.cookie")).isEqualTo("");
+        assertThat(page.js("return sessionStorage.getItem('segplatform.apiKey')")).isEqualTo(VIEWER);
+        assertThat(page.js("return document.cookie")).isEqualTo("");
         assertThat(driver.getCurrentUrl()).doesNotContain(VIEWER);
 
         driver.findElement(By.id("sign-out")).click();
-        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
-        assertThat(js("return sessionStorage.getItem('segplatform.apiKey')")).isNull();
+        page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
+        assertThat(page.js("return sessionStorage.getItem('segplatform.apiKey')")).isNull();
         assertNoConsoleErrors();
     }
 
     @Test
     void aWrongKeyIsRefusedOnTheSignInForm() throws Exception {
-        driver = browser();
+        page = DashboardBrowser.open(1400, 1800);
+        driver = page.driver();
         driver.get(base() + "/");
         driver.findElement(By.id("api-key")).sendKeys("not-a-key");
         driver.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
-        WebElement error = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#sign-in .error")));
+        WebElement error = page.waitUpTo(20).until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#sign-in .error")));
         assertThat(error.getText()).contains("not valid");
-        screenshot("sign-in");
+        page.screenshot("sign-in");
         // The one expected console error is the browser's report of the 401 for the wrong key.
-        List<LogEntry> errors = consoleErrors();
+        List<LogEntry> errors = page.consoleErrors();
         assertThat(errors).allSatisfy(e -> assertThat(e.getMessage()).contains("/api/whoami", "401"));
     }
 
     // ---------- browser helpers ----------
 
-    private WebDriver browser() {
-        return HeadlessChromium.start(1400, 1800);
-    }
-
-    private void signIn(String key) {
-        WebElement input = wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
-        input.sendKeys(key);
-        driver.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
-        wait(20).until(ExpectedConditions.visibilityOfElementLocated(By.id("who-role")));
-    }
-
-    private WebDriverWait wait(int seconds) {
-        return new WebDriverWait(driver, Duration.ofSeconds(seconds));
-    }
-
-    /** The text of the first element matching a CSS selector, read in one go (pages re-render as they poll). */
-    private String text(String selector) {
-        Object text = ((JavascriptExecutor) driver).executeScript(
-                "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';", selector);
-        return String.valueOf(text);
-    }
-
-    private Object js(String script) {
-        return ((JavascriptExecutor) driver).executeScript(script);
-    }
-
-    @SuppressWarnings("unchecked")
-    private Map<String, Long> seriesLengths(String chart) {
-        return (Map<String, Long>) js("const c = echarts.getInstanceByDom(document.getElementById('chart-" + chart + "'));"
-                + " const out = {}; for (const s of c.getOption().series) { out[s.name] = s.data.length; } return out;");
-    }
-
     private void assertNoScriptRan() {
         assertThatThrownBy(() -> driver.switchTo().alert()).isInstanceOf(NoAlertPresentException.class);
-        assertThat(js("return window.__xss === undefined")).isEqualTo(true);
-    }
-
-    private List<LogEntry> consoleErrors() {
-        return driver.manage().logs().get(LogType.BROWSER).getAll().stream()
-                .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue())
-                .filter(e -> !e.getMessage().contains("favicon"))
-                .toList();
+        assertThat(page.js("return window.__xss === undefined")).isEqualTo(true);
     }
 
     private void assertNoConsoleErrors() {
-        assertThat(consoleErrors()).isEmpty();
-    }
-
-    private void screenshot(String name) throws Exception {
-        Files.createDirectories(SCREENSHOTS);
-        Path shot = ((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath();
-        Files.copy(shot, SCREENSHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+        assertThat(page.consoleErrors()).isEmpty();
     }
 
     private String base() {

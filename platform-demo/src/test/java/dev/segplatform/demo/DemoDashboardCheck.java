@@ -2,7 +2,7 @@ package dev.segplatform.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.segplatform.testsupport.HeadlessChromium;
+import dev.segplatform.testsupport.DashboardBrowser;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -11,19 +11,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.logging.Level;
 import org.openqa.selenium.By;
-import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.support.ui.ExpectedConditions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -38,7 +27,6 @@ import tools.jackson.databind.json.JsonMapper;
 final class DemoDashboardCheck {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final Path SCREENSHOTS = Path.of("target", "screenshots");
 
     private final String gateway;
     private final String key;
@@ -62,37 +50,30 @@ final class DemoDashboardCheck {
         }
         assertThat(finishedTrials).as("finished trials of the demo's study").isPositive();
 
-        ChromeDriver driver = HeadlessChromium.start(1400, 1800);
-        try {
+        try (DashboardBrowser page = DashboardBrowser.open(1400, 1800)) {
+            WebDriver driver = page.driver();
             driver.get(gateway + "/#/runs/" + unet);
-            wait(driver).until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key"))).sendKeys(key);
-            driver.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
-            wait(driver).until(d -> text(d, "#run-status").contains("SUCCEEDED"));
-            wait(driver).until(d -> d.findElements(By.cssSelector("#chart-loss canvas")).size() > 0);
-            assertThat(seriesLengths(driver, "loss")).containsEntry("loss", (long) epochs)
+            page.signIn(key);
+            page.waitUpTo(30).until(d -> page.text("#run-status").contains("SUCCEEDED"));
+            page.waitUpTo(30).until(d -> d.findElements(By.cssSelector("#chart-loss canvas")).size() > 0);
+            assertThat(page.seriesLengths("loss")).containsEntry("loss", (long) epochs)
                     .containsEntry("val_loss", (long) epochs);
 
             // Every sample the trainer stored is a row of three images that decoded.
-            wait(driver).until(d -> !d.findElements(By.cssSelector("#samples .sample-group")).isEmpty());
-            wait(driver).until(d -> (Boolean) ((JavascriptExecutor) d).executeScript(
-                    "const imgs = [...document.querySelectorAll('#samples img')];"
-                            + " return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0);"));
+            page.waitUpTo(30).until(d -> !d.findElements(By.cssSelector("#samples .sample-group")).isEmpty());
+            page.waitUpTo(30).until(d -> (Boolean) page.js("const imgs = [...document.querySelectorAll('#samples img')];"
+                    + " return imgs.length > 0 && imgs.every(i => i.complete && i.naturalWidth > 0);"));
             long groups = driver.findElements(By.cssSelector("#samples .sample-group")).size();
             assertThat(driver.findElements(By.cssSelector("#samples img"))).hasSize((int) (3 * groups));
-            screenshot(driver, "demo-run");
+            page.screenshot("demo-run");
 
             driver.get(gateway + "/#/studies/1");
-            wait(driver).until(d -> d.findElements(By.cssSelector("#chart-parallel canvas")).size() > 0);
-            assertThat(((JavascriptExecutor) driver).executeScript("const c = echarts.getInstanceByDom("
-                    + "document.getElementById('chart-parallel')); return c.getOption().series[0].data.length"))
-                    .isEqualTo(finishedTrials);
-            screenshot(driver, "demo-study");
+            page.waitUpTo(30).until(d -> d.findElements(By.cssSelector("#chart-parallel canvas")).size() > 0);
+            assertThat(page.js("const c = echarts.getInstanceByDom(document.getElementById('chart-parallel'));"
+                    + " return c.getOption().series[0].data.length")).isEqualTo(finishedTrials);
+            page.screenshot("demo-study");
 
-            List<LogEntry> errors = driver.manage().logs().get(LogType.BROWSER).getAll().stream()
-                    .filter(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()).toList();
-            assertThat(errors).as("browser console errors").isEmpty();
-        } finally {
-            driver.quit();
+            assertThat(page.consoleErrors()).as("browser console errors").isEmpty();
         }
     }
 
@@ -101,26 +82,5 @@ final class DemoDashboardCheck {
                 .header("X-API-Key", key).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(path + ": " + response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
-    }
-
-    private static WebDriverWait wait(ChromeDriver driver) {
-        return new WebDriverWait(driver, Duration.ofSeconds(30));
-    }
-
-    private static String text(WebDriver driver, String selector) {
-        return String.valueOf(((JavascriptExecutor) driver).executeScript(
-                "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';", selector));
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Long> seriesLengths(ChromeDriver driver, String chart) {
-        return (Map<String, Long>) ((JavascriptExecutor) driver).executeScript("const c = echarts.getInstanceByDom("
-                + "document.getElementById('chart-" + chart + "')); const out = {};"
-                + " for (const s of c.getOption().series) { out[s.name] = s.data.length; } return out;");
-    }
-
-    private static void screenshot(ChromeDriver driver, String name) throws Exception {
-        Files.createDirectories(SCREENSHOTS);
-        Files.write(SCREENSHOTS.resolve(name + ".png"), driver.getScreenshotAs(OutputType.BYTES));
     }
 }
