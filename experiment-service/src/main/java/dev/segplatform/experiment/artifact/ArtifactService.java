@@ -46,6 +46,8 @@ public class ArtifactService {
         this.clock = clock;
     }
 
+    private static final int MAX_CONTENT_TYPE_LENGTH = 255;
+
     public ArtifactInfo upload(long runId, String rawPath, UUID leaseToken, String contentType, long declaredLength,
                     InputStream body) {
         String path = ArtifactPath.normalize(rawPath);
@@ -105,7 +107,13 @@ public class ArtifactService {
             if (MediaType.APPLICATION_FORM_URLENCODED.equalsTypeAndSubtype(type)) {
                 return MediaType.APPLICATION_OCTET_STREAM_VALUE;
             }
-            return type.toString();
+            String recorded = type.toString();
+            // The artifact row keeps the label in a column of this width; checked before the body is read.
+            if (recorded.length() > MAX_CONTENT_TYPE_LENGTH) {
+                throw new InvalidInputException("Content-Type", "at most " + MAX_CONTENT_TYPE_LENGTH
+                        + " characters, got " + recorded.length());
+            }
+            return recorded;
         } catch (InvalidMediaTypeException e) {
             throw new InvalidInputException("Content-Type", "not a media type: " + e.getMessage());
         }

@@ -73,14 +73,21 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         return badRequest(ProblemTypes.VALIDATION, "Invalid input", List.of(new FieldProblem(e.getName(), reason)), request);
     }
 
-    /** A unique index caught a race that the service's own checks could not (two equal names at once). */
+    /**
+     * A unique index caught a race that the service's own checks could not (two equal names at once);
+     * data exceptions (class 22) are bad input that slipped past a check.
+     */
     @ExceptionHandler(DataIntegrityViolationException.class)
     ResponseEntity<ProblemDetail> handleIntegrity(DataIntegrityViolationException e, HttpServletRequest request) {
-        if (e.getMostSpecificCause() instanceof java.sql.SQLException sql && "22021".equals(sql.getSQLState())) {
-            // A NUL that got past the request checks: the client's input, not a conflict.
-            log.warn("NUL character reached the database on {}", request.getRequestURI());
-            return badRequest(ProblemTypes.VALIDATION, "Invalid input",
-                    List.of(new FieldProblem("body", "must not contain a NUL character (\\u0000)")), request);
+        if (e.getMostSpecificCause() instanceof java.sql.SQLException sql && sql.getSQLState() != null
+                && sql.getSQLState().startsWith("22")) {
+            // SQLState class 22 is a data exception: a value the request checks let through (a NUL, a
+            // string longer than its column, a number out of range). The client's input, not a conflict;
+            // each such case is a missing check to add where the field is read.
+            log.warn("Input the checks missed reached the database on {}: {}", request.getRequestURI(), sql.getMessage());
+            String reason = "22021".equals(sql.getSQLState()) ? "must not contain a NUL character (\\u0000)"
+                    : "a value does not fit what the database stores (SQLState " + sql.getSQLState() + ")";
+            return badRequest(ProblemTypes.VALIDATION, "Invalid input", List.of(new FieldProblem("body", reason)), request);
         }
         log.info("Integrity violation on {}: {}", request.getRequestURI(), e.getMostSpecificCause().getMessage());
         ProblemDetail problem = problem(HttpStatus.CONFLICT, ProblemTypes.of("conflict"), "Conflict",

@@ -89,6 +89,22 @@ class ArtifactWriteTest extends ServiceTest {
         assertThat(api.bytes(path)).isEqualTo(body);
     }
 
+    /** A label longer than the column that records it is the client's mistake, said before any byte is stored. */
+    @Test
+    void anOverlongContentTypeIsRefusedAndNothingIsStored() {
+        long runId = api.run(experimentId, "unet");
+        long artifactsBefore = count("artifact");
+        String contentType = "text/plain; note=" + "x".repeat(300);
+
+        Api.Reply refused = api.put("/api/runs/" + runId + "/artifacts/notes.txt", new byte[] {1, 2, 3},
+                Map.of("Content-Type", contentType));
+
+        assertThat(refused.status()).as(refused.text()).isEqualTo(400);
+        assertThat(refused.json().get("errors").get(0).get("field").asString()).isEqualTo("Content-Type");
+        assertThat(refused.json().get("errors").get(0).get("reason").asString()).contains("255");
+        assertThat(count("artifact")).isEqualTo(artifactsBefore);
+    }
+
     private static byte[] bytes(int size, int seed) {
         byte[] bytes = new byte[size];
         new Random(seed).nextBytes(bytes);
