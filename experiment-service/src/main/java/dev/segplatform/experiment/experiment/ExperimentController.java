@@ -54,7 +54,7 @@ class ExperimentController {
     @GetMapping("/{id}")
     @Operation(summary = "Get one experiment, deleted or not")
     ExperimentResponse get(@PathVariable long id) {
-        return service.response(service.get(id));
+        return service.response(service.entity(id));
     }
 
     @PatchMapping("/{id}")
@@ -73,6 +73,6 @@ class ExperimentController {
     @PostMapping("/{id}/restore")
     @Operation(summary = "Restore a deleted experiment, unless a live one took its name meanwhile")
     ExperimentResponse restore(@PathVariable long id) {
-        return service.response(service.restore(id));
+        return service.response(service.restoreEntity(id));
     }
 }

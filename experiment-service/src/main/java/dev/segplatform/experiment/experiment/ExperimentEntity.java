@@ -18,7 +18,7 @@ import java.util.Map;
 /** An experiment: a named group of runs. Deleting one only marks it, so it can be restored. */
 @Entity
 @Table(name = "experiment")
-public class ExperimentEntity {
+class ExperimentEntity {
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)

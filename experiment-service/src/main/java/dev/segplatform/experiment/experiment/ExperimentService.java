@@ -43,15 +43,15 @@ public class ExperimentService {
 
     /** Creates an experiment for a caller outside this package (MLflow's experiments/create). */
     @Transactional
-    public ExperimentEntity create(String name, Map<String, String> tags) {
-        return create(new ExperimentRequests.Create(name, null, tags));
+    public Experiment create(String name, Map<String, String> tags) {
+        return Experiment.of(create(new ExperimentRequests.Create(name, null, tags)));
     }
 
     /** A live experiment by exact name, else the newest deleted one of that name. */
     @Transactional(readOnly = true)
-    public Optional<ExperimentEntity> findByName(String name) {
+    public Optional<Experiment> findByName(String name) {
         return experiments.findByNameOrderByDeletedAtDescIdDesc(name).stream()
-                .min((a, b) -> Boolean.compare(a.isDeleted(), b.isDeleted()));
+                .min((a, b) -> Boolean.compare(a.isDeleted(), b.isDeleted())).map(Experiment::of);
     }
 
     /**
@@ -60,26 +60,26 @@ public class ExperimentService {
      * @param pattern a SQL LIKE pattern escaped with '\'
      */
     @Transactional(readOnly = true)
-    public Page<ExperimentEntity> search(boolean live, boolean deleted, String pattern, boolean ignoreCase, int page,
-                                         int size) {
+    public Page<Experiment> search(boolean live, boolean deleted, String pattern, boolean ignoreCase, int page,
+                                   int size) {
         return experiments.searchByPattern(live, deleted, pattern, ignoreCase,
-                PageRequest.of(page, size, Sort.by(Sort.Direction.DESC, "id")));
+                PageRequest.of(page, size, Sort.by(Sort.Direction.DESC, "id"))).map(Experiment::of);
     }
 
     @Transactional
-    public ExperimentEntity rename(long id, String name) {
-        return update(id, new ExperimentRequests.Update(name, null));
+    public Experiment rename(long id, String name) {
+        return Experiment.of(update(id, new ExperimentRequests.Update(name, null)));
     }
 
     @Transactional
-    public ExperimentEntity setTag(long id, String key, String value) {
-        ExperimentEntity experiment = get(id);
+    public Experiment setTag(long id, String key, String value) {
+        ExperimentEntity experiment = entity(id);
         limits.tags(Map.of(key, value), "experiment");
         if (!experiment.getTags().containsKey(key)) {
             limits.tagTotal(experiment.getTags().size() + 1, "experiment");
         }
         experiment.getTags().put(key, value);
-        return experiments.saveAndFlush(experiment);
+        return Experiment.of(experiments.saveAndFlush(experiment));
     }
 
     @Transactional(readOnly = true)
@@ -89,23 +89,28 @@ public class ExperimentService {
     }
 
     @Transactional(readOnly = true)
-    public ExperimentEntity get(long id) {
+    ExperimentEntity entity(long id) {
         return experiments.findById(id).orElseThrow(() -> new NotFoundException("experiment", id));
+    }
+
+    @Transactional(readOnly = true)
+    public Experiment get(long id) {
+        return Experiment.of(entity(id));
     }
 
     /** An experiment that new runs may join: it exists and is not deleted. */
     @Transactional(readOnly = true)
-    public ExperimentEntity requireLive(long id) {
-        ExperimentEntity experiment = get(id);
+    public Experiment requireLive(long id) {
+        ExperimentEntity experiment = entity(id);
         if (experiment.isDeleted()) {
             throw new ConflictException("experiment " + id + " is deleted; restore it first");
         }
-        return experiment;
+        return Experiment.of(experiment);
     }
 
     @Transactional
     ExperimentEntity update(long id, ExperimentRequests.Update request) {
-        ExperimentEntity experiment = get(id);
+        ExperimentEntity experiment = entity(id);
         if (request.name() != null && !request.name().strip().equals(experiment.getName())) {
             String name = request.name().strip();
             limits.name("name", name);
@@ -122,15 +127,20 @@ public class ExperimentService {
 
     @Transactional
     public void delete(long id) {
-        ExperimentEntity experiment = get(id);
+        ExperimentEntity experiment = entity(id);
         if (!experiment.isDeleted()) {
             experiment.delete(clock.instant());
         }
     }
 
     @Transactional
-    public ExperimentEntity restore(long id) {
-        ExperimentEntity experiment = get(id);
+    public Experiment restore(long id) {
+        return Experiment.of(restoreEntity(id));
+    }
+
+    @Transactional
+    ExperimentEntity restoreEntity(long id) {
+        ExperimentEntity experiment = entity(id);
         if (experiment.isDeleted()) {
             requireFreeName(experiment.getName());
             experiment.restore(clock.instant());

@@ -2,7 +2,7 @@ package dev.segplatform.experiment.mlflow;
 
 import dev.segplatform.experiment.api.JobStatus;
 import dev.segplatform.experiment.api.MetricPoint;
-import dev.segplatform.experiment.experiment.ExperimentEntity;
+import dev.segplatform.experiment.experiment.Experiment;
 import dev.segplatform.experiment.experiment.ExperimentService;
 import dev.segplatform.experiment.limit.InputLimits;
 import dev.segplatform.experiment.metric.MetricStore;
@@ -82,7 +82,7 @@ class MlflowTracking {
                     + "and served by its artifact proxy (mlflow-artifacts:/)");
         }
         try {
-            return Long.toString(experiments.create(name, map(request.tags(), "tags")).getId());
+            return Long.toString(experiments.create(name, map(request.tags(), "tags")).id());
         } catch (ConflictException e) {
             throw new MlflowException(MlflowException.Code.RESOURCE_ALREADY_EXISTS,
                     "Experiment '" + name + "' already exists.");
@@ -128,7 +128,7 @@ class MlflowTracking {
             ignoreCase = op.equals("ILIKE");
         }
         int page = pageOf(request.pageToken());
-        Page<ExperimentEntity> result = experiments.search(!view.equals("DELETED_ONLY"), !view.equals("ACTIVE_ONLY"),
+        Page<Experiment> result = experiments.search(!view.equals("DELETED_ONLY"), !view.equals("ACTIVE_ONLY"),
                 pattern, ignoreCase, page, size);
         String next = result.hasNext() ? Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(("page:" + (page + 1)).getBytes(StandardCharsets.UTF_8)) : null;
@@ -460,7 +460,7 @@ class MlflowTracking {
         }
     }
 
-    private static MlflowMessages.Experiment experiment(ExperimentEntity e) {
+    private static MlflowMessages.Experiment experiment(Experiment e) {
         return MlflowViews.experiment(e);
     }
 }

@@ -1,7 +1,7 @@
 package dev.segplatform.experiment.mlflow;
 
 import dev.segplatform.experiment.api.JobStatus;
-import dev.segplatform.experiment.experiment.ExperimentEntity;
+import dev.segplatform.experiment.experiment.Experiment;
 import dev.segplatform.experiment.mlflow.MlflowMessages.KeyValue;
 import dev.segplatform.experiment.run.RunResponse;
 import java.time.Instant;
@@ -27,11 +27,11 @@ final class MlflowViews {
         return "mlflow-artifacts:/" + experimentId + "/" + runId + "/artifacts";
     }
 
-    static MlflowMessages.Experiment experiment(ExperimentEntity e) {
-        List<KeyValue> tags = new TreeMap<>(e.getTags()).entrySet().stream()
+    static MlflowMessages.Experiment experiment(Experiment e) {
+        List<KeyValue> tags = new TreeMap<>(e.tags()).entrySet().stream()
                 .map(t -> new KeyValue(t.getKey(), t.getValue())).toList();
-        return new MlflowMessages.Experiment(Long.toString(e.getId()), e.getName(), "mlflow-artifacts:/" + e.getId(),
-                e.isDeleted() ? "deleted" : "active", millis(e.getUpdatedAt()), millis(e.getCreatedAt()), tags);
+        return new MlflowMessages.Experiment(Long.toString(e.id()), e.name(), "mlflow-artifacts:/" + e.id(),
+                e.deleted() ? "deleted" : "active", millis(e.updatedAt()), millis(e.createdAt()), tags);
     }
 
     /**

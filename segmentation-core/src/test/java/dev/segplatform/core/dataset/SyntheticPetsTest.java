@@ -138,7 +138,7 @@ class SyntheticPetsTest {
             }
         }
         for (int extra = 0; extra <= 1; extra++) {
-            byte[] t = SyntheticPets.trimap(pet, w, h, extra);
+            byte[] t = PetPainter.trimap(pet, w, h, extra);
             StringBuilder row = new StringBuilder();
             for (int x = 0; x < w; x++) {
                 row.append(t[5 * w + x]);

@@ -1,18 +1,13 @@
 package dev.segplatform.core.model.kernel;
 
 import static dev.segplatform.core.model.kernel.OneDnnEngine.ENGINE;
-import static dev.segplatform.core.model.kernel.OneDnnEngine.STREAM;
-
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_BIAS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_DST;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_SRC;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DIFF_WEIGHTS;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_DST;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_FROM;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SCRATCHPAD;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_SRC;
-import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
 import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_WEIGHTS;
 
 import java.util.ArrayList;
@@ -20,19 +15,12 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.convolution_backward_data;
 import org.bytedeco.dnnl.convolution_backward_weights;
 import org.bytedeco.dnnl.convolution_forward;
 import org.bytedeco.dnnl.global.dnnl.algorithm;
 import org.bytedeco.dnnl.global.dnnl.prop_kind;
-import org.bytedeco.dnnl.global.dnnl.scratchpad_mode;
 import org.bytedeco.dnnl.memory;
-import org.bytedeco.dnnl.post_ops;
-import org.bytedeco.dnnl.primitive;
-import org.bytedeco.dnnl.primitive_attr;
-import org.bytedeco.dnnl.reorder;
-import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.LongPointer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -43,32 +31,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * bindings: the primitive descriptors, primitives and reorders are created once and run on every
  * call, on the arrays of that call. Where oneDNN's own pick ({@code convolution_auto}: Winograd
  * for most 3x3 layers here) differs from its direct kernel, the first call of a shape times both
- * and keeps the faster ({@link #faster}). oneDNN picks its preferred memory layouts; the reorders
- * between those and the plain layouts of ND4J's arrays are part of each call.
+ * and keeps the faster ({@code ConvolutionPlan.fastest}, the plans in their own file). oneDNN picks
+ * its preferred memory layouts; the reorders between those and the plain layouts of ND4J's arrays are
+ * part of each call.
  *
  * <p>Why not ND4J's {@code conv2d} ops, which call the same library: they build every descriptor
  * and primitive anew on each call and always use the direct algorithm ({@code bin/bench models}
  * shows the difference on the networks' layer shapes).
  */
 public final class OneDnnConvolution implements AutoCloseable {
-
-    /**
-     * Scratch memory is the plan's own, not oneDNN's default per-thread buffer, which belongs to
-     * the thread that created the primitive: a network trained on ParallelWrapper's threads and
-     * evaluated on another crashed the JVM that way (SegmentationTrainerTest's two-device test).
-     */
-    private static final primitive_attr ATTRIBUTES = new primitive_attr();
-
-    /** The same, with a ReLU applied to the convolution's output as it is written (a folded inference graph). */
-    private static final primitive_attr RELU_ATTRIBUTES = new primitive_attr();
-
-    static {
-        ATTRIBUTES.set_scratchpad_mode(scratchpad_mode.user);
-        RELU_ATTRIBUTES.set_scratchpad_mode(scratchpad_mode.user);
-        post_ops relu = new post_ops();
-        relu.append_eltwise(1f, algorithm.eltwise_relu, 0f, 0f);
-        RELU_ATTRIBUTES.set_post_ops(relu);
-    }
 
     /**
      * Which plan won the timing for a geometry and pass, so that a shape that comes back after its
@@ -87,7 +58,7 @@ public final class OneDnnConvolution implements AutoCloseable {
         }
     }
 
-    private static void choose(Geometry g, String pass, Plan winner) {
+    private static void choose(Geometry g, String pass, ConvolutionPlan winner) {
         synchronized (CHOICES) {
             CHOICES.put(pass + " " + g, winner.signature());
         }
@@ -138,9 +109,9 @@ public final class OneDnnConvolution implements AutoCloseable {
     /** The forward pass; while {@link #forwardRivals} is non-empty, one of several still to be timed. */
     private Forward forward;
     private List<Forward> forwardRivals = List.of();
-    private Plan backwardData;
-    private List<Plan> backwardDataRivals = List.of();
-    private Plan backwardWeights;
+    private ConvolutionPlan backwardData;
+    private List<ConvolutionPlan> backwardDataRivals = List.of();
+    private ConvolutionPlan backwardWeights;
     /** The output gradient as {@link #backwardWeights} reads it: {@code dy} itself, or its reordered copy. */
     private memory gradOutCopy;
 
@@ -148,7 +119,7 @@ public final class OneDnnConvolution implements AutoCloseable {
      * A forward plan with its descriptor (the backward passes take it as their hint) and the input
      * as its convolution reads it: {@code x} itself, or the plan's reordered copy.
      */
-    private record Forward(convolution_forward.primitive_desc descriptor, Plan plan, memory source) {
+    private record Forward(convolution_forward.primitive_desc descriptor, ConvolutionPlan plan, memory source) {
     }
 
     public OneDnnConvolution(Geometry g) {
@@ -163,7 +134,7 @@ public final class OneDnnConvolution implements AutoCloseable {
         long[] biasShape = {g.weights[0]};
         b = g.bias ? user(biasShape, memory.format_tag.x) : null;
         db = g.bias ? user(biasShape, memory.format_tag.x) : null;
-        List<Forward> candidates = distinct(Arrays.asList(forwardPlan(algorithm.convolution_auto, memory.format_tag.any),
+        List<Forward> candidates = ConvolutionPlan.distinct(Arrays.asList(forwardPlan(algorithm.convolution_auto, memory.format_tag.any),
                 forwardPlan(algorithm.convolution_direct, memory.format_tag.any),
                 forwardPlan(algorithm.convolution_auto, memory.format_tag.nchw)), f -> f.plan, chosen(g, "forward"));
         forward = candidates.get(0);
@@ -181,7 +152,7 @@ public final class OneDnnConvolution implements AutoCloseable {
         if (!forwardRivals.isEmpty()) {
             List<Forward> all = new ArrayList<>(forwardRivals);
             all.add(0, forward);
-            Plan best = fastest(all.stream().map(Forward::plan).toList());
+            ConvolutionPlan best = ConvolutionPlan.fastest(all.stream().map(Forward::plan).toList());
             choose(geometry, "forward", best);
             forward = all.stream().filter(f -> f.plan == best).findFirst().orElseThrow();
             forwardRivals = List.of();
@@ -214,16 +185,16 @@ public final class OneDnnConvolution implements AutoCloseable {
         }
         bind(dx, dxa);
         if (backwardData == null) {
-            List<Plan> candidates = distinct(Arrays.asList(dataPlan(algorithm.convolution_auto, memory.format_tag.any),
+            List<ConvolutionPlan> candidates = ConvolutionPlan.distinct(Arrays.asList(dataPlan(algorithm.convolution_auto, memory.format_tag.any),
                     dataPlan(algorithm.convolution_direct, memory.format_tag.any),
                     dataPlan(algorithm.convolution_auto, memory.format_tag.nchw)), p -> p, chosen(geometry, "input gradient"));
             backwardData = candidates.get(0);
             backwardDataRivals = candidates.subList(1, candidates.size());
         }
         if (!backwardDataRivals.isEmpty()) {
-            List<Plan> all = new ArrayList<>(backwardDataRivals);
+            List<ConvolutionPlan> all = new ArrayList<>(backwardDataRivals);
             all.add(0, backwardData);
-            backwardData = fastest(all);
+            backwardData = ConvolutionPlan.fastest(all);
             choose(geometry, "input gradient", backwardData);
             backwardDataRivals = List.of();
         }
@@ -238,75 +209,17 @@ public final class OneDnnConvolution implements AutoCloseable {
     public void close() {
         forward.plan.close();
         forwardRivals.forEach(f -> f.plan.close());
-        for (Plan p : new Plan[] {backwardData, backwardWeights}) {
+        for (ConvolutionPlan p : new ConvolutionPlan[] {backwardData, backwardWeights}) {
             if (p != null) {
                 p.close();
             }
         }
-        backwardDataRivals.forEach(Plan::close);
+        backwardDataRivals.forEach(ConvolutionPlan::close);
         for (memory m : new memory[] {x, w, b, y, dy, dx, dw, db}) {
             if (m != null) {
                 m.close();
             }
         }
-    }
-
-    /**
-     * Of plans that compute the same thing, the one fastest on this call's arrays; the others are
-     * closed. oneDNN's own pick is not always the fastest: Winograd loses badly to the direct kernel
-     * at few channels and large planes (PSPNet's second layer) and wins at many channels; and writing ND4J's plain layout directly
-     * (a GEMM-based kernel) can beat a blocked kernel plus its reorders. A few runs of each, once per
-     * layer and input shape, settle it on the machine at hand, as cuDNN's benchmark mode does.
-     */
-    private static Plan fastest(List<Plan> plans) {
-        for (Plan p : plans) {
-            p.run(); // the first run of each touches its fresh buffers
-        }
-        long[] best = new long[plans.size()];
-        Arrays.fill(best, Long.MAX_VALUE);
-        for (int round = 0; round < 3; round++) {
-            for (int i = 0; i < plans.size(); i++) {
-                best[i] = Math.min(best[i], plans.get(i).time());
-            }
-        }
-        int winner = 0;
-        for (int i = 1; i < plans.size(); i++) {
-            if (best[i] < best[winner]) {
-                winner = i;
-            }
-        }
-        for (int i = 0; i < plans.size(); i++) {
-            if (i != winner) {
-                plans.get(i).close();
-            }
-        }
-        Plan chosen = plans.get(winner);
-        if (winner != plans.size() - 1) {
-            chosen.run(); // the result this call returns is the chosen plan's own
-        }
-        return chosen;
-    }
-
-    /**
-     * The first of each group of candidates that would run the same kernel with the same reorders,
-     * or only the one an earlier timing chose ({@code chosen}, its signature) if it is among them;
-     * the others are closed. Null candidates (no kernel) are skipped.
-     */
-    private static <T> List<T> distinct(List<T> candidates, java.util.function.Function<T, Plan> plan, String chosen) {
-        List<T> kept = new ArrayList<>();
-        for (T c : candidates) {
-            if (c != null && kept.stream().noneMatch(k -> plan.apply(k).signature().equals(plan.apply(c).signature()))) {
-                kept.add(c);
-            }
-        }
-        List<T> result = kept.stream().filter(c -> plan.apply(c).signature().equals(chosen)).findFirst()
-                .map(List::of).orElse(kept);
-        for (T c : candidates) {
-            if (c != null && !result.contains(c)) {
-                plan.apply(c).close();
-            }
-        }
-        return result;
     }
 
     /**
@@ -325,51 +238,51 @@ public final class OneDnnConvolution implements AutoCloseable {
             descriptor = new convolution_forward.primitive_desc(new convolution_forward.desc(prop_kind.forward_training,
                     algo, any(g.input), any(g.weights), g.bias ? desc(biasShape, memory.format_tag.x) : new memory.desc(),
                     desc(g.output, output), dims(g.strides), dilates(g), dims(g.padBefore), dims(g.padAfter)),
-                    g.relu ? RELU_ATTRIBUTES : ATTRIBUTES, ENGINE);
+                    g.relu ? ConvolutionPlan.RELU_ATTRIBUTES : ConvolutionPlan.ATTRIBUTES, ENGINE);
         } catch (RuntimeException unsupported) {
             return null;
         }
-        Plan p = new Plan();
+        ConvolutionPlan p = new ConvolutionPlan();
         p.own(descriptor);
         memory src = p.in(x, descriptor.src_desc());
         memory weights = p.in(w, descriptor.weights_desc());
         memory dst = p.scratch(y, descriptor.dst_desc());
-        p.add(new convolution_forward(descriptor), args(DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_BIAS, b,
+        p.add(new convolution_forward(descriptor), ConvolutionPlan.args(DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_BIAS, b,
                 DNNL_ARG_DST, dst), descriptor.scratchpad_desc(), descriptor.impl_info_str().getString());
         p.out(dst, y);
         return new Forward(descriptor, p, src);
     }
 
     /** As {@link #forwardPlan}, for the input gradient ({@code inputGradient} its layout). */
-    private Plan dataPlan(algorithm algo, memory.format_tag inputGradient) {
+    private ConvolutionPlan dataPlan(algorithm algo, memory.format_tag inputGradient) {
         Geometry g = geometry;
         convolution_backward_data.primitive_desc descriptor;
         try {
             descriptor = new convolution_backward_data.primitive_desc(new convolution_backward_data.desc(algo,
                     desc(g.input, inputGradient), any(g.weights), any(g.output), dims(g.strides), dilates(g),
-                    dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE, forward.descriptor);
+                    dims(g.padBefore), dims(g.padAfter)), ConvolutionPlan.ATTRIBUTES, ENGINE, forward.descriptor);
         } catch (RuntimeException unsupported) {
             return null;
         }
-        Plan p = new Plan();
+        ConvolutionPlan p = new ConvolutionPlan();
         p.own(descriptor);
         memory gradOut = gradOutCopy.get_desc().equals(descriptor.diff_dst_desc()) ? gradOutCopy
                 : p.in(dy, descriptor.diff_dst_desc());
         memory weights = p.in(w, descriptor.weights_desc());
         memory gradIn = p.scratch(dx, descriptor.diff_src_desc());
-        p.add(new convolution_backward_data(descriptor), args(DNNL_ARG_DIFF_DST, gradOut, DNNL_ARG_WEIGHTS, weights,
+        p.add(new convolution_backward_data(descriptor), ConvolutionPlan.args(DNNL_ARG_DIFF_DST, gradOut, DNNL_ARG_WEIGHTS, weights,
                 DNNL_ARG_DIFF_SRC, gradIn), descriptor.scratchpad_desc(), descriptor.impl_info_str().getString());
         p.out(gradIn, dx);
         return p;
     }
 
-    private Plan weightsPlan() {
+    private ConvolutionPlan weightsPlan() {
         Geometry g = geometry;
         convolution_backward_weights.primitive_desc descriptor = new convolution_backward_weights.primitive_desc(
                 new convolution_backward_weights.desc(algorithm.convolution_auto, any(g.input), any(g.weights),
                         g.bias ? desc(new long[] {g.weights[0]}, memory.format_tag.x) : new memory.desc(), any(g.output),
-                        dims(g.strides), dilates(g), dims(g.padBefore), dims(g.padAfter)), ATTRIBUTES, ENGINE, forward.descriptor);
-        Plan p = new Plan();
+                        dims(g.strides), dilates(g), dims(g.padBefore), dims(g.padAfter)), ConvolutionPlan.ATTRIBUTES, ENGINE, forward.descriptor);
+        ConvolutionPlan p = new ConvolutionPlan();
         p.own(descriptor);
         // The weight gradient reads the input in the layout the forward pass reordered it to, as a
         // rule: then it reads that copy, still there from the forward pass of this same batch.
@@ -378,139 +291,11 @@ public final class OneDnnConvolution implements AutoCloseable {
         memory gradOut = p.in(dy, descriptor.diff_dst_desc());
         gradOutCopy = gradOut;
         memory gradWeights = p.scratch(dw, descriptor.diff_weights_desc());
-        p.add(new convolution_backward_weights(descriptor), args(DNNL_ARG_SRC, src, DNNL_ARG_DIFF_DST, gradOut,
+        p.add(new convolution_backward_weights(descriptor), ConvolutionPlan.args(DNNL_ARG_SRC, src, DNNL_ARG_DIFF_DST, gradOut,
                 DNNL_ARG_DIFF_WEIGHTS, gradWeights, DNNL_ARG_DIFF_BIAS, db), descriptor.scratchpad_desc(),
                 descriptor.impl_info_str().getString());
         p.out(gradWeights, dw);
         return p;
-    }
-
-    /** Primitives in order with their arguments, and the reorders to and from the arrays' layouts. */
-    private static final class Plan implements AutoCloseable {
-        private final List<primitive> primitives = new ArrayList<>();
-        private final List<IntMemoryMap> arguments = new ArrayList<>();
-        private final List<memory.desc> scratchpads = new ArrayList<>();
-        private boolean scratchpadBound;
-        /**
-         * The buffers and descriptors the plan made, held for as long as the plan: JavaCPP frees a
-         * C++ object when its Java wrapper is collected, so no buffer's life hangs on what the
-         * argument maps copy.
-         */
-        private final List<Pointer> owned = new ArrayList<>();
-        /** oneDNN's name for the kernel of the plan's (last) convolution. */
-        private String kernel = "";
-
-        void own(Pointer p) {
-            owned.add(p);
-        }
-
-        /** The kernel and how many primitives (it and its reorders) the plan runs: plans alike in this run alike. */
-        String signature() {
-            return kernel + "/" + primitives.size();
-        }
-
-        /** {@code user} itself if it is already in the layout {@code wanted}, else a reordered copy. */
-        memory in(memory user, memory.desc wanted) {
-            if (user.get_desc().equals(wanted)) {
-                return user;
-            }
-            memory m = new memory(wanted, ENGINE);
-            owned.add(m);
-            copy(user, m);
-            return m;
-        }
-
-        /** Where a primitive writes: {@code user} if it has the layout, else its own buffer, see {@link #out}. */
-        memory scratch(memory user, memory.desc layout) {
-            if (user.get_desc().equals(layout)) {
-                return user;
-            }
-            memory m = new memory(layout, ENGINE);
-            owned.add(m);
-            return m;
-        }
-
-        /** Copies {@code result} into {@code user} unless it is {@code user}. */
-        void out(memory result, memory user) {
-            if (result != user) {
-                copy(result, user);
-            }
-        }
-
-        private void copy(memory from, memory to) {
-            reorder.primitive_desc descriptor = new reorder.primitive_desc(from, to, ATTRIBUTES, false);
-            add(new reorder(descriptor), args(DNNL_ARG_FROM, from, DNNL_ARG_TO, to), descriptor.scratchpad_desc());
-        }
-
-        void add(primitive p, IntMemoryMap a, memory.desc scratchpad, String kernel) {
-            this.kernel = kernel;
-            add(p, a, scratchpad);
-        }
-
-        void add(primitive p, IntMemoryMap a, memory.desc scratchpad) {
-            primitives.add(p);
-            arguments.add(a);
-            scratchpads.add(scratchpad);
-        }
-
-        /** One scratch buffer, the largest any primitive asks for, given to each (they run one after another). */
-        private void bindScratchpad() {
-            int largest = 0;
-            for (int i = 1; i < scratchpads.size(); i++) {
-                if (scratchpads.get(i).get_size() > scratchpads.get(largest).get_size()) {
-                    largest = i;
-                }
-            }
-            if (!scratchpads.isEmpty() && scratchpads.get(largest).get_size() > 0) {
-                memory buffer = new memory(scratchpads.get(largest), ENGINE);
-                owned.add(buffer);
-                for (int i = 0; i < scratchpads.size(); i++) {
-                    if (scratchpads.get(i).get_size() > 0) {
-                        memory view = i == largest ? buffer : new memory(scratchpads.get(i), ENGINE, buffer.get_data_handle());
-                        owned.add(view);
-                        arguments.get(i).put(DNNL_ARG_SCRATCHPAD, view);
-                    }
-                }
-            }
-            scratchpadBound = true;
-        }
-
-        /** Frees the primitives and buffers now rather than whenever the garbage collector gets to them. */
-        @Override
-        public void close() {
-            primitives.forEach(Pointer::close);
-            arguments.forEach(Pointer::close);
-            owned.forEach(Pointer::close);
-        }
-
-        void run() {
-            if (!scratchpadBound) {
-                bindScratchpad();
-            }
-            stream s = STREAM.get();
-            for (int i = 0; i < primitives.size(); i++) {
-                primitives.get(i).execute(s, arguments.get(i));
-            }
-            s._wait();
-        }
-
-        /** Nanoseconds one run takes. */
-        long time() {
-            long start = System.nanoTime();
-            run();
-            return System.nanoTime() - start;
-        }
-    }
-
-    /** Pairs of (argument, memory); a null memory (no bias) is left out. */
-    private static IntMemoryMap args(Object... pairs) {
-        IntMemoryMap map = new IntMemoryMap();
-        for (int i = 0; i < pairs.length; i += 2) {
-            if (pairs[i + 1] != null) {
-                map.put((Integer) pairs[i], (memory) pairs[i + 1]);
-            }
-        }
-        return map;
     }
 
     private static memory user(long[] shape, memory.format_tag tag) {

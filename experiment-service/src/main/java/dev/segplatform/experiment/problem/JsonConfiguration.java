@@ -1,6 +1,5 @@
-package dev.segplatform.experiment.config;
+package dev.segplatform.experiment.problem;
 
-import dev.segplatform.experiment.problem.NulCharacterException;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import tools.jackson.core.JsonParser;

@@ -1,10 +1,13 @@
-package dev.segplatform.experiment.config;
+package dev.segplatform.experiment.problem;
 
-import dev.segplatform.experiment.problem.QueryParameterInterceptor;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.config.annotation.InterceptorRegistry;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
+/**
+ * Installs this package's query-parameter check. It lives with the checks it installs, so that settings
+ * ({@code config}) never depend on problem details, which read settings.
+ */
 @Configuration(proxyBeanMethods = false)
 class WebConfiguration implements WebMvcConfigurer {
 

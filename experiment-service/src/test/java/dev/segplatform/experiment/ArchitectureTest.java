@@ -1,0 +1,23 @@
+package dev.segplatform.experiment;
+
+import com.tngtech.archunit.junit.AnalyzeClasses;
+import com.tngtech.archunit.junit.ArchTest;
+import com.tngtech.archunit.lang.ArchRule;
+import dev.segplatform.testsupport.ArchitectureRules;
+
+/** The structure this module keeps: test-support's {@link ArchitectureRules}, checked on its own classes. */
+@AnalyzeClasses(packages = "dev.segplatform.experiment", importOptions = ArchitectureRules.ThisModuleOnly.class)
+class ArchitectureTest {
+
+    @ArchTest
+    static final ArchRule featurePackagesFreeOfCycles = ArchitectureRules.featurePackagesFreeOfCycles("dev.segplatform.experiment");
+
+    @ArchTest
+    static final ArchRule coreUsedThroughItsFaces = ArchitectureRules.coreUsedThroughItsFaces();
+
+    @ArchTest
+    static final ArchRule controllersDoNotTouchStorage = ArchitectureRules.controllersDoNotTouchStorage();
+
+    @ArchTest
+    static final ArchRule persistenceTypesStayInTheirFeature = ArchitectureRules.persistenceTypesStayInTheirFeature();
+}
