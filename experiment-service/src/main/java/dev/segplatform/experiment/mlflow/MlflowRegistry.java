@@ -7,17 +7,20 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * MLflow's model registry over the platform's {@link ModelRegistry}: names, string versions, MLflow's
- * error codes. Stages are not kept (MLflow deprecated them for aliases): every version is "None".
+ * MLflow's model registry over the platform's {@link ModelRegistry}: names, string versions, tags,
+ * MLflow's error codes. Stages (deprecated in MLflow for aliases) are stored as clients set them, but
+ * what a server loads is named by an alias or a version, never by a stage.
  */
 @Service
 class MlflowRegistry {
@@ -40,9 +43,8 @@ class MlflowRegistry {
     @Transactional
     MlflowRegistryMessages.RegisteredModel create(Request request) {
         String name = required(request.name(), "name");
-        noTags(request);
         try {
-            return model(registry.create(name, request.description()));
+            return model(registry.create(name, request.description(), tags(request.tags())));
         } catch (ConflictException e) {
             throw new MlflowException(MlflowException.Code.RESOURCE_ALREADY_EXISTS,
                     "Registered Model (name=" + name + ") already exists.");
@@ -113,11 +115,39 @@ class MlflowRegistry {
         return version(registry.byAlias(required(name, "name"), required(alias, "alias")));
     }
 
-    /** Without stages, the latest version of any stage is the newest version. */
+    /** The newest version in each stage asked for (every stage if none), in MLflow's stage order. */
     @Transactional(readOnly = true)
-    List<MlflowRegistryMessages.ModelVersion> latestVersions(String name) {
-        ModelRegistry.RegisteredModel model = registry.get(required(name, "name"));
-        return model.latestVersion() == null ? List.of() : List.of(version(model.latestVersion()));
+    List<MlflowRegistryMessages.ModelVersion> latestVersions(String name, List<String> stages) {
+        return registry.latestVersions(required(name, "name"), stages).stream().map(MlflowRegistry::version).toList();
+    }
+
+    @Transactional
+    void setModelTag(Request request) {
+        registry.setModelTag(required(request.name(), "name"), required(request.key(), "key"),
+                required(request.value(), "value"));
+    }
+
+    @Transactional
+    void deleteModelTag(String name, String key) {
+        registry.deleteModelTag(required(name, "name"), required(key, "key"));
+    }
+
+    @Transactional
+    void setVersionTag(Request request) {
+        registry.setVersionTag(required(request.name(), "name"), version(request.version()),
+                required(request.key(), "key"), required(request.value(), "value"));
+    }
+
+    @Transactional
+    void deleteVersionTag(String name, String version, String key) {
+        registry.deleteVersionTag(required(name, "name"), version(version), required(key, "key"));
+    }
+
+    /** MLflow requires {@code archive_existing_versions}; a client that leaves it out archives nothing. */
+    @Transactional
+    MlflowRegistryMessages.ModelVersion transitionStage(Request request) {
+        return version(registry.transitionStage(required(request.name(), "name"), version(request.version()),
+                required(request.stage(), "stage"), Boolean.TRUE.equals(request.archiveExistingVersions())));
     }
 
     /**
@@ -128,7 +158,6 @@ class MlflowRegistry {
     MlflowRegistryMessages.ModelVersion createVersion(Request request) {
         String name = required(request.name(), "name");
         String source = required(request.source(), "source");
-        noTags(request);
         String runId = request.runId();
         Matcher runs = RUNS_URI.matcher(source);
         if ((runId == null || runId.isBlank()) && runs.matches()) {
@@ -138,7 +167,8 @@ class MlflowRegistry {
             throw MlflowException.invalid("A model version must come from a run: send run_id, or a runs:/<run_id>/... "
                     + "source");
         }
-        return version(registry.createVersion(name, tracking.runId(runId), source, request.description()));
+        return version(registry.createVersion(name, tracking.runId(runId), source, request.description(),
+                tags(request.tags())));
     }
 
     @Transactional(readOnly = true)
@@ -207,13 +237,14 @@ class MlflowRegistry {
         }
         return new MlflowRegistryMessages.RegisteredModel(model.name(), millis(model.createdAt()),
                 millis(model.updatedAt()), model.description(),
-                model.latestVersion() == null ? List.of() : List.of(version(model.latestVersion())), aliases);
+                model.latestVersions().stream().map(MlflowRegistry::version).toList(), aliases, pairs(model.tags()));
     }
 
     static MlflowRegistryMessages.ModelVersion version(ModelRegistry.ModelVersion version) {
         return new MlflowRegistryMessages.ModelVersion(version.name(), Integer.toString(version.version()),
-                millis(version.createdAt()), millis(version.updatedAt()), "None", version.description(),
-                version.source(), Long.toString(version.runId()), "READY", "", version.aliases());
+                millis(version.createdAt()), millis(version.updatedAt()), version.stage(), version.description(),
+                version.source(), Long.toString(version.runId()), "READY", "", version.aliases(),
+                pairs(version.tags()));
     }
 
     private static int version(String version) {
@@ -229,10 +260,23 @@ class MlflowRegistry {
         }
     }
 
-    private static void noTags(Request request) {
-        if (request.tags() != null && !request.tags().isEmpty()) {
-            throw MlflowException.invalid("Tags on registered models and model versions are not supported yet");
+    /** A request's tag list as a map; a key sent twice keeps its last value, as MLflow's store does. */
+    private static Map<String, String> tags(List<MlflowMessages.KeyValue> tags) {
+        Map<String, String> map = new LinkedHashMap<>();
+        if (tags == null) {
+            return map;
         }
+        for (int i = 0; i < tags.size(); i++) {
+            MlflowMessages.KeyValue tag = tags.get(i);
+            map.put(required(tag == null ? null : tag.key(), "tags[" + i + "].key"),
+                    required(tag.value(), "tags[" + i + "].value"));
+        }
+        return map;
+    }
+
+    private static List<MlflowMessages.KeyValue> pairs(Map<String, String> map) {
+        return new TreeMap<>(map).entrySet().stream()
+                .map(e -> new MlflowMessages.KeyValue(e.getKey(), e.getValue())).toList();
     }
 
     private static int size(Integer maxResults) {
