@@ -616,6 +616,19 @@ class MlflowApiTest {
                 .extracting(v -> v.getVersion() + ":" + v.getTagsList().stream().map(t -> t.getKey())
                         .collect(Collectors.joining(",")))
                 .containsExactly("3:trained_on", "2:validated", "1:trained_on");
+        // Searches filter by tags too, ANDed with the other clauses.
+        assertThat(mlflow.searchModelVersions("name = 'tagged' and tags.validated = 'yes'").getItems())
+                .extracting(v -> v.getVersion()).containsExactly("2");
+        assertThat(mlflow.searchModelVersions("tags.`trained_on` = 'day 2'").getItems())
+                .extracting(v -> v.getName() + "/" + v.getVersion()).containsExactly("tagged/3");
+        JsonNode byTag = JSON.readTree(mlflow.sendGet("registered-models/search?filter="
+                + enc("name LIKE 'tag%' and tags.team = 'seg' and tags.owner = 'ana'")));
+        assertThat(byTag.get("registered_models")).extracting(m -> m.get("name").asString()).containsExactly("tagged");
+        JsonNode noneTagged = JSON.readTree(mlflow.sendGet("registered-models/search?filter="
+                + enc("tags.team = 'vision'")));
+        assertThat(noneTagged.path("registered_models")).isEmpty();
+        assertMlflowError(() -> mlflow.sendGet("registered-models/search?filter=" + enc("tags.team > 'a'")), 400,
+                "INVALID_PARAMETER_VALUE");
 
         // Stages, deprecated in MLflow, are stored as sent; archiving moves the earlier Production version.
         JsonNode moved = JSON.readTree(mlflow.sendPost("model-versions/transition-stage", """

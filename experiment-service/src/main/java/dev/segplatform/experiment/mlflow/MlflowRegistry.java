@@ -29,6 +29,9 @@ class MlflowRegistry {
     private static final Pattern RUNS_URI = Pattern.compile("^runs:/(\\d{1,18})(?:/(.*))?$");
     private static final Pattern NAME_FILTER = Pattern.compile(
             "^\\s*name\\s*(=|LIKE|ILIKE)\\s*'((?:[^']|'')*)'\\s*$", Pattern.CASE_INSENSITIVE);
+    /** {@code tags.key = 'value'}, the key bare or in backticks, as MLflow's registry searches take it. */
+    private static final Pattern TAG_FILTER = Pattern.compile(
+            "^\\s*tags\\.(?:`([^`]+)`|([A-Za-z0-9_.\\-/]+))\\s*=\\s*'((?:[^']|'')*)'\\s*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern VERSION_FILTER = Pattern.compile(
             "^\\s*(name|run_id)\\s*=\\s*'((?:[^']|'')*)'\\s*$", Pattern.CASE_INSENSITIVE);
 
@@ -61,18 +64,22 @@ class MlflowRegistry {
         int size = size(maxResults);
         String pattern = null;
         boolean ignoreCase = false;
-        if (filter != null && !filter.isBlank()) {
-            Matcher matcher = NAME_FILTER.matcher(filter);
-            if (!matcher.matches()) {
-                throw MlflowException.invalid("Unsupported filter '" + filter + "': name = '...', LIKE or ILIKE only");
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (String clause : clauses(filter)) {
+            Matcher matcher = NAME_FILTER.matcher(clause);
+            if (matcher.matches() && pattern == null) {
+                String op = matcher.group(1).toUpperCase(Locale.ROOT);
+                String value = matcher.group(2).replace("''", "'");
+                pattern = op.equals("=") ? value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                        : value;
+                ignoreCase = op.equals("ILIKE");
+            } else if (!tag(clause, tags)) {
+                throw MlflowException.invalid("Unsupported filter '" + filter + "': name = '...', LIKE or ILIKE, and "
+                        + "tags.<key> = '...', joined by AND");
             }
-            String op = matcher.group(1).toUpperCase(Locale.ROOT);
-            String value = matcher.group(2).replace("''", "'");
-            pattern = op.equals("=") ? value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") : value;
-            ignoreCase = op.equals("ILIKE");
         }
         int offset = offset(pageToken);
-        List<ModelRegistry.RegisteredModel> found = registry.search(pattern, ignoreCase, offset, size + 1);
+        List<ModelRegistry.RegisteredModel> found = registry.search(pattern, ignoreCase, tags, offset, size + 1);
         String next = found.size() > size ? token(offset + size) : null;
         return new MlflowRegistryMessages.SearchRegisteredModelsResponse(
                 found.stream().limit(size).map(MlflowRegistry::model).toList(), next);
@@ -182,23 +189,23 @@ class MlflowRegistry {
         int size = size(maxResults);
         String name = null;
         Long runId = null;
-        if (filter != null && !filter.isBlank()) {
-            for (String clause : filter.split("(?i)\\s+and\\s+")) {
-                Matcher matcher = VERSION_FILTER.matcher(clause);
-                if (!matcher.matches()) {
-                    throw MlflowException.invalid("Unsupported filter '" + filter + "': name = '...' and run_id = '...' "
-                            + "only");
-                }
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (String clause : clauses(filter)) {
+            Matcher matcher = VERSION_FILTER.matcher(clause);
+            if (matcher.matches()) {
                 String value = matcher.group(2).replace("''", "'");
                 if (matcher.group(1).equalsIgnoreCase("name")) {
                     name = value;
                 } else {
                     runId = tracking.runId(value);
                 }
+            } else if (!tag(clause, tags)) {
+                throw MlflowException.invalid("Unsupported filter '" + filter + "': name = '...', run_id = '...' and "
+                        + "tags.<key> = '...', joined by AND");
             }
         }
         int offset = offset(pageToken);
-        List<ModelRegistry.ModelVersion> found = registry.searchVersions(name, runId, offset, size + 1);
+        List<ModelRegistry.ModelVersion> found = registry.searchVersions(name, runId, tags, offset, size + 1);
         String next = found.size() > size ? token(offset + size) : null;
         return new MlflowRegistryMessages.SearchModelVersionsResponse(
                 found.stream().limit(size).map(MlflowRegistry::version).toList(), next);
@@ -258,6 +265,21 @@ class MlflowRegistry {
         } catch (NumberFormatException e) {
             throw MlflowException.invalid("Invalid version '" + value + "': versions are positive integers");
         }
+    }
+
+    /** A filter's clauses: AND joins them (a quoted value holding " and " is not supported). */
+    private static List<String> clauses(String filter) {
+        return filter == null || filter.isBlank() ? List.of() : List.of(filter.split("(?i)\\s+and\\s+"));
+    }
+
+    /** Reads a {@code tags.key = 'value'} clause into {@code tags}; false if the clause is not one. */
+    private static boolean tag(String clause, Map<String, String> tags) {
+        Matcher matcher = TAG_FILTER.matcher(clause);
+        if (!matcher.matches()) {
+            return false;
+        }
+        tags.put(matcher.group(1) != null ? matcher.group(1) : matcher.group(2), matcher.group(3).replace("''", "'"));
+        return true;
     }
 
     /** A request's tag list as a map; a key sent twice keeps its last value, as MLflow's store does. */

@@ -195,17 +195,22 @@ public class ModelRegistry {
     }
 
     /**
-     * Registered models whose name matches a LIKE pattern ('\' escapes; null: all), by name, one page
-     * of {@code size} from {@code offset}; one more is read to tell whether another page follows.
+     * Registered models whose name matches a LIKE pattern ('\' escapes; null: all) and that carry every
+     * one of {@code tags} with its value, by name, one page of {@code size} from {@code offset}; one
+     * more is read to tell whether another page follows.
      */
     @Transactional(readOnly = true)
-    public List<RegisteredModel> search(String pattern, boolean ignoreCase, int offset, int size) {
+    public List<RegisteredModel> search(String pattern, boolean ignoreCase, Map<String, String> tags, int offset,
+                                        int size) {
+        Map<String, Object> params = new LinkedHashMap<>();
+        String tagged = tagConditions(tags, "registered_model_tag", "t.model_id = r.id", params);
         List<String> names = jdbc.sql("""
-                        select name from registered_model
-                        where cast(:pattern as text) is null
-                           or (not :ignoreCase and name like :pattern escape '\\')
-                           or (:ignoreCase and lower(name) like lower(:pattern) escape '\\')
-                        order by name offset :offset limit :limit""")
+                        select r.name from registered_model r
+                        where (cast(:pattern as text) is null
+                           or (not :ignoreCase and r.name like :pattern escape '\\')
+                           or (:ignoreCase and lower(r.name) like lower(:pattern) escape '\\'))%s
+                        order by r.name offset :offset limit :limit""".formatted(tagged))
+                .params(params)
                 .param("pattern", pattern, java.sql.Types.VARCHAR).param("ignoreCase", ignoreCase)
                 .param("offset", offset).param("limit", size)
                 .query(String.class).list();
@@ -273,11 +278,16 @@ public class ModelRegistry {
                 .orElseThrow(() -> new NotFoundException("model version", "'" + name + "' version " + version));
     }
 
-    /** Versions of one model, of one run, or all (both null), newest first. */
+    /** Versions of one model, of one run, or all (both null), with every one of {@code tags}, newest first. */
     @Transactional(readOnly = true)
-    public List<ModelVersion> searchVersions(String name, Long runId, int offset, int size) {
+    public List<ModelVersion> searchVersions(String name, Long runId, Map<String, String> tags, int offset, int size) {
         List<String> where = new ArrayList<>();
         Map<String, Object> params = new LinkedHashMap<>();
+        String tagged = tagConditions(tags, "model_version_tag", "t.model_id = v.model_id and t.version = v.version",
+                params);
+        if (!tagged.isEmpty()) {
+            where.add(tagged.substring(" and ".length()));
+        }
         if (name != null) {
             where.add("m.name = :name");
             params.put("name", name);
@@ -372,6 +382,21 @@ public class ModelRegistry {
                     .param("name", version.name()).param("version", version.version()).query(String.class).list());
         }
         return found;
+    }
+
+    /** One {@code exists} per tag, keys and values bound; "" when there are none. */
+    private static String tagConditions(Map<String, String> tags, String table, String join,
+                                        Map<String, Object> params) {
+        StringBuilder sql = new StringBuilder();
+        int i = 0;
+        for (Map.Entry<String, String> tag : tags.entrySet()) {
+            sql.append(" and exists (select 1 from ").append(table).append(" t where ").append(join)
+                    .append(" and t.key = :tagKey").append(i).append(" and t.value = :tagValue").append(i).append(")");
+            params.put("tagKey" + i, tag.getKey());
+            params.put("tagValue" + i, tag.getValue());
+            i++;
+        }
+        return sql.toString();
     }
 
     private void putModelTag(long modelId, String key, String value) {
