@@ -23,6 +23,7 @@ import org.mlflow.api.proto.Service.Experiment;
 import org.mlflow.api.proto.Service.Metric;
 import org.mlflow.api.proto.Service.Param;
 import org.mlflow.api.proto.Service.Run;
+import org.mlflow.api.proto.Service.RunInfo;
 import org.mlflow.api.proto.Service.RunStatus;
 import org.mlflow.api.proto.Service.RunTag;
 import org.mlflow.api.proto.Service.ViewType;
@@ -243,6 +244,11 @@ class MlflowApiTest {
         assertMlflowError(() -> viewer.createExperiment("not allowed"), 403, "PERMISSION_DENIED");
         assertMlflowError(() -> viewer.logMetric(runId, "acc", 1.0), 403, "PERMISSION_DENIED");
         assertMlflowError(() -> viewer.setTerminated(runId), 403, "PERMISSION_DENIED");
+        assertMlflowError(() -> viewer.logBatch(runId, List.of(metric("acc", 1.0, 5)), List.of(param("p", "v")),
+                List.of(tag("t", "v"))), 403, "PERMISSION_DENIED");
+        assertMlflowError(() -> viewer.setTag(runId, "t", "v"), 403, "PERMISSION_DENIED");
+        assertMlflowError(() -> viewer.deleteRun(runId), 403, "PERMISSION_DENIED");
+        assertMlflowError(() -> viewer.deleteExperiment(experimentId), 403, "PERMISSION_DENIED");
         HttpResponse<String> upload = gateway("/api/2.0/mlflow-artifacts/artifacts/" + experimentId + "/" + runId
                 + "/artifacts/x.txt", "PUT", new byte[] {1}, VIEWER);
         assertThat(upload.statusCode()).isEqualTo(403);
@@ -256,6 +262,10 @@ class MlflowApiTest {
         Run run = scientist.getRun(runId);
         assertThat(run.getInfo().getStatus()).isEqualTo(RunStatus.RUNNING);
         assertThat(run.getData().getMetricsList()).extracting(Metric::getValue).containsExactly(0.75);
+        assertThat(run.getData().getParamsList()).isEmpty();
+        assertThat(run.getData().getTagsList()).extracting(RunTag::getKey).doesNotContain("t");
+        assertThat(run.getInfo().getLifecycleStage()).isEqualTo("active");
+        assertThat(scientist.getExperiment(experimentId).getLifecycleStage()).isEqualTo("active");
         assertThat(scientist.getExperimentByName("not allowed")).isEmpty();
     }
 
@@ -270,7 +280,13 @@ class MlflowApiTest {
         assertMlflowError(() -> mlflow.getExperiment("987654"), 404, "RESOURCE_DOES_NOT_EXIST");
         assertMlflowError(() -> mlflow.createRun("987654"), 404, "RESOURCE_DOES_NOT_EXIST");
         assertMlflowError(() -> mlflow.logMetric("987654", "m", 1.0), 404, "RESOURCE_DOES_NOT_EXIST");
+        assertMlflowError(() -> mlflow.deleteRun("987654"), 404, "RESOURCE_DOES_NOT_EXIST");
+        assertMlflowError(() -> mlflow.setTag("987654", "k", "v"), 404, "RESOURCE_DOES_NOT_EXIST");
+        assertMlflowError(() -> mlflow.getMetricHistory("987654", "m"), 404, "RESOURCE_DOES_NOT_EXIST");
         assertMlflowError(() -> mlflow.createExperiment("bad input"), 400, "RESOURCE_ALREADY_EXISTS");
+        String other = mlflow.createExperiment("bad input, the other");
+        assertMlflowError(() -> mlflow.renameExperiment(other, "bad input"), 400, "RESOURCE_ALREADY_EXISTS");
+        assertThat(mlflow.getExperiment(other).getName()).isEqualTo("bad input, the other");
         assertThat(mlflow.getExperimentByName("no such experiment")).isEmpty();
 
         HttpResponse<String> malformed = gateway("/api/2.0/mlflow/runs/log-batch", "POST",
@@ -308,6 +324,10 @@ class MlflowApiTest {
         List<RunTag> tooManyTags = IntStream.range(0, 101).mapToObj(i -> tag("t" + i, "v")).toList();
         assertMlflowError(() -> mlflow.logBatch(runId, List.of(metric("big", 1, 1)), null, tooManyTags), 400,
                 "INVALID_PARAMETER_VALUE");
+        // Each part within its limit, 1001 entries in all: over MLflow's 1000 per batch.
+        List<Metric> thousand = IntStream.range(0, 1000).mapToObj(i -> metric("big", i, i)).toList();
+        assertMlflowError(() -> mlflow.logBatch(runId, thousand, List.of(param("p_total", "v")), null), 400,
+                "INVALID_PARAMETER_VALUE");
         // A batch whose last part fails (a param changed) writes none of its metrics, params or tags.
         assertMlflowError(() -> mlflow.logBatch(runId, List.of(metric("big", 1, 1)),
                 List.of(param("fresh", "1"), param("lr", "0.5")), List.of(tag("fresh", "1"))), 400,
@@ -321,7 +341,8 @@ class MlflowApiTest {
         Run run = mlflow.getRun(runId);
         assertThat(map(run.getData().getParamsList(), Param::getKey, Param::getValue))
                 .containsExactlyInAnyOrderEntriesOf(Map.of("lr", "0.01"));
-        assertThat(map(run.getData().getTagsList(), RunTag::getKey, RunTag::getValue)).doesNotContainKey("fresh");
+        assertThat(map(run.getData().getTagsList(), RunTag::getKey, RunTag::getValue))
+                .doesNotContainKeys("fresh", "t0", "t100");
         JsonNode platformRun = JSON.readTree(gateway("/api/runs/" + runId, "GET", null, VIEWER).body());
         assertThat(platformRun.get("params").properties()).hasSize(1);
         assertThat(platformRun.get("metrics").has("big")).isFalse();
@@ -419,6 +440,15 @@ class MlflowApiTest {
 
         assertMlflowError(() -> mlflow.sendPost("registered-models/create", "{\"name\": \"pets\"}"), 400,
                 "RESOURCE_ALREADY_EXISTS");
+        mlflow.sendPost("registered-models/create", "{\"name\": \"dogs\"}");
+        assertMlflowError(() -> mlflow.sendPost("registered-models/rename", "{\"name\": \"dogs\", \"new_name\": \"pets\"}"),
+                400, "RESOURCE_ALREADY_EXISTS");
+        assertThat(mlflow.getRegisteredModel("dogs").getName()).isEqualTo("dogs");
+        HttpResponse<String> malformed = gateway("/api/2.0/mlflow/model-versions/create", "POST",
+                "{\"name\": \"pets\", \"source\": ".getBytes(StandardCharsets.UTF_8), SCIENTIST);
+        assertThat(malformed.statusCode()).isEqualTo(400);
+        assertThat(errorCode(malformed.body())).isEqualTo("MALFORMED_REQUEST");
+        assertThat(mlflow.searchModelVersions("name = 'pets'").getItems()).hasSize(2);
         assertMlflowError(() -> mlflow.getModelVersion("pets", "9"), 404, "RESOURCE_DOES_NOT_EXIST");
         assertMlflowError(() -> mlflow.getRegisteredModel("cats"), 404, "RESOURCE_DOES_NOT_EXIST");
         assertMlflowError(() -> mlflow.sendPost("registered-models/alias",
@@ -438,6 +468,213 @@ class MlflowApiTest {
                 .isEqualTo(200);
         assertThat(mlflow.searchModelVersions("name = 'pets'").getItems()).extracting(v -> v.getVersion())
                 .containsExactly("1");
+    }
+
+    @Test
+    void runsWithoutAnExperimentGoToTheDefaultExperimentZero() throws Exception {
+        MlflowClient mlflow = client(SCIENTIST);
+        // MlflowClient.createRun() names no experiment: MLflow's clients send "0", as mlflow.start_run() does.
+        RunInfo info = mlflow.createRun();
+        assertThat(info.getExperimentId()).isEqualTo("0");
+        assertThat(info.getArtifactUri()).isEqualTo("mlflow-artifacts:/0/" + info.getRunId() + "/artifacts");
+        mlflow.logMetric(info.getRunId(), "acc", 0.5);
+        String second = mlflow.createRun("0").getRunId();
+
+        Experiment zero = mlflow.getExperiment("0");
+        assertThat(zero.getName()).isEqualTo("Default");
+        assertThat(zero.getLifecycleStage()).isEqualTo("active");
+        assertThat(mlflow.getExperimentByName("Default").orElseThrow().getExperimentId()).isEqualTo("0");
+        assertThat(client(VIEWER).searchExperiments().getItems()).extracting(Experiment::getExperimentId).contains("0");
+        assertThat(mlflow.searchRuns(List.of("0"), "metrics.acc = 0.5")).extracting(RunInfo::getRunId)
+                .containsExactly(info.getRunId());
+        assertThat(mlflow.searchRuns(List.of("0"), null)).extracting(RunInfo::getRunId)
+                .contains(info.getRunId(), second);
+
+        // The same experiment on the platform's side: id 0, named Default, holding both runs.
+        JsonNode platform = JSON.readTree(gateway("/api/experiments/0", "GET", null, VIEWER).body());
+        assertThat(platform.get("name").asString()).isEqualTo("Default");
+        JsonNode runs = JSON.readTree(gateway("/api/runs?experimentId=0", "GET", null, VIEWER).body());
+        assertThat(runs.get("runs")).extracting(r -> r.get("id").asString()).contains(info.getRunId(), second);
+        // Its artifacts take the proxy's path under experiment 0 like any other.
+        String proxy = "/api/2.0/mlflow-artifacts/artifacts/0/" + info.getRunId() + "/artifacts/notes.txt";
+        assertThat(gateway(proxy, "PUT", new byte[] {7}, SCIENTIST).statusCode()).isEqualTo(200);
+        assertThat(gatewayBytes(proxy, VIEWER).body()).containsExactly(7);
+    }
+
+    @Test
+    void severalOrderKeysAndPagesOfHistoryAndArtifacts() throws Exception {
+        MlflowClient mlflow = client(SCIENTIST);
+        String experimentId = mlflow.createExperiment("ordering and paging");
+        // a and b tie on the metric and differ in start time; d has no metric and sorts last either way.
+        Map<String, String> ids = new java.util.LinkedHashMap<>();
+        double[] iou = {0.9, 0.9, 0.5, Double.NaN};
+        String[] names = {"a", "b", "c", "d"};
+        for (int i = 0; i < names.length; i++) {
+            String runId = mlflow.createRun(CreateRun.newBuilder().setExperimentId(experimentId).setRunName(names[i])
+                    .setStartTime(1_000_000L + 1000L * i).build()).getRunId();
+            if (!Double.isNaN(iou[i])) {
+                mlflow.logMetric(runId, "val_mean_iou", iou[i]);
+            }
+            ids.put(names[i], runId);
+        }
+        Function<List<String>, List<String>> order = keys -> mlflow.searchRuns(List.of(experimentId), null,
+                        ViewType.ACTIVE_ONLY, 10, keys).getItems().stream().map(r -> r.getInfo().getRunName()).toList();
+        assertThat(order.apply(List.of("metrics.val_mean_iou DESC", "start_time ASC"))).containsExactly("a", "b", "c", "d");
+        assertThat(order.apply(List.of("metrics.val_mean_iou DESC", "attributes.start_time DESC")))
+                .containsExactly("b", "a", "c", "d");
+        assertThat(order.apply(List.of("metrics.val_mean_iou ASC", "start_time DESC")))
+                .containsExactly("c", "b", "a", "d");
+        // Pages of one cut the same two-key order: every run once, in order.
+        List<String> paged = new java.util.ArrayList<>();
+        RunsPage page = mlflow.searchRuns(List.of(experimentId), null, ViewType.ACTIVE_ONLY, 1,
+                List.of("metrics.val_mean_iou DESC", "start_time DESC"));
+        while (true) {
+            page.getItems().forEach(r -> paged.add(r.getInfo().getRunName()));
+            if (!page.hasNextPage()) {
+                break;
+            }
+            page = (RunsPage) page.getNextPage();
+        }
+        assertThat(paged).containsExactly("b", "a", "c", "d");
+        // A token is bound to its ordering.
+        String token = mlflow.searchRuns(List.of(experimentId), null, ViewType.ACTIVE_ONLY, 1,
+                List.of("metrics.val_mean_iou DESC", "start_time DESC")).getNextPageToken().orElseThrow();
+        assertMlflowError(() -> mlflow.searchRuns(List.of(experimentId), null, ViewType.ACTIVE_ONLY, 1,
+                List.of("metrics.val_mean_iou DESC"), token), 400, "INVALID_PARAMETER_VALUE");
+        assertMlflowError(() -> mlflow.searchRuns(List.of(experimentId), null, ViewType.ACTIVE_ONLY, 1,
+                List.of("metrics.val_mean_iou DESC", "start_time SIDEWAYS")), 400, "INVALID_PARAMETER_VALUE");
+
+        // A metric's history in pages of 300: 1000 points, each once, by step.
+        String runId = ids.get("a");
+        mlflow.logBatch(runId, IntStream.range(0, 1000).mapToObj(step -> metric("loss", 1.0 / (step + 1), step))
+                .toList(), null, null);
+        List<Long> steps = new java.util.ArrayList<>();
+        String next = null;
+        int pages = 0;
+        do {
+            JsonNode history = JSON.readTree(mlflow.sendGet("metrics/get-history?run_id=" + runId
+                    + "&metric_key=loss&max_results=300" + (next == null ? "" : "&page_token=" + enc(next))));
+            history.get("metrics").forEach(m -> steps.add(m.get("step").asLong()));
+            next = history.has("next_page_token") ? history.get("next_page_token").asString() : null;
+            pages++;
+        } while (next != null);
+        assertThat(pages).isEqualTo(4);
+        assertThat(steps).containsExactlyElementsOf(IntStream.range(0, 1000).mapToObj(Long::valueOf).toList());
+        assertMlflowError(() -> mlflow.sendGet("metrics/get-history?run_id=" + runId
+                + "&metric_key=loss&max_results=25001"), 400, "INVALID_PARAMETER_VALUE");
+        assertMlflowError(() -> mlflow.sendGet("metrics/get-history?run_id=" + runId
+                + "&metric_key=loss&page_token=not-a-token"), 400, "INVALID_PARAMETER_VALUE");
+
+        // artifacts/list takes a page_token and, as MLflow 2.17's server, answers every entry in one page.
+        String proxy = "/api/2.0/mlflow-artifacts/artifacts/" + experimentId + "/" + runId + "/artifacts/";
+        for (String file : List.of("one.txt", "two.txt", "sub/three.txt")) {
+            assertThat(gateway(proxy + file, "PUT", new byte[] {1}, SCIENTIST).statusCode()).isEqualTo(200);
+        }
+        JsonNode listed = JSON.readTree(mlflow.sendGet("artifacts/list?run_id=" + runId + "&page_token=anything"));
+        assertThat(listed.get("files")).extracting(f -> f.get("path").asString())
+                .containsExactlyInAnyOrder("one.txt", "two.txt", "sub");
+        assertThat(listed.has("next_page_token")).isFalse();
+    }
+
+    @Test
+    void registryTagsAndStages() throws Exception {
+        MlflowClient mlflow = client(SCIENTIST);
+        String experimentId = mlflow.createExperiment("registry tags");
+        String runId = mlflow.createRun(experimentId).getRunId();
+        mlflow.sendPost("registered-models/create", """
+                {"name": "tagged", "tags": [{"key": "team", "value": "vision"}, {"key": "task", "value": "pets"}]}""");
+        for (int i = 0; i < 3; i++) {
+            mlflow.sendPost("model-versions/create", """
+                    {"name": "tagged", "source": "runs:/%s/model", "run_id": "%s",
+                     "tags": [{"key": "trained_on", "value": "day %d"}]}""".formatted(runId, runId, i));
+        }
+        mlflow.sendPost("registered-models/set-tag", "{\"name\": \"tagged\", \"key\": \"team\", \"value\": \"seg\"}");
+        mlflow.sendPost("registered-models/set-tag", "{\"name\": \"tagged\", \"key\": \"owner\", \"value\": \"ana\"}");
+        assertThat(gateway("/api/2.0/mlflow/registered-models/delete-tag", "DELETE",
+                "{\"name\": \"tagged\", \"key\": \"task\"}".getBytes(StandardCharsets.UTF_8), SCIENTIST).statusCode())
+                .isEqualTo(200);
+        // As in MLflow's registry, deleting a tag that is not there is no error.
+        assertThat(gateway("/api/2.0/mlflow/registered-models/delete-tag?name=tagged&key=never", "DELETE", null,
+                SCIENTIST).statusCode()).isEqualTo(200);
+        mlflow.sendPost("model-versions/set-tag",
+                "{\"name\": \"tagged\", \"version\": \"2\", \"key\": \"validated\", \"value\": \"yes\"}");
+        assertThat(gateway("/api/2.0/mlflow/model-versions/delete-tag", "DELETE",
+                "{\"name\": \"tagged\", \"version\": \"2\", \"key\": \"trained_on\"}".getBytes(StandardCharsets.UTF_8),
+                SCIENTIST).statusCode()).isEqualTo(200);
+
+        var model = client(VIEWER).getRegisteredModel("tagged");
+        assertThat(map(model.getTagsList(), t -> t.getKey(), t -> t.getValue()))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("team", "seg", "owner", "ana"));
+        assertThat(map(mlflow.getModelVersion("tagged", "2").getTagsList(), t -> t.getKey(), t -> t.getValue()))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("validated", "yes"));
+        assertThat(map(mlflow.getModelVersion("tagged", "1").getTagsList(), t -> t.getKey(), t -> t.getValue()))
+                .containsExactlyInAnyOrderEntriesOf(Map.of("trained_on", "day 0"));
+        JsonNode searched = JSON.readTree(mlflow.sendGet("registered-models/search?filter=" + enc("name = 'tagged'")));
+        assertThat(searched.get("registered_models").get(0).get("tags")).extracting(t -> t.get("key").asString())
+                .containsExactly("owner", "team");
+        assertThat(mlflow.searchModelVersions("name = 'tagged'").getItems())
+                .extracting(v -> v.getVersion() + ":" + v.getTagsList().stream().map(t -> t.getKey())
+                        .collect(Collectors.joining(",")))
+                .containsExactly("3:trained_on", "2:validated", "1:trained_on");
+        // Searches filter by tags too, ANDed with the other clauses.
+        assertThat(mlflow.searchModelVersions("name = 'tagged' and tags.validated = 'yes'").getItems())
+                .extracting(v -> v.getVersion()).containsExactly("2");
+        assertThat(mlflow.searchModelVersions("tags.`trained_on` = 'day 2'").getItems())
+                .extracting(v -> v.getName() + "/" + v.getVersion()).containsExactly("tagged/3");
+        JsonNode byTag = JSON.readTree(mlflow.sendGet("registered-models/search?filter="
+                + enc("name LIKE 'tag%' and tags.team = 'seg' and tags.owner = 'ana'")));
+        assertThat(byTag.get("registered_models")).extracting(m -> m.get("name").asString()).containsExactly("tagged");
+        JsonNode noneTagged = JSON.readTree(mlflow.sendGet("registered-models/search?filter="
+                + enc("tags.team = 'vision'")));
+        assertThat(noneTagged.path("registered_models")).isEmpty();
+        assertMlflowError(() -> mlflow.sendGet("registered-models/search?filter=" + enc("tags.team > 'a'")), 400,
+                "INVALID_PARAMETER_VALUE");
+
+        // Stages, deprecated in MLflow, are stored as sent; archiving moves the earlier Production version.
+        JsonNode moved = JSON.readTree(mlflow.sendPost("model-versions/transition-stage", """
+                {"name": "tagged", "version": "1", "stage": "production", "archive_existing_versions": false}"""));
+        assertThat(moved.get("model_version").get("current_stage").asString()).isEqualTo("Production");
+        mlflow.sendPost("model-versions/transition-stage",
+                "{\"name\": \"tagged\", \"version\": \"2\", \"stage\": \"Production\", \"archive_existing_versions\": true}");
+        assertThat(mlflow.getModelVersion("tagged", "1").getCurrentStage()).isEqualTo("Archived");
+        assertThat(mlflow.getLatestVersions("tagged", List.of("Production"))).extracting(v -> v.getVersion())
+                .containsExactly("2");
+        assertThat(mlflow.getLatestVersions("tagged")).extracting(v -> v.getCurrentStage() + "=" + v.getVersion())
+                .containsExactly("None=3", "Production=2", "Archived=1");
+        assertThat(mlflow.getRegisteredModel("tagged").getLatestVersionsList()).extracting(v -> v.getVersion())
+                .containsExactly("3", "2", "1");
+
+        // Bad input: MLflow's codes, and nothing changed.
+        assertMlflowError(() -> mlflow.sendPost("model-versions/transition-stage",
+                "{\"name\": \"tagged\", \"version\": \"3\", \"stage\": \"Shipped\"}"), 400, "INVALID_PARAMETER_VALUE");
+        assertMlflowError(() -> mlflow.sendPost("model-versions/transition-stage",
+                "{\"name\": \"tagged\", \"version\": \"3\", \"stage\": \"Archived\", \"archive_existing_versions\": true}"),
+                400, "INVALID_PARAMETER_VALUE");
+        assertMlflowError(() -> mlflow.sendPost("registered-models/set-tag",
+                "{\"name\": \"no-such-model\", \"key\": \"k\", \"value\": \"v\"}"), 404, "RESOURCE_DOES_NOT_EXIST");
+        assertMlflowError(() -> mlflow.sendPost("model-versions/set-tag",
+                "{\"name\": \"tagged\", \"version\": \"9\", \"key\": \"k\", \"value\": \"v\"}"), 404, "RESOURCE_DOES_NOT_EXIST");
+        assertMlflowError(() -> mlflow.sendPost("registered-models/set-tag", "{\"name\": \"tagged\", \"value\": \"v\"}"),
+                400, "INVALID_PARAMETER_VALUE");
+        assertMlflowError(() -> mlflow.sendPost("registered-models/set-tag",
+                "{\"name\": \"tagged\", \"key\": \"big\", \"value\": \"" + "x".repeat(8001) + "\"}"), 400,
+                "INVALID_PARAMETER_VALUE");
+        assertMlflowError(() -> mlflow.sendPost("registered-models/create", """
+                {"name": "half", "tags": [{"key": "ok", "value": "1"}, {"key": "", "value": "2"}]}"""), 400,
+                "INVALID_PARAMETER_VALUE");
+        assertMlflowError(() -> mlflow.getRegisteredModel("half"), 404, "RESOURCE_DOES_NOT_EXIST");
+        MlflowClient viewer = client(VIEWER);
+        assertMlflowError(() -> viewer.sendPost("registered-models/set-tag",
+                "{\"name\": \"tagged\", \"key\": \"team\", \"value\": \"viewers\"}"), 403, "PERMISSION_DENIED");
+        assertMlflowError(() -> viewer.sendPost("model-versions/transition-stage",
+                "{\"name\": \"tagged\", \"version\": \"3\", \"stage\": \"Production\"}"), 403, "PERMISSION_DENIED");
+        assertThat(gateway("/api/2.0/mlflow/model-versions/delete-tag?name=tagged&version=2&key=validated", "DELETE",
+                null, VIEWER).statusCode()).isEqualTo(403);
+        assertThat(map(mlflow.getRegisteredModel("tagged").getTagsList(), t -> t.getKey(), t -> t.getValue()))
+                .containsEntry("team", "seg").doesNotContainKey("big");
+        assertThat(mlflow.getModelVersion("tagged", "3").getCurrentStage()).isEqualTo("None");
+        assertThat(mlflow.getModelVersion("tagged", "2").getTagsList()).extracting(t -> t.getKey())
+                .containsExactly("validated");
     }
 
     // --- helpers ---

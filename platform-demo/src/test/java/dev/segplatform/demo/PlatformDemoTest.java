@@ -45,6 +45,7 @@ class PlatformDemoTest {
             output = awaitRunning(demo, data.resolve("demo.out"), Duration.ofMinutes(20));
             closedDoors(demo, data, base);
             new DemoDashboardCheck(base, data).check(2);
+            new DemoMlflowCheck(base, data).check(output, 2);
         } finally {
             demo.destroy(); // SIGTERM: bin/platform stops every service, the trainer checkpointing first
             if (!demo.waitFor(3, TimeUnit.MINUTES)) {

@@ -4,6 +4,7 @@ import java.util.List;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Modifying;
 import org.springframework.data.jpa.repository.Query;
 import org.springframework.data.repository.query.Param;
 
@@ -33,4 +34,20 @@ interface ExperimentRepository extends JpaRepository<ExperimentEntity, Long> {
             """)
     Page<ExperimentEntity> search(@Param("name") String name, @Param("includeDeleted") boolean includeDeleted,
                                   Pageable pageable);
+
+    /**
+     * Inserts the experiment with the fixed id {@code id} (below the identity's range, so no created
+     * experiment ever takes it) unless a row has it; named {@code fallbackName} if a live experiment
+     * already holds {@code name}. Concurrent callers insert it once.
+     */
+    @Modifying
+    @Query(nativeQuery = true, value = """
+            insert into experiment (id, name, description, created_at, updated_at)
+            overriding system value
+            select :id, case when exists (select 1 from experiment where name = :name and deleted_at is null)
+                             then :fallbackName else :name end, :description, :now, :now
+            on conflict do nothing
+            """)
+    int insertFixed(@Param("id") long id, @Param("name") String name, @Param("fallbackName") String fallbackName,
+                    @Param("description") String description, @Param("now") java.time.Instant now);
 }

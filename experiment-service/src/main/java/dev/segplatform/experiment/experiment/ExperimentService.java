@@ -13,11 +13,20 @@ import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
 import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
 
 /** Experiment lifecycle: create, rename, soft delete and restore, with live names kept unique. */
 @Service
 public class ExperimentService {
+
+    /**
+     * MLflow's "Default" experiment: its clients log there when no experiment is named
+     * ({@code mlflow.start_run()}, runs/create without experiment_id) and always send id "0" for it.
+     * Identity ids start at 1, so 0 is free for it on every database.
+     */
+    public static final long DEFAULT_ID = 0L;
+    public static final String DEFAULT_NAME = "Default";
 
     private final ExperimentRepository experiments;
     private final ExperimentSummaries summaries;
@@ -45,6 +54,19 @@ public class ExperimentService {
     @Transactional
     public Experiment create(String name, Map<String, String> tags) {
         return Experiment.of(create(new ExperimentRequests.Create(name, null, tags)));
+    }
+
+    /**
+     * Creates the Default experiment (id 0) unless it exists, in a transaction of its own so a read-only
+     * caller may ask for it. Named "Default (MLflow)" if a live experiment is already called "Default".
+     * Once deleted it stays deleted, as in MLflow: restore it to log there again.
+     */
+    @Transactional(propagation = Propagation.REQUIRES_NEW)
+    public void ensureDefault() {
+        if (!experiments.existsById(DEFAULT_ID)) {
+            experiments.insertFixed(DEFAULT_ID, DEFAULT_NAME, DEFAULT_NAME + " (MLflow)",
+                    "Where MLflow's clients log when they name no experiment", clock.instant());
+        }
     }
 
     /** A live experiment by exact name, else the newest deleted one of that name. */

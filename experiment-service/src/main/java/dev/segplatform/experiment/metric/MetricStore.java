@@ -82,6 +82,25 @@ public class MetricStore {
     }
 
     /**
+     * One page of a metric's history: {@code limit} points from {@code offset}, in the order above with
+     * the value last, so pages cut the same order every time (points equal in all three are alike).
+     */
+    @Transactional(readOnly = true)
+    public List<MetricHistory.Point> history(long runId, String key, long offset, int limit) {
+        requireRun(runId);
+        return jdbc.sql("""
+                        select value, step, timestamp_ms from metric
+                        where run_id = :runId and key = :key order by step, timestamp_ms, value
+                        offset :offset limit :limit""")
+                .param("runId", runId)
+                .param("key", key)
+                .param("offset", offset)
+                .param("limit", limit)
+                .query((rs, n) -> new MetricHistory.Point(rs.getDouble("value"), rs.getLong("step"), rs.getLong("timestamp_ms")))
+                .list();
+    }
+
+    /**
      * Every point of the run's metrics, or of {@code keys} only (each requested key present, with no
      * points if none were logged), keyed in name order and ordered by step. The points are counted first
      * (on the history index alone) and a read of more than {@code limits.metric-points-per-read} is

@@ -37,11 +37,18 @@ class MlflowArtifactController {
         this.artifacts = artifacts;
     }
 
+    /**
+     * As MLflow 2.17's server: one page with every entry of the folder, whatever {@code page_token} says,
+     * and no {@code next_page_token} (a run's folder holds few entries; clients that send a token get
+     * the whole listing and stop).
+     */
     @GetMapping({"/api/2.0/mlflow/artifacts/list", "/ajax-api/2.0/mlflow/artifacts/list"})
-    @Operation(summary = "The files and folders directly under a path of a run's artifacts")
+    @Operation(summary = "The files and folders directly under a path of a run's artifacts, all in one page")
     MlflowMessages.ListArtifactsResponse list(@RequestParam(name = "run_id", required = false) String runId,
                                               @RequestParam(name = "run_uuid", required = false) String runUuid,
-                                              @RequestParam(required = false) String path) {
+                                              @RequestParam(required = false) String path,
+                                              @Parameter(description = "accepted and ignored, as MLflow does")
+                                              @RequestParam(name = "page_token", required = false) String pageToken) {
         long id = tracking.runId(runId != null && !runId.isBlank() ? runId : runUuid);
         MlflowMessages.Run run = tracking.getRun(Long.toString(id));
         return new MlflowMessages.ListArtifactsResponse(run.info().artifactUri(), artifacts.list(id, path, false), null);

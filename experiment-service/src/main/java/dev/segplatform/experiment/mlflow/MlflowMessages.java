@@ -162,7 +162,9 @@ final class MlflowMessages {
             implements RunRequest {
     }
 
-    record MetricHistoryResponse(List<Metric> metrics) {
+    @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record MetricHistoryResponse(List<Metric> metrics, String nextPageToken) {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)

@@ -7,17 +7,20 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * MLflow's model registry over the platform's {@link ModelRegistry}: names, string versions, MLflow's
- * error codes. Stages are not kept (MLflow deprecated them for aliases): every version is "None".
+ * MLflow's model registry over the platform's {@link ModelRegistry}: names, string versions, tags,
+ * MLflow's error codes. Stages (deprecated in MLflow for aliases) are stored as clients set them, but
+ * what a server loads is named by an alias or a version, never by a stage.
  */
 @Service
 class MlflowRegistry {
@@ -26,6 +29,9 @@ class MlflowRegistry {
     private static final Pattern RUNS_URI = Pattern.compile("^runs:/(\\d{1,18})(?:/(.*))?$");
     private static final Pattern NAME_FILTER = Pattern.compile(
             "^\\s*name\\s*(=|LIKE|ILIKE)\\s*'((?:[^']|'')*)'\\s*$", Pattern.CASE_INSENSITIVE);
+    /** {@code tags.key = 'value'}, the key bare or in backticks, as MLflow's registry searches take it. */
+    private static final Pattern TAG_FILTER = Pattern.compile(
+            "^\\s*tags\\.(?:`([^`]+)`|([A-Za-z0-9_.\\-/]+))\\s*=\\s*'((?:[^']|'')*)'\\s*$", Pattern.CASE_INSENSITIVE);
     private static final Pattern VERSION_FILTER = Pattern.compile(
             "^\\s*(name|run_id)\\s*=\\s*'((?:[^']|'')*)'\\s*$", Pattern.CASE_INSENSITIVE);
 
@@ -40,9 +46,8 @@ class MlflowRegistry {
     @Transactional
     MlflowRegistryMessages.RegisteredModel create(Request request) {
         String name = required(request.name(), "name");
-        noTags(request);
         try {
-            return model(registry.create(name, request.description()));
+            return model(registry.create(name, request.description(), tags(request.tags())));
         } catch (ConflictException e) {
             throw new MlflowException(MlflowException.Code.RESOURCE_ALREADY_EXISTS,
                     "Registered Model (name=" + name + ") already exists.");
@@ -59,18 +64,22 @@ class MlflowRegistry {
         int size = size(maxResults);
         String pattern = null;
         boolean ignoreCase = false;
-        if (filter != null && !filter.isBlank()) {
-            Matcher matcher = NAME_FILTER.matcher(filter);
-            if (!matcher.matches()) {
-                throw MlflowException.invalid("Unsupported filter '" + filter + "': name = '...', LIKE or ILIKE only");
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (String clause : clauses(filter)) {
+            Matcher matcher = NAME_FILTER.matcher(clause);
+            if (matcher.matches() && pattern == null) {
+                String op = matcher.group(1).toUpperCase(Locale.ROOT);
+                String value = matcher.group(2).replace("''", "'");
+                pattern = op.equals("=") ? value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                        : value;
+                ignoreCase = op.equals("ILIKE");
+            } else if (!tag(clause, tags)) {
+                throw MlflowException.invalid("Unsupported filter '" + filter + "': name = '...', LIKE or ILIKE, and "
+                        + "tags.<key> = '...', joined by AND");
             }
-            String op = matcher.group(1).toUpperCase(Locale.ROOT);
-            String value = matcher.group(2).replace("''", "'");
-            pattern = op.equals("=") ? value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") : value;
-            ignoreCase = op.equals("ILIKE");
         }
         int offset = offset(pageToken);
-        List<ModelRegistry.RegisteredModel> found = registry.search(pattern, ignoreCase, offset, size + 1);
+        List<ModelRegistry.RegisteredModel> found = registry.search(pattern, ignoreCase, tags, offset, size + 1);
         String next = found.size() > size ? token(offset + size) : null;
         return new MlflowRegistryMessages.SearchRegisteredModelsResponse(
                 found.stream().limit(size).map(MlflowRegistry::model).toList(), next);
@@ -113,11 +122,39 @@ class MlflowRegistry {
         return version(registry.byAlias(required(name, "name"), required(alias, "alias")));
     }
 
-    /** Without stages, the latest version of any stage is the newest version. */
+    /** The newest version in each stage asked for (every stage if none), in MLflow's stage order. */
     @Transactional(readOnly = true)
-    List<MlflowRegistryMessages.ModelVersion> latestVersions(String name) {
-        ModelRegistry.RegisteredModel model = registry.get(required(name, "name"));
-        return model.latestVersion() == null ? List.of() : List.of(version(model.latestVersion()));
+    List<MlflowRegistryMessages.ModelVersion> latestVersions(String name, List<String> stages) {
+        return registry.latestVersions(required(name, "name"), stages).stream().map(MlflowRegistry::version).toList();
+    }
+
+    @Transactional
+    void setModelTag(Request request) {
+        registry.setModelTag(required(request.name(), "name"), required(request.key(), "key"),
+                required(request.value(), "value"));
+    }
+
+    @Transactional
+    void deleteModelTag(String name, String key) {
+        registry.deleteModelTag(required(name, "name"), required(key, "key"));
+    }
+
+    @Transactional
+    void setVersionTag(Request request) {
+        registry.setVersionTag(required(request.name(), "name"), version(request.version()),
+                required(request.key(), "key"), required(request.value(), "value"));
+    }
+
+    @Transactional
+    void deleteVersionTag(String name, String version, String key) {
+        registry.deleteVersionTag(required(name, "name"), version(version), required(key, "key"));
+    }
+
+    /** MLflow requires {@code archive_existing_versions}; a client that leaves it out archives nothing. */
+    @Transactional
+    MlflowRegistryMessages.ModelVersion transitionStage(Request request) {
+        return version(registry.transitionStage(required(request.name(), "name"), version(request.version()),
+                required(request.stage(), "stage"), Boolean.TRUE.equals(request.archiveExistingVersions())));
     }
 
     /**
@@ -128,7 +165,6 @@ class MlflowRegistry {
     MlflowRegistryMessages.ModelVersion createVersion(Request request) {
         String name = required(request.name(), "name");
         String source = required(request.source(), "source");
-        noTags(request);
         String runId = request.runId();
         Matcher runs = RUNS_URI.matcher(source);
         if ((runId == null || runId.isBlank()) && runs.matches()) {
@@ -138,7 +174,8 @@ class MlflowRegistry {
             throw MlflowException.invalid("A model version must come from a run: send run_id, or a runs:/<run_id>/... "
                     + "source");
         }
-        return version(registry.createVersion(name, tracking.runId(runId), source, request.description()));
+        return version(registry.createVersion(name, tracking.runId(runId), source, request.description(),
+                tags(request.tags())));
     }
 
     @Transactional(readOnly = true)
@@ -152,23 +189,23 @@ class MlflowRegistry {
         int size = size(maxResults);
         String name = null;
         Long runId = null;
-        if (filter != null && !filter.isBlank()) {
-            for (String clause : filter.split("(?i)\\s+and\\s+")) {
-                Matcher matcher = VERSION_FILTER.matcher(clause);
-                if (!matcher.matches()) {
-                    throw MlflowException.invalid("Unsupported filter '" + filter + "': name = '...' and run_id = '...' "
-                            + "only");
-                }
+        Map<String, String> tags = new LinkedHashMap<>();
+        for (String clause : clauses(filter)) {
+            Matcher matcher = VERSION_FILTER.matcher(clause);
+            if (matcher.matches()) {
                 String value = matcher.group(2).replace("''", "'");
                 if (matcher.group(1).equalsIgnoreCase("name")) {
                     name = value;
                 } else {
                     runId = tracking.runId(value);
                 }
+            } else if (!tag(clause, tags)) {
+                throw MlflowException.invalid("Unsupported filter '" + filter + "': name = '...', run_id = '...' and "
+                        + "tags.<key> = '...', joined by AND");
             }
         }
         int offset = offset(pageToken);
-        List<ModelRegistry.ModelVersion> found = registry.searchVersions(name, runId, offset, size + 1);
+        List<ModelRegistry.ModelVersion> found = registry.searchVersions(name, runId, tags, offset, size + 1);
         String next = found.size() > size ? token(offset + size) : null;
         return new MlflowRegistryMessages.SearchModelVersionsResponse(
                 found.stream().limit(size).map(MlflowRegistry::version).toList(), next);
@@ -207,13 +244,14 @@ class MlflowRegistry {
         }
         return new MlflowRegistryMessages.RegisteredModel(model.name(), millis(model.createdAt()),
                 millis(model.updatedAt()), model.description(),
-                model.latestVersion() == null ? List.of() : List.of(version(model.latestVersion())), aliases);
+                model.latestVersions().stream().map(MlflowRegistry::version).toList(), aliases, pairs(model.tags()));
     }
 
     static MlflowRegistryMessages.ModelVersion version(ModelRegistry.ModelVersion version) {
         return new MlflowRegistryMessages.ModelVersion(version.name(), Integer.toString(version.version()),
-                millis(version.createdAt()), millis(version.updatedAt()), "None", version.description(),
-                version.source(), Long.toString(version.runId()), "READY", "", version.aliases());
+                millis(version.createdAt()), millis(version.updatedAt()), version.stage(), version.description(),
+                version.source(), Long.toString(version.runId()), "READY", "", version.aliases(),
+                pairs(version.tags()));
     }
 
     private static int version(String version) {
@@ -229,10 +267,38 @@ class MlflowRegistry {
         }
     }
 
-    private static void noTags(Request request) {
-        if (request.tags() != null && !request.tags().isEmpty()) {
-            throw MlflowException.invalid("Tags on registered models and model versions are not supported yet");
+    /** A filter's clauses: AND joins them (a quoted value holding " and " is not supported). */
+    private static List<String> clauses(String filter) {
+        return filter == null || filter.isBlank() ? List.of() : List.of(filter.split("(?i)\\s+and\\s+"));
+    }
+
+    /** Reads a {@code tags.key = 'value'} clause into {@code tags}; false if the clause is not one. */
+    private static boolean tag(String clause, Map<String, String> tags) {
+        Matcher matcher = TAG_FILTER.matcher(clause);
+        if (!matcher.matches()) {
+            return false;
         }
+        tags.put(matcher.group(1) != null ? matcher.group(1) : matcher.group(2), matcher.group(3).replace("''", "'"));
+        return true;
+    }
+
+    /** A request's tag list as a map; a key sent twice keeps its last value, as MLflow's store does. */
+    private static Map<String, String> tags(List<MlflowMessages.KeyValue> tags) {
+        Map<String, String> map = new LinkedHashMap<>();
+        if (tags == null) {
+            return map;
+        }
+        for (int i = 0; i < tags.size(); i++) {
+            MlflowMessages.KeyValue tag = tags.get(i);
+            map.put(required(tag == null ? null : tag.key(), "tags[" + i + "].key"),
+                    required(tag.value(), "tags[" + i + "].value"));
+        }
+        return map;
+    }
+
+    private static List<MlflowMessages.KeyValue> pairs(Map<String, String> map) {
+        return new TreeMap<>(map).entrySet().stream()
+                .map(e -> new MlflowMessages.KeyValue(e.getKey(), e.getValue())).toList();
     }
 
     private static int size(Integer maxResults) {

@@ -3,6 +3,7 @@ package dev.segplatform.experiment.mlflow;
 import dev.segplatform.experiment.mlflow.MlflowRegistryMessages.Request;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.List;
 import java.util.Map;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -94,15 +95,60 @@ class MlflowRegistryController {
     }
 
     @GetMapping("/registered-models/get-latest-versions")
-    @Operation(summary = "The newest version (stages are not kept: every version is in stage None)")
-    MlflowRegistryMessages.ModelVersionsResponse latestVersions(@RequestParam(required = false) String name) {
-        return new MlflowRegistryMessages.ModelVersionsResponse(registry.latestVersions(name));
+    @Operation(summary = "The newest version in each stage asked for (every stage if none)")
+    MlflowRegistryMessages.ModelVersionsResponse latestVersions(@RequestParam(required = false) String name,
+                                                                @RequestParam(required = false) List<String> stages) {
+        return new MlflowRegistryMessages.ModelVersionsResponse(registry.latestVersions(name, stages));
     }
 
     @PostMapping("/registered-models/get-latest-versions")
     @Operation(summary = "The same, asked with a body")
     MlflowRegistryMessages.ModelVersionsResponse latestVersionsByBody(@RequestBody Request request) {
-        return new MlflowRegistryMessages.ModelVersionsResponse(registry.latestVersions(request.name()));
+        return new MlflowRegistryMessages.ModelVersionsResponse(registry.latestVersions(request.name(),
+                request.stages()));
+    }
+
+    @PostMapping("/registered-models/set-tag")
+    @Operation(summary = "Set a registered model's tag")
+    Map<String, Object> setModelTag(@RequestBody Request request) {
+        registry.setModelTag(request);
+        return Map.of();
+    }
+
+    @DeleteMapping("/registered-models/delete-tag")
+    @Operation(summary = "Delete a registered model's tag (a missing key is no error, as in MLflow)")
+    Map<String, Object> deleteModelTag(@RequestBody(required = false) Request request,
+                                       @RequestParam(required = false) String name,
+                                       @RequestParam(required = false) String key) {
+        registry.deleteModelTag(request != null && request.name() != null ? request.name() : name,
+                request != null && request.key() != null ? request.key() : key);
+        return Map.of();
+    }
+
+    @PostMapping("/model-versions/set-tag")
+    @Operation(summary = "Set a model version's tag")
+    Map<String, Object> setVersionTag(@RequestBody Request request) {
+        registry.setVersionTag(request);
+        return Map.of();
+    }
+
+    @DeleteMapping("/model-versions/delete-tag")
+    @Operation(summary = "Delete a model version's tag (a missing key is no error, as in MLflow)")
+    Map<String, Object> deleteVersionTag(@RequestBody(required = false) Request request,
+                                         @RequestParam(required = false) String name,
+                                         @RequestParam(required = false) String version,
+                                         @RequestParam(required = false) String key) {
+        registry.deleteVersionTag(request != null && request.name() != null ? request.name() : name,
+                request != null && request.version() != null ? request.version() : version,
+                request != null && request.key() != null ? request.key() : key);
+        return Map.of();
+    }
+
+    @PostMapping("/model-versions/transition-stage")
+    @Operation(summary = "Move a version to None, Staging, Production or Archived (MLflow's deprecated stages; "
+            + "serving follows aliases, not stages)")
+    MlflowRegistryMessages.ModelVersionResponse transitionStage(@RequestBody Request request) {
+        return new MlflowRegistryMessages.ModelVersionResponse(registry.transitionStage(request));
     }
 
     @PostMapping("/model-versions/create")

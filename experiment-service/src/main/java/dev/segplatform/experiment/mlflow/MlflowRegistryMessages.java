@@ -16,7 +16,7 @@ final class MlflowRegistryMessages {
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record ModelVersion(String name, String version, Long creationTimestamp, Long lastUpdatedTimestamp,
                         String currentStage, String description, String source, String runId, String status,
-                        String runLink, List<String> aliases) {
+                        String runLink, List<String> aliases, List<MlflowMessages.KeyValue> tags) {
     }
 
     record Alias(String alias, String version) {
@@ -25,7 +25,8 @@ final class MlflowRegistryMessages {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record RegisteredModel(String name, Long creationTimestamp, Long lastUpdatedTimestamp, String description,
-                           List<ModelVersion> latestVersions, List<Alias> aliases) {
+                           List<ModelVersion> latestVersions, List<Alias> aliases,
+                           List<MlflowMessages.KeyValue> tags) {
     }
 
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
@@ -58,6 +59,7 @@ final class MlflowRegistryMessages {
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     @JsonIgnoreProperties(ignoreUnknown = true)
     record Request(String name, String newName, String description, String alias, String version, String source,
-                   String runId, List<MlflowMessages.KeyValue> tags, List<String> stages) {
+                   String runId, List<MlflowMessages.KeyValue> tags, List<String> stages, String key, String value,
+                   String stage, Boolean archiveExistingVersions) {
     }
 }

@@ -42,6 +42,8 @@ class MlflowTracking {
     static final int MAX_BATCH_ENTRIES = 1000;
     /** The most runs one search page returns here; MLflow's clients page on with next_page_token. */
     static final int MAX_SEARCH_RESULTS = 1000;
+    /** MLflow's default and largest page of a metric's history. */
+    static final int MAX_HISTORY_RESULTS = 25000;
 
     static final String RUN_NAME_TAG = "mlflow.runName";
     static final String USER_TAG = "mlflow.user";
@@ -56,6 +58,8 @@ class MlflowTracking {
     private final MetricStore metrics;
     private final InputLimits limits;
     private final Clock clock;
+    /** Set once the Default experiment is known to exist, so later requests skip the check. */
+    private volatile boolean defaultExists;
 
     MlflowTracking(ExperimentService experiments, RunService runs, RunViews views, RunSearch search,
                    MetricStore metrics, InputLimits limits, Clock clock) {
@@ -91,11 +95,14 @@ class MlflowTracking {
 
     @Transactional(readOnly = true)
     MlflowMessages.Experiment getExperiment(String experimentId) {
-        return experiment(experiments.get(experimentId(experimentId)));
+        return experiment(experiments.get(knownExperiment(experimentId)));
     }
 
     @Transactional(readOnly = true)
     MlflowMessages.Experiment getExperimentByName(String name) {
+        if (ExperimentService.DEFAULT_NAME.equals(name)) {
+            ensureDefault();
+        }
         return experiments.findByName(required(name, "experiment_name")).map(MlflowTracking::experiment)
                 .orElseThrow(() -> new MlflowException(MlflowException.Code.RESOURCE_DOES_NOT_EXIST,
                         "Could not find experiment with name '" + name + "'"));
@@ -128,17 +135,18 @@ class MlflowTracking {
             ignoreCase = op.equals("ILIKE");
         }
         int page = pageOf(request.pageToken());
+        // MLflow always lists its Default experiment; so does this search, once it has been asked for.
+        ensureDefault();
         Page<Experiment> result = experiments.search(!view.equals("DELETED_ONLY"), !view.equals("ACTIVE_ONLY"),
                 pattern, ignoreCase, page, size);
-        String next = result.hasNext() ? Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(("page:" + (page + 1)).getBytes(StandardCharsets.UTF_8)) : null;
+        String next = result.hasNext() ? token(page + 1) : null;
         return new MlflowMessages.SearchExperimentsResponse(
                 result.getContent().stream().map(MlflowTracking::experiment).toList(), next);
     }
 
     @Transactional
     void renameExperiment(MlflowMessages.UpdateExperiment request) {
-        long id = experimentId(request.experimentId());
+        long id = knownExperiment(request.experimentId());
         String name = required(request.newName(), "new_name");
         try {
             experiments.rename(id, name);
@@ -150,12 +158,12 @@ class MlflowTracking {
 
     @Transactional
     void deleteExperiment(String experimentId) {
-        experiments.delete(experimentId(experimentId));
+        experiments.delete(knownExperiment(experimentId));
     }
 
     @Transactional
     void restoreExperiment(String experimentId) {
-        long id = experimentId(experimentId);
+        long id = knownExperiment(experimentId);
         try {
             experiments.restore(id);
         } catch (ConflictException e) {
@@ -165,7 +173,7 @@ class MlflowTracking {
 
     @Transactional
     void setExperimentTag(MlflowMessages.SetExperimentTag request) {
-        experiments.setTag(experimentId(request.experimentId()), required(request.key(), "key"),
+        experiments.setTag(knownExperiment(request.experimentId()), required(request.key(), "key"),
                 required(request.value(), "value"));
     }
 
@@ -173,11 +181,13 @@ class MlflowTracking {
 
     /**
      * A run without a job: the client trains and logs, the platform records. With no name given it is
-     * named after its id, since MLflow's clients expect every run to have one.
+     * named after its id, since MLflow's clients expect every run to have one. Without an experiment id
+     * it goes to the Default experiment, as MLflow's clients do.
      */
     @Transactional
     MlflowMessages.Run createRun(MlflowMessages.CreateRun request) {
-        long experimentId = experimentId(request.experimentId());
+        long experimentId = knownExperiment(request.experimentId() == null || request.experimentId().isBlank()
+                ? Long.toString(ExperimentService.DEFAULT_ID) : request.experimentId());
         Map<String, String> tags = new LinkedHashMap<>(map(request.tags(), "tags"));
         String name = request.runName() != null && !request.runName().isBlank() ? request.runName()
                 : tags.get(RUN_NAME_TAG);
@@ -233,15 +243,14 @@ class MlflowTracking {
         if (experimentIds.isEmpty()) {
             throw MlflowException.missing("experiment_ids");
         }
+        if (experimentIds.contains(ExperimentService.DEFAULT_ID)) {
+            ensureDefault();
+        }
         int max = request.maxResults() == null ? MAX_SEARCH_RESULTS : request.maxResults();
         if (max < 1) {
             throw MlflowException.invalid("Invalid value " + max + " for parameter 'max_results': it must be at least 1");
         }
         List<String> orderBy = request.orderBy() == null ? List.of() : request.orderBy();
-        if (orderBy.size() > 1) {
-            throw MlflowException.invalid("Invalid value for parameter 'order_by': this server orders by one key; "
-                    + "got " + orderBy.size());
-        }
         RunSearch.View view;
         try {
             view = request.runViewType() == null ? RunSearch.View.ACTIVE_ONLY
@@ -250,7 +259,7 @@ class MlflowTracking {
             throw MlflowException.invalid("Invalid run_view_type '" + request.runViewType() + "'");
         }
         RunSearch.Page page = search.search(new RunSearch.Query(null, experimentIds, null, request.filter(),
-                orderBy.isEmpty() ? null : orderBy.get(0), Math.min(max, MAX_SEARCH_RESULTS),
+                orderBy, Math.min(max, MAX_SEARCH_RESULTS),
                 request.pageToken(), view));
         return new MlflowMessages.SearchRunsResponse(page.runs().stream().map(MlflowViews::run).toList(),
                 page.nextPageToken());
@@ -354,12 +363,27 @@ class MlflowTracking {
         }
     }
 
+    /**
+     * A page of one metric's points by step, as MLflow pages them: {@code max_results} (at most and by
+     * default {@value #MAX_HISTORY_RESULTS}) from where {@code page_token} left off.
+     */
     @Transactional(readOnly = true)
-    List<MlflowMessages.Metric> metricHistory(String runId, String key) {
+    MlflowMessages.MetricHistoryResponse metricHistory(String runId, String key, Integer maxResults,
+                                                       String pageToken) {
         String metricKey = required(key, "metric_key");
-        return metrics.history(runId(runId), metricKey).stream()
+        int size = maxResults == null ? MAX_HISTORY_RESULTS : maxResults;
+        if (size < 1 || size > MAX_HISTORY_RESULTS) {
+            throw MlflowException.invalid("Invalid value " + maxResults + " for parameter 'max_results': it must be "
+                    + "between 1 and " + MAX_HISTORY_RESULTS);
+        }
+        int offset = pageOf(pageToken);
+        List<MlflowMessages.Metric> points = metrics.history(runId(runId), metricKey, (long) offset, size + 1).stream()
                 .map(p -> new MlflowMessages.Metric(metricKey, p.value(), p.timestamp(), p.step()))
                 .toList();
+        if (points.size() <= size) {
+            return new MlflowMessages.MetricHistoryResponse(points, null);
+        }
+        return new MlflowMessages.MetricHistoryResponse(points.subList(0, size), token(offset + size));
     }
 
     // --- ids and checks ---
@@ -377,6 +401,22 @@ class MlflowTracking {
             return Long.parseLong(id.strip());
         } catch (NumberFormatException e) {
             throw new MlflowException(MlflowException.Code.RESOURCE_DOES_NOT_EXIST, "Run with id=" + id + " not found");
+        }
+    }
+
+    /** An experiment id from a client; MLflow's "0" is the Default experiment, created on first use. */
+    private long knownExperiment(String id) {
+        long experimentId = experimentId(id);
+        if (experimentId == ExperimentService.DEFAULT_ID) {
+            ensureDefault();
+        }
+        return experimentId;
+    }
+
+    private void ensureDefault() {
+        if (!defaultExists) {
+            experiments.ensureDefault();
+            defaultExists = true;
         }
     }
 
@@ -445,6 +485,12 @@ class MlflowTracking {
         return value;
     }
 
+    /** A page token: where the next page starts (a page number or an offset, by the endpoint). */
+    private static String token(int position) {
+        return Base64.getUrlEncoder().withoutPadding()
+                .encodeToString(("page:" + position).getBytes(StandardCharsets.UTF_8));
+    }
+
     private static int pageOf(String token) {
         if (token == null || token.isBlank()) {
             return 0;
@@ -454,7 +500,11 @@ class MlflowTracking {
             if (!raw.startsWith("page:")) {
                 throw new IllegalArgumentException();
             }
-            return Integer.parseInt(raw.substring(5));
+            int position = Integer.parseInt(raw.substring(5));
+            if (position < 0) {
+                throw new IllegalArgumentException();
+            }
+            return position;
         } catch (IllegalArgumentException e) {
             throw MlflowException.invalid("Invalid page token");
         }

@@ -136,7 +136,7 @@ class MlflowTrackingController {
     }
 
     @PostMapping("/runs/search")
-    @Operation(summary = "Search runs with MLflow's filter grammar (AND), one order_by key, keyset pages")
+    @Operation(summary = "Search runs with MLflow's filter grammar (AND), order_by keys, keyset pages")
     MlflowMessages.SearchRunsResponse searchRuns(@RequestBody MlflowMessages.SearchRuns request) {
         return tracking.searchRuns(request);
     }
@@ -177,13 +177,14 @@ class MlflowTrackingController {
     }
 
     @GetMapping("/metrics/get-history")
-    @Operation(summary = "Every point of one metric, by step")
+    @Operation(summary = "One metric's points by step, in pages of max_results (25000 at most)")
     MlflowMessages.MetricHistoryResponse metricHistory(
             @RequestParam(name = "run_id", required = false) String runId,
             @RequestParam(name = "run_uuid", required = false) String runUuid,
-            @RequestParam(name = "metric_key", required = false) String key) {
-        return new MlflowMessages.MetricHistoryResponse(
-                tracking.metricHistory(runId != null && !runId.isBlank() ? runId : runUuid, key));
+            @RequestParam(name = "metric_key", required = false) String key,
+            @RequestParam(name = "max_results", required = false) Integer maxResults,
+            @RequestParam(name = "page_token", required = false) String pageToken) {
+        return tracking.metricHistory(runId != null && !runId.isBlank() ? runId : runUuid, key, maxResults, pageToken);
     }
 
     /** MLflow answers endpoints it does not have with its own code; so does this prefix. */

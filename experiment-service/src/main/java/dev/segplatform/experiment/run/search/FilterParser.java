@@ -78,10 +78,17 @@ final class FilterParser {
             case "tag", "tags" -> Filter.Entity.TAG;
             case "attribute", "attributes", "attr", "run" -> Filter.Entity.ATTRIBUTE;
             default -> {
+                // A bare attribute name (start_time DESC) is an attribute, as MLflow reads it.
+                if ((pos >= text.length() || text.charAt(pos) != '.') && RunAttribute.isName(prefix)) {
+                    yield null;
+                }
                 pos = start;
                 throw error("expected metrics., params., tags. or attributes.");
             }
         };
+        if (entity == null) {
+            return new Identifier(Filter.Entity.ATTRIBUTE, text.substring(start, pos), pos);
+        }
         if (pos >= text.length() || text.charAt(pos) != '.') {
             throw error("expected '.' after '" + prefix + "'");
         }

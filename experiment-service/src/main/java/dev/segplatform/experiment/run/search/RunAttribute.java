@@ -51,7 +51,12 @@ enum RunAttribute {
         this.names = List.of(names);
     }
 
-    static RunAttribute of(String name, String field) {
+    static boolean isName(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return Arrays.stream(values()).anyMatch(a -> a.names.contains(lower));
+    }
+
+        static RunAttribute of(String name, String field) {
         String lower = name.toLowerCase(Locale.ROOT);
         return Arrays.stream(values()).filter(a -> a.names.contains(lower)).findFirst()
                 .orElseThrow(() -> new InvalidInputException(field, "unknown attribute '" + name + "'; known: "
