@@ -133,12 +133,8 @@ class InferRequestReader {
             return bodyLength;
         }
         String value = header.trim();
-        long length;
-        try {
-            length = value.matches("\\d{1,18}") ? Long.parseLong(value) : -1;
-        } catch (NumberFormatException e) {
-            length = -1;
-        }
+        // At most 18 digits: always a long, and already far beyond any body allowed.
+        long length = value.matches("\\d{1,18}") ? Long.parseLong(value) : -1;
         if (length < 1) {
             throw new InvalidInputException(HEADER_LENGTH, "must be the JSON header's length in bytes, got '"
                     + (value.length() > 40 ? value.substring(0, 40) + "..." : value) + "'");

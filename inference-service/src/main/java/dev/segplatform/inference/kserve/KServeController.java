@@ -109,8 +109,8 @@ class KServeController {
     ResponseEntity<?> infer(@PathVariable String name, HttpServletRequest request) throws IOException {
         requireName(name);
         byte[] body = BoundedBody.read(request.getInputStream(), request.getContentLengthLong(), maxBody, "body");
-        ServedModel model = models.require();
-        TensorInference.Result result = inference.infer(model, body, request.getHeader(InferRequestReader.HEADER_LENGTH));
+        TensorInference.Result result = inference.infer(body, request.getHeader(InferRequestReader.HEADER_LENGTH));
+        ServedModel model = result.model();
         OutputPacker.Packed packed = packer.pack(modelName, Long.toString(model.version()), result);
         if (packed.binary() == null) {
             return ResponseEntity.ok().headers(ModelHeaders.of(model)).body(packed.header());

@@ -5,6 +5,7 @@ import dev.segplatform.core.predict.ImagePreprocessor;
 import dev.segplatform.core.predict.MaskPostprocessor;
 import dev.segplatform.inference.InferenceProperties;
 import dev.segplatform.inference.batching.DynamicBatcher;
+import dev.segplatform.inference.model.ModelHolder;
 import dev.segplatform.inference.model.ServedModel;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,29 +25,37 @@ import org.springframework.stereotype.Component;
 @Component
 class TensorInference {
 
+    private final ModelHolder models;
     private final DynamicBatcher batcher;
     private final InferRequestReader reader;
     private final Duration timeout;
 
-    TensorInference(DynamicBatcher batcher, InferRequestReader reader, InferenceProperties properties) {
+    TensorInference(ModelHolder models, DynamicBatcher batcher, InferRequestReader reader,
+                    InferenceProperties properties) {
+        this.models = models;
         this.batcher = batcher;
         this.reader = reader;
         this.timeout = properties.requestTimeout();
     }
 
-    /** The request as read, its masks, and the probabilities at the model's input size. */
-    record Result(InferRequestReader.Request request, int n, int height, int width, List<ClassMask> masks,
-                  List<INDArray> probabilities) {
+    /** The request as read, the model that answered, its masks, and the probabilities at its input size. */
+    record Result(InferRequestReader.Request request, ServedModel model, int n, int height, int width,
+                  List<ClassMask> masks, List<INDArray> probabilities) {
     }
 
     /**
+     * Reads the request (a bad one is refused whether or not a model is loaded), then takes the
+     * current model, which answers all of the request's images.
+     *
      * @param headerLength the {@code Inference-Header-Content-Length} header, null when absent
      */
-    Result infer(ServedModel model, byte[] body, String headerLength) {
+    Result infer(byte[] body, String headerLength) {
         InferRequestReader.Request request;
+        ServedModel model;
         List<CompletableFuture<INDArray>> futures;
         try (DynamicBatcher.Arrival arrival = batcher.announce()) {
             request = reader.read(body, headerLength);
+            model = models.require();
             InferRequestReader.ImageTensor tensor = request.input();
             INDArray x = ImagePreprocessor.toInputSize(tensor.nchw(), model.inputSize());
             List<INDArray> inputs = new ArrayList<>(tensor.n());
@@ -67,6 +76,6 @@ class TensorInference {
             probabilities.add(p);
             masks.add(MaskPostprocessor.toMask(p, tensor.width(), tensor.height()));
         }
-        return new Result(request, tensor.n(), tensor.height(), tensor.width(), masks, probabilities);
+        return new Result(request, model, tensor.n(), tensor.height(), tensor.width(), masks, probabilities);
     }
 }
