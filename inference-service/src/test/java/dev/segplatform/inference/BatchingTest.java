@@ -76,10 +76,12 @@ class BatchingTest {
     @Test
     void requestsArrivingWhileABatchWaitsForAnnouncedCompanyShareOneForwardPass() throws Exception {
         byte[] image = TestModels.petImage(TestModels.testPets().get(1));
-        double waits = waits();
         long[] before = batcher.batchesBySize();
         List<CompletableFuture<Reply>> replies = new ArrayList<>();
-        // A request the test announces and holds, as one still decoding a large image would.
+        // A request the test announces and holds, as one still decoding a large image would. Whether
+        // the worker counts a wait depends on whether it woke between the arrivals (the queue's
+        // depth counts an image as it is admitted, a moment before it is queued); the batch it
+        // runs does not: it waits while any announced request is left, so it holds all three.
         try (DynamicBatcher.Arrival decoding = batcher.announce()) {
             for (int i = 0; i < 3; i++) {
                 replies.add(CompletableFuture.supplyAsync(() -> http.post("/api/segment", "image/jpeg", image)));
@@ -98,7 +100,6 @@ class BatchingTest {
         long[] after = batcher.batchesBySize();
         assertThat(after[3] - before[3]).as("one forward pass of three images").isEqualTo(1);
         assertThat(after[1] - before[1] + after[2] - before[2]).as("no smaller passes").isZero();
-        assertThat(waits() - waits).isEqualTo(1);
         // The same image three times in one batch: three identical masks.
         assertThat(masks.get(1)).isEqualTo(masks.get(0));
         assertThat(masks.get(2)).isEqualTo(masks.get(0));

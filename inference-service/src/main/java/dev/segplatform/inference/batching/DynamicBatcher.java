@@ -247,23 +247,25 @@ public final class DynamicBatcher implements AutoCloseable {
             } catch (InterruptedException e) {
                 break;
             }
+            // Images that timed out while the batch waited are not computed.
+            List<Pending> live = batch.stream().filter(p -> !p.result().isDone()).toList();
             List<INDArray> outputs = null;
             Throwable failure = null;
             try {
-                outputs = run(batch);
+                outputs = live.isEmpty() ? List.of() : run(live);
             } catch (RuntimeException | Error e) {
                 // A failed pass fails its images, never the worker.
-                log.error("Forward pass over {} images failed", batch.size(), e);
+                log.error("Forward pass over {} images failed", live.size(), e);
                 failure = e;
             } finally {
                 // Released before the answers go out, so a caller that got its answer sees the room it left.
                 admitted.release(batch.size());
             }
-            for (int i = 0; i < batch.size(); i++) {
+            for (int i = 0; i < live.size(); i++) {
                 if (failure != null) {
-                    batch.get(i).result().completeExceptionally(failure);
+                    live.get(i).result().completeExceptionally(failure);
                 } else {
-                    batch.get(i).result().complete(outputs.get(i));
+                    live.get(i).result().complete(outputs.get(i));
                 }
             }
         }

@@ -202,6 +202,19 @@ class DynamicBatcherTest {
     }
 
     @Test
+    void anImageThatTimedOutWhileItsBatchWaitedIsNotComputed() {
+        batcher = new DynamicBatcher(8, Duration.ofHours(1), 8, meters);
+        Recording model = new Recording();
+        DynamicBatcher.Arrival held = batcher.announce();
+        CompletableFuture<INDArray> late = batcher.submit(model, input(1), Duration.ofMillis(100));
+        assertThatThrownBy(() -> DynamicBatcher.await(late)).isInstanceOf(InferenceTimeoutException.class);
+        held.close();
+        DynamicBatcher.await(batcher.submit(model, input(2), TIMEOUT));
+        assertThat(model.batches).containsExactly(List.of(2f));
+        assertThat(batcher.depth()).isZero();
+    }
+
+    @Test
     void anImageThatTimedOutFailsWithTheTimeoutAndIsNotComputed() throws InterruptedException {
         batcher = new DynamicBatcher(1, Duration.ZERO, 8, meters);
         Recording model = new Recording();
