@@ -29,7 +29,8 @@ import org.springframework.util.unit.DataSize;
  * @param modelName          the model's name in the KServe v2 protocol ({@code /v2/models/{name}})
  * @param maxBatchSize       images gathered into one forward pass at most (Triton's {@code max_batch_size});
  *                           1 switches dynamic batching off
- * @param maxBatchDelay      how long the first image of a batch waits for company (Triton's
+ * @param maxBatchDelay      how long a batch that is not full may wait for requests announced and not yet
+ *                           queued; a lone request never waits (Triton's
  *                           {@code max_queue_delay_microseconds})
  * @param queueCapacity      images waiting or in a forward pass at most; beyond it requests get 429
  * @param retryAfter         the {@code Retry-After} sent with 429 and 503 answers

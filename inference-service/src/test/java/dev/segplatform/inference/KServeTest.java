@@ -1,6 +1,7 @@
 package dev.segplatform.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.segplatform.core.image.ImageDecoder;
 import dev.segplatform.core.image.RgbImage;
@@ -10,12 +11,17 @@ import java.awt.Image;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /** The KServe v2 protocol, answering with the same classes as {@code /api/segment}. */
 class KServeTest extends ServiceTest {
+
+    private static final String INFER = "/v2/models/segmentation/infer";
 
     @Test
     void healthAndMetadataFollowTheProtocol() {
@@ -93,6 +99,191 @@ class KServeTest extends ServiceTest {
         Reply json = http.postJson("/v2/models/segmentation/infer", "{not json");
         assertThat(json.status()).isEqualTo(400);
         assertThat(json.json().get("type").asString()).isEqualTo("urn:segplatform:problem:validation");
+    }
+
+    @Test
+    void aBinaryTensorAndItsJsonTwinGiveTheSameMaskAndProbabilities() throws IOException {
+        byte[] png = SegmentApiTest.encode(scaled(TestModels.petImage(TestModels.testPets().get(5)), 32, 32), "png");
+        RgbImage rgb = ImageDecoder.decode(png);
+        int[] expected = segmentClasses(png, 32, 32);
+        for (boolean channelsFirst : new boolean[] {true, false}) {
+            float[] values = values(rgb, channelsFirst);
+            String shape = channelsFirst ? "[1,3,32,32]" : "[1,32,32,3]";
+            JsonNode twin = infer(json(values), shape, "");
+            int[] jsonMask = Http.JSON.treeToValue(twin.get("outputs").get(0).get("data"), int[].class);
+            float[] jsonProbabilities = Http.JSON.treeToValue(twin.get("outputs").get(1).get("data"), float[].class);
+            assertThat(jsonMask).isEqualTo(expected);
+
+            // All outputs binary by the request's parameter.
+            Binary all = inferBinary("{\"id\":\"bin-1\",\"parameters\":{\"binary_data_output\":true},\"inputs\":[{"
+                    + "\"name\":\"input\",\"shape\":" + shape + ",\"datatype\":\"FP32\",\"parameters\":{"
+                    + "\"binary_data_size\":" + values.length * 4 + "}}]}", values);
+            assertThat(all.header().get("id").asString()).isEqualTo("bin-1");
+            JsonNode mask = all.header().get("outputs").get(0);
+            assertThat(mask.get("name").asString()).isEqualTo("mask");
+            assertThat(mask.get("shape").toString()).isEqualTo("[1,32,32]");
+            assertThat(mask.has("data")).isFalse();
+            assertThat(mask.get("parameters").get("binary_data_size").asInt()).isEqualTo(32 * 32 * 4);
+            JsonNode probabilities = all.header().get("outputs").get(1);
+            assertThat(probabilities.get("parameters").get("binary_data_size").asInt()).isEqualTo(3 * 32 * 32 * 4);
+            assertThat(all.ints(0, 32 * 32)).isEqualTo(jsonMask);
+            assertThat(all.floats(32 * 32 * 4, 3 * 32 * 32)).containsExactly(jsonProbabilities, within(1e-6f));
+
+            // Per output: the mask binary, the probabilities as JSON numbers overriding the request's default.
+            Binary mixed = inferBinary("{\"parameters\":{\"binary_data_output\":true},\"inputs\":[{\"name\":\"input\","
+                    + "\"shape\":" + shape + ",\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":"
+                    + values.length * 4 + "}}],\"outputs\":[{\"name\":\"probabilities\",\"parameters\":{\"binary_data\":false}},"
+                    + "{\"name\":\"mask\",\"parameters\":{\"binary_data\":true}}]}", values);
+            assertThat(Http.JSON.treeToValue(mixed.header().get("outputs").get(0).get("data"), float[].class))
+                    .containsExactly(jsonProbabilities, within(1e-6f));
+            assertThat(mixed.ints(0, 32 * 32)).isEqualTo(jsonMask);
+        }
+        // A binary input with a JSON answer: no binary outputs asked for, so plain JSON comes back.
+        float[] values = values(rgb, true);
+        Reply plain = http.post("/v2/models/segmentation/infer", "application/octet-stream",
+                withBinary(inputHeader("[1,3,32,32]", values.length * 4, ",\"outputs\":[{\"name\":\"mask\"}]"), values),
+                "Inference-Header-Content-Length", Integer.toString(inputHeader("[1,3,32,32]", values.length * 4,
+                        ",\"outputs\":[{\"name\":\"mask\"}]").length));
+        assertThat(plain.status()).as(plain.text()).isEqualTo(200);
+        assertThat(plain.header("Inference-Header-Content-Length")).isNull();
+        assertThat(Http.JSON.treeToValue(plain.json().get("outputs").get(0).get("data"), int[].class)).isEqualTo(expected);
+        assertThat(http.get("/v2").json().get("extensions").toString()).contains("binary_tensor_data");
+    }
+
+    @Test
+    void malformedBinaryRequestsAre400ProblemsNamingTheField() {
+        float[] values = new float[12];
+        java.util.Arrays.fill(values, 0.5f);
+        byte[] header = inputHeader("[1,3,2,2]", 48, "");
+        byte[] body = withBinary(header, values);
+
+        binaryRefused(body, Integer.toString(body.length + 1), "Inference-Header-Content-Length",
+                "the body has only " + body.length);
+        binaryRefused(body, "12abc", "Inference-Header-Content-Length", "length in bytes");
+        binaryRefused(body, "0", "Inference-Header-Content-Length", "length in bytes");
+        binaryRefused(body, "-5", "Inference-Header-Content-Length", "length in bytes");
+        // The header cut inside the JSON: what is left is not a request.
+        binaryRefused(body, Integer.toString(header.length - 3), "body", "not an inference request");
+        // Declared bytes against the bytes that follow the JSON.
+        binaryRefused(withBinary(inputHeader("[1,3,2,2]", 4_000_000_000L, ""), values), null,
+                "inputs[0].parameters.binary_data_size", "but 48 bytes follow");
+        byte[] shortBody = java.util.Arrays.copyOf(body, body.length - 4);
+        binaryRefused(shortBody, Integer.toString(header.length), "inputs[0].parameters.binary_data_size",
+                "is 48 bytes but 44 bytes follow the JSON header");
+        // Declared bytes that match the body but not the shape.
+        binaryRefused(withBinary(inputHeader("[1,3,2,3]", 48, ""), values), null, "inputs[0].parameters.binary_data_size",
+                "the shape needs 18 FP32 values, 72 bytes");
+        // Shape limits come first, whatever the binary part declares.
+        binaryRefused(withBinary(inputHeader("[1,3,7000,7000]", 48, ""), values), null, "inputs[0].shape",
+                "more than the allowed");
+        // No header: binary data cannot be located.
+        Reply noHeader = http.post(INFER, "application/json", header);
+        assertThat(noHeader.status()).isEqualTo(400);
+        assertThat(noHeader.json().get("errors").get(0).get("field").asString())
+                .isEqualTo("inputs[0].parameters.binary_data_size");
+        // Bytes that no input claims.
+        byte[] jsonInput = ("{\"inputs\":[{\"name\":\"input\",\"shape\":[1,3,1,1],\"datatype\":\"FP32\","
+                + "\"data\":[0,0,0]}]}").getBytes(StandardCharsets.UTF_8);
+        binaryRefused(withBinary(jsonInput, values), Integer.toString(jsonInput.length), "body", "48 bytes follow");
+        // Non-finite values are refused by index, as in JSON.
+        float[] nan = values.clone();
+        nan[7] = Float.NaN;
+        binaryRefused(withBinary(header, nan), null, "inputs[0].data[7]", "finite FP32");
+        nan[7] = Float.NEGATIVE_INFINITY;
+        binaryRefused(withBinary(header, nan), null, "inputs[0].data[7]", "finite FP32");
+        binaryRefused(withBinary(inputHeader("[1,3,2,2]", -48, ""), values), null, "inputs[0].parameters.binary_data_size",
+                "non-negative integer");
+        byte[] badFlag = ("{\"inputs\":[{\"name\":\"input\",\"shape\":[1,3,1,1],\"datatype\":\"FP32\","
+                + "\"data\":[0,0,0]}],\"outputs\":[{\"name\":\"mask\",\"parameters\":{\"binary_data\":\"yes\"}}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        Reply flag = http.post(INFER, "application/json", badFlag);
+        assertThat(flag.status()).isEqualTo(400);
+        assertThat(flag.json().get("errors").get(0).get("field").asString())
+                .isEqualTo("outputs[0].parameters.binary_data");
+    }
+
+    /** A binary answer: its JSON header and the bytes after it. */
+    private record Binary(JsonNode header, ByteBuffer data) {
+
+        int[] ints(int offset, int count) {
+            int[] out = new int[count];
+            data.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(offset).slice().order(ByteOrder.LITTLE_ENDIAN)
+                    .asIntBuffer().get(out);
+            return out;
+        }
+
+        float[] floats(int offset, int count) {
+            float[] out = new float[count];
+            data.duplicate().order(ByteOrder.LITTLE_ENDIAN).position(offset).slice().order(ByteOrder.LITTLE_ENDIAN)
+                    .asFloatBuffer().get(out);
+            return out;
+        }
+    }
+
+    private Binary inferBinary(String json, float[] values) {
+        byte[] header = json.getBytes(StandardCharsets.UTF_8);
+        Reply reply = http.post(INFER, "application/octet-stream", withBinary(header, values),
+                "Inference-Header-Content-Length", Integer.toString(header.length));
+        assertThat(reply.status()).as(reply.text()).isEqualTo(200);
+        assertThat(reply.header("Content-Type")).startsWith("application/octet-stream");
+        int length = Integer.parseInt(reply.header("Inference-Header-Content-Length"));
+        JsonNode head = Http.JSON.readTree(java.util.Arrays.copyOf(reply.body(), length));
+        return new Binary(head, ByteBuffer.wrap(reply.body(), length, reply.body().length - length).slice());
+    }
+
+    /** Posts a binary request (the header length defaults to the JSON's) and checks the 400 problem. */
+    private void binaryRefused(byte[] body, String headerLength, String field, String reason) {
+        String length = headerLength;
+        if (length == null) {
+            int end = 0;
+            while (body[end] != '\n') {
+                end++;
+            }
+            length = Integer.toString(end + 1);
+        }
+        Reply reply = http.post(INFER, "application/octet-stream", body, "Inference-Header-Content-Length", length);
+        assertThat(reply.status()).as(reply.text()).isEqualTo(400);
+        assertThat(reply.header("Content-Type")).startsWith("application/problem+json");
+        JsonNode problem = reply.json();
+        assertThat(problem.get("type").asString()).isEqualTo("urn:segplatform:problem:validation");
+        assertThat(problem.get("errors").get(0).get("field").asString()).isEqualTo(field);
+        assertThat(problem.get("errors").get(0).get("reason").asString()).contains(reason);
+        assertThat(problem.get("error").asString()).startsWith(field + ": ");
+    }
+
+    /** The JSON of one binary input, ending in a newline (whitespace JSON allows) so the tests can find its end. */
+    private static byte[] inputHeader(String shape, long binarySize, String extra) {
+        return ("{\"inputs\":[{\"name\":\"input\",\"shape\":" + shape + ",\"datatype\":\"FP32\","
+                + "\"parameters\":{\"binary_data_size\":" + binarySize + "}}]" + extra + "}\n")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] withBinary(byte[] header, float[] values) {
+        ByteBuffer body = ByteBuffer.allocate(header.length + values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        body.put(header);
+        body.asFloatBuffer().put(values);
+        return body.array();
+    }
+
+    /** RGB values / 255, channels first or last. */
+    private static float[] values(RgbImage image, boolean channelsFirst) {
+        int w = image.width();
+        int h = image.height();
+        float[] values = new float[3 * w * h];
+        for (int i = 0; i < values.length; i++) {
+            int c = channelsFirst ? i / (w * h) : i % 3;
+            int p = channelsFirst ? i % (w * h) : i / 3;
+            values[i] = image.get(p % w, p / w, c) / 255f;
+        }
+        return values;
+    }
+
+    private static String json(float[] values) {
+        StringBuilder json = new StringBuilder("[");
+        for (int i = 0; i < values.length; i++) {
+            json.append(i == 0 ? "" : ",").append(values[i]);
+        }
+        return json.append(']').toString();
     }
 
     private JsonNode infer(String data, String shape, String extra) {

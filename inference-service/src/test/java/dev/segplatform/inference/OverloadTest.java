@@ -3,25 +3,30 @@ package dev.segplatform.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.segplatform.inference.Http.Reply;
+import dev.segplatform.inference.batching.DynamicBatcher;
 import java.net.URI;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * A queue of two images whose batches wait 3 s for company, with a 1.5 s request timeout: the third
- * concurrent image is refused at once with 429 and Retry-After, and the two queued ones give up
- * with 503 and Retry-After after the timeout, instead of hanging.
+ * A queue of two images whose batch waits 3 s for a request announced and never arriving (one the
+ * test announces itself, as a request still decoding would), with a 1.5 s request timeout: the
+ * third concurrent image is refused at once with 429 and Retry-After, and the two queued ones give
+ * up with 503 and Retry-After after the timeout, instead of hanging.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class OverloadTest {
 
     @LocalServerPort
     int port;
+    @Autowired
+    DynamicBatcher batcher;
 
     @DynamicPropertySource
     static void properties(DynamicPropertyRegistry registry) {
@@ -39,6 +44,7 @@ class OverloadTest {
         Http http = new Http(URI.create("http://localhost:" + port));
         http.awaitReady(Duration.ofSeconds(60));
         byte[] image = TestModels.petImage(TestModels.testPets().get(0));
+        DynamicBatcher.Arrival stillDecoding = batcher.announce();
 
         CompletableFuture<Reply> first = CompletableFuture.supplyAsync(() -> http.post("/api/segment", "image/jpeg", image));
         CompletableFuture<Reply> second = CompletableFuture.supplyAsync(() -> http.post("/api/segment", "image/jpeg", image));
@@ -60,6 +66,7 @@ class OverloadTest {
             assertThat(slow.header("Retry-After")).isEqualTo("2");
             assertThat(slow.json().get("type").asString()).isEqualTo("urn:segplatform:problem:timeout");
         }
+        stillDecoding.close();
         assertThat(http.get("/livez").status()).isEqualTo(200);
     }
 }

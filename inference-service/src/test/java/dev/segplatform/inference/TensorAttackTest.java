@@ -67,6 +67,22 @@ class TensorAttackTest extends ServiceTest {
         assertServing();
     }
 
+    @Test
+    void binaryTensorsThatDeclareMoreThanTheySendAreRefusedWithoutAllocatingIt() {
+        byte[] twelve = new byte[12];
+        // 540 million values declared in the shape and in bytes, 12 bytes sent.
+        refusedBinary("[5,3,6000,6000]", 2_160_000_000L, twelve, "inputs[0].parameters.binary_data_size",
+                "is 2160000000 bytes but 12 bytes follow the JSON header");
+        // A header that claims a JSON part longer than the body.
+        String json = "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,3,2,2],\"datatype\":\"FP32\","
+                + "\"parameters\":{\"binary_data_size\":48}}]}";
+        refused(json.getBytes(java.nio.charset.StandardCharsets.UTF_8), "2147483647", "Inference-Header-Content-Length",
+                "the body has only");
+        refused(json.getBytes(java.nio.charset.StandardCharsets.UTF_8), "99999999999999999999999",
+                "Inference-Header-Content-Length", "length in bytes");
+        assertServing();
+    }
+
     /**
      * A legitimate large tensor: 6.75 million values in a 25 MB body. Bound to a JSON tree it took
      * 260 MB of old generation (boxed nodes); streamed, the heap holds the body and one float[]
@@ -98,9 +114,23 @@ class TensorAttackTest extends ServiceTest {
 
     /** Posts the body and checks the 400 and that the heap did not grow by the declared size meanwhile. */
     private void refused(String body, String field, String reason) {
+        refused(body.getBytes(java.nio.charset.StandardCharsets.UTF_8), null, field, reason);
+    }
+
+    private void refusedBinary(String shape, long binarySize, byte[] binary, String field, String reason) {
+        byte[] json = ("{\"inputs\":[{\"name\":\"input\",\"shape\":" + shape + ",\"datatype\":\"FP32\","
+                + "\"parameters\":{\"binary_data_size\":" + binarySize + "}}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] body = java.util.Arrays.copyOf(json, json.length + binary.length);
+        System.arraycopy(binary, 0, body, json.length, binary.length);
+        refused(body, Integer.toString(json.length), field, reason);
+    }
+
+    /** {@code headerLength} null posts JSON; otherwise a binary request with that header. */
+    private void refused(byte[] body, String headerLength, String field, String reason) {
         HeapGrowth growth = HeapGrowth.start();
 
-        Reply reply = http.postJson(INFER, body);
+        Reply reply = headerLength == null ? http.post(INFER, "application/json", body)
+                : http.post(INFER, "application/octet-stream", body, "Inference-Header-Content-Length", headerLength);
 
         long oldGrowth = growth.oldGeneration();
         long usedGrowth = growth.inUse();

@@ -1,18 +1,22 @@
 package dev.segplatform.inference.batching;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -20,19 +24,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Gathers images from concurrent requests into one forward pass, as Triton's dynamic batcher does:
- * the first waiting image opens a batch, which closes when it holds {@code maxBatchSize} images or
- * {@code maxBatchDelay} has passed since it opened, whichever comes first. One worker thread runs
+ * Gathers images from concurrent requests into one forward pass, as Triton's dynamic batcher does,
+ * without ever making a lone request wait for company that is not coming. One worker thread runs
  * the batches, because a DL4J graph must not run two forward passes at once and ND4J already
  * spreads one pass over every core.
+ *
+ * <p>The rule: when the model becomes free, the worker takes everything already waiting (up to
+ * {@code maxBatchSize} images) and runs it at once. Images arriving while a pass runs wait in the
+ * queue, so a busy model is what forms batches. The worker delays a batch that is not full only
+ * while more requests are known to be on the way: a request {@linkplain #announce announces}
+ * itself before it decodes its images, and the worker waits for announced requests, at most
+ * {@code maxBatchDelay}, and stops waiting as soon as none is left. A request that arrives alone
+ * at an idle model therefore runs at once, whatever the delay is set to.
  *
  * <p>The queue is bounded by a count of images admitted and not yet answered (waiting or in a
  * forward pass). Admission is all-or-nothing per call, so a multi-image request is never half
  * queued; a full queue throws {@link QueueFullException} at once instead of making the caller wait.
  *
  * <p>A batch only ever holds images for the same {@link BatchModel}: during a model swap, requests
- * that started on the old model finish on it, and the new model's requests start a new batch.
- * Images whose future is already done (timed out) are skipped, not computed.
+ * that started on the old model finish on it, and the new model's requests start a new batch (the
+ * old model's batch stops waiting when the head of the queue belongs to another model). Images
+ * whose future is already done (timed out) are dropped, not computed.
  */
 public final class DynamicBatcher implements AutoCloseable {
 
@@ -42,22 +54,65 @@ public final class DynamicBatcher implements AutoCloseable {
     private final long maxBatchDelayNanos;
     private final int capacity;
     private final Semaphore admitted;
-    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Signalled when an image is queued or an announced request arrives or withdraws. */
+    private final Condition changed = lock.newCondition();
+    /** Guarded by {@link #lock}. */
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    /** Requests announced and neither queued nor withdrawn yet; guarded by {@link #lock}. */
+    private int announced;
     private final Thread worker;
     private final DistributionSummary batchSizes;
+    private final Counter waits;
     private final Timer forwardTimer;
+    /** Batches run, by size (index 0 unused): what the benchmark compares with the raw forward pass. */
+    private final AtomicLongArray bySize;
     private volatile boolean running = true;
-    /** An image taken from the queue that belongs to another model than the batch being filled. */
-    private Pending carried;
 
     private record Pending(BatchModel model, INDArray input, CompletableFuture<INDArray> result) {
     }
 
     /**
+     * A request on its way to the batcher: announced before its images are decoded, so that a batch
+     * forming meanwhile may wait for them. Submit through it, or close it to withdraw (a request
+     * that failed before submitting); closing after submitting does nothing.
+     */
+    public final class Arrival implements AutoCloseable {
+
+        private boolean settled;
+
+        private Arrival() {
+        }
+
+        /** {@link DynamicBatcher#submitAll}, ending the announcement whether or not the queue admits the images. */
+        public List<CompletableFuture<INDArray>> submitAll(BatchModel model, List<INDArray> inputs, Duration timeout) {
+            if (settled) {
+                throw new IllegalStateException("this arrival already submitted or withdrew");
+            }
+            settled = true;
+            return enqueue(model, inputs, timeout, true);
+        }
+
+        @Override
+        public void close() {
+            if (!settled) {
+                settled = true;
+                lock.lock();
+                try {
+                    announced--;
+                    changed.signalAll();
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+    }
+
+    /**
      * @param maxBatchSize  images per forward pass at most; 1 means no batching
-     * @param maxBatchDelay how long an open batch waits for more images
+     * @param maxBatchDelay how long a batch that is not full may wait for announced requests
      * @param capacity      images admitted and unanswered at most
-     * @param meters        where batch sizes, forward-pass times and queue depth are published
+     * @param meters        where batch sizes, waits, forward-pass times and queue depth are published
      */
     public DynamicBatcher(int maxBatchSize, Duration maxBatchDelay, int capacity, MeterRegistry meters) {
         if (maxBatchSize < 1 || capacity < 1 || maxBatchDelay.isNegative()) {
@@ -67,9 +122,13 @@ public final class DynamicBatcher implements AutoCloseable {
         this.maxBatchDelayNanos = maxBatchDelay.toNanos();
         this.capacity = capacity;
         this.admitted = new Semaphore(capacity);
+        this.bySize = new AtomicLongArray(maxBatchSize + 1);
         this.batchSizes = DistributionSummary.builder("inference.batch.size")
                 .description("images per forward pass")
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64)
+                .register(meters);
+        this.waits = Counter.builder("inference.batch.waits")
+                .description("batches held back for requests announced and not yet queued")
                 .register(meters);
         this.forwardTimer = Timer.builder("inference.batch.forward")
                 .description("time of one batched forward pass")
@@ -84,6 +143,20 @@ public final class DynamicBatcher implements AutoCloseable {
     }
 
     /**
+     * Announces a request that will submit soon: until it submits or closes the arrival, a batch
+     * that is not full may wait for it (at most the batch delay).
+     */
+    public Arrival announce() {
+        lock.lock();
+        try {
+            announced++;
+        } finally {
+            lock.unlock();
+        }
+        return new Arrival();
+    }
+
+    /**
      * Queues one input {@code [1, ...]}; the future completes with its output {@code [1, ...]}, or
      * fails after {@code timeout} ({@link #await} turns that into {@link InferenceTimeoutException}).
      *
@@ -93,21 +166,38 @@ public final class DynamicBatcher implements AutoCloseable {
         return submitAll(model, List.of(input), timeout).get(0);
     }
 
-    /** Queues several inputs, all or none (see {@link #submit}). */
+    /** Queues several inputs, all or none (see {@link #submit}), without an announcement. */
     public List<CompletableFuture<INDArray>> submitAll(BatchModel model, List<INDArray> inputs, Duration timeout) {
-        if (!running) {
-            throw new IllegalStateException("the batcher is closed");
-        }
-        if (!admitted.tryAcquire(inputs.size())) {
-            throw new QueueFullException(inputs.size(), capacity);
-        }
+        return enqueue(model, inputs, timeout, false);
+    }
+
+    private List<CompletableFuture<INDArray>> enqueue(BatchModel model, List<INDArray> inputs, Duration timeout,
+            boolean announcedBefore) {
         List<CompletableFuture<INDArray>> futures = new ArrayList<>(inputs.size());
-        for (INDArray input : inputs) {
-            // orTimeout cancels its timer when the future completes, so answered images leave nothing behind.
-            CompletableFuture<INDArray> future = new CompletableFuture<INDArray>().orTimeout(timeout.toNanos(),
-                    TimeUnit.NANOSECONDS);
-            futures.add(future);
-            queue.add(new Pending(model, input, future));
+        boolean admit = running && admitted.tryAcquire(inputs.size());
+        lock.lock();
+        try {
+            if (announcedBefore) {
+                announced--;
+            }
+            if (admit) {
+                for (INDArray input : inputs) {
+                    // orTimeout cancels its timer when the future completes, so answered images leave nothing behind.
+                    CompletableFuture<INDArray> future = new CompletableFuture<INDArray>().orTimeout(timeout.toNanos(),
+                            TimeUnit.NANOSECONDS);
+                    futures.add(future);
+                    queue.add(new Pending(model, input, future));
+                }
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (!admit) {
+            if (!running) {
+                throw new IllegalStateException("the batcher is closed");
+            }
+            throw new QueueFullException(inputs.size(), capacity);
         }
         return futures;
     }
@@ -140,6 +230,15 @@ public final class DynamicBatcher implements AutoCloseable {
         return maxBatchSize;
     }
 
+    /** How many batches of each size ran so far: element {@code b} counts batches of {@code b} images. */
+    public long[] batchesBySize() {
+        long[] counts = new long[bySize.length()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = bySize.get(i);
+        }
+        return counts;
+    }
+
     private void work() {
         while (running) {
             List<Pending> batch;
@@ -148,6 +247,7 @@ public final class DynamicBatcher implements AutoCloseable {
             } catch (InterruptedException e) {
                 break;
             }
+            // Images that timed out while the batch waited are not computed.
             List<Pending> live = batch.stream().filter(p -> !p.result().isDone()).toList();
             List<INDArray> outputs = null;
             Throwable failure = null;
@@ -172,42 +272,69 @@ public final class DynamicBatcher implements AutoCloseable {
         drainOnClose();
     }
 
+    /**
+     * The next batch: whatever of one model is waiting now, then, while it is not full and
+     * announced requests are still on the way, whatever of theirs arrives within the delay.
+     */
     private List<Pending> collect() throws InterruptedException {
-        Pending first = carried != null ? carried : queue.take();
-        carried = null;
         List<Pending> batch = new ArrayList<>(maxBatchSize);
-        batch.add(first);
-        long deadline = System.nanoTime() + maxBatchDelayNanos;
-        while (batch.size() < maxBatchSize) {
-            long wait = deadline - System.nanoTime();
-            Pending next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
-            if (next == null) {
-                break;
+        lock.lockInterruptibly();
+        try {
+            BatchModel model = null;
+            while (batch.isEmpty()) {
+                while (queue.isEmpty()) {
+                    changed.await();
+                }
+                model = queue.peek().model();
+                take(batch, model);
             }
-            if (next.model() != first.model()) {
-                carried = next;
-                break;
+            if (batch.size() < maxBatchSize && announced > 0 && maxBatchDelayNanos > 0 && headIs(model)) {
+                waits.increment();
+                long left = maxBatchDelayNanos;
+                while (batch.size() < maxBatchSize && announced > 0 && left > 0 && headIs(model)) {
+                    left = changed.awaitNanos(left);
+                    take(batch, model);
+                }
             }
-            batch.add(next);
+        } finally {
+            lock.unlock();
         }
         return batch;
     }
 
-    /** One forward pass over images of one model; the output of each, in order. */
-    private List<INDArray> run(List<Pending> live) {
-        INDArray stacked = live.size() == 1 ? live.get(0).input()
-                : Nd4j.concat(0, live.stream().map(Pending::input).toArray(INDArray[]::new));
-        long start = System.nanoTime();
-        INDArray out = live.get(0).model().forward(stacked);
-        forwardTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
-        batchSizes.record(live.size());
-        List<INDArray> outputs = new ArrayList<>(live.size());
-        for (int i = 0; i < live.size(); i++) {
-            outputs.add(live.size() == 1 ? out : out.get(NDArrayIndex.interval(i, i + 1)).dup());
+    /** True when nothing waits or the next image is the batch's model's: another model's image ends the wait. */
+    private boolean headIs(BatchModel model) {
+        return queue.isEmpty() || queue.peek().model() == model;
+    }
+
+    /** Moves waiting images of {@code model} into the batch, from the head, dropping timed-out ones. */
+    private void take(List<Pending> batch, BatchModel model) {
+        while (batch.size() < maxBatchSize && !queue.isEmpty() && queue.peek().model() == model) {
+            Pending next = queue.poll();
+            if (next.result().isDone()) {
+                admitted.release();
+            } else {
+                batch.add(next);
+            }
         }
-        if (live.size() > 1) {
+    }
+
+    /** One forward pass over images of one model; the output of each, in order. */
+    private List<INDArray> run(List<Pending> batch) {
+        INDArray stacked = batch.size() == 1 ? batch.get(0).input()
+                : Nd4j.concat(0, batch.stream().map(Pending::input).toArray(INDArray[]::new));
+        long start = System.nanoTime();
+        INDArray out = batch.get(0).model().forward(stacked);
+        forwardTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        batchSizes.record(batch.size());
+        bySize.incrementAndGet(batch.size());
+        List<INDArray> outputs = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            outputs.add(batch.size() == 1 ? out : out.get(NDArrayIndex.interval(i, i + 1)).dup());
+        }
+        if (batch.size() > 1) {
             // Freed now, not at some later garbage collection: native memory reused at once costs
-            // no fresh pages (1.2 ms per 3 MB allocation otherwise, see Predictor#probabilities).
+            // no fresh pages (see Predictor#probabilities).
             stacked.close();
             out.close();
         }
@@ -216,11 +343,13 @@ public final class DynamicBatcher implements AutoCloseable {
 
     private void drainOnClose() {
         IllegalStateException closed = new IllegalStateException("the inference service is shutting down");
-        if (carried != null) {
-            carried.result().completeExceptionally(closed);
-        }
-        for (Pending p; (p = queue.poll()) != null; ) {
-            p.result().completeExceptionally(closed);
+        lock.lock();
+        try {
+            for (Pending p; (p = queue.poll()) != null; ) {
+                p.result().completeExceptionally(closed);
+            }
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -1,10 +1,8 @@
 package dev.segplatform.inference.kserve;
 
 import dev.segplatform.inference.InferenceProperties;
-import dev.segplatform.inference.kserve.KServeMessages.InferResponse;
 import dev.segplatform.inference.kserve.KServeMessages.Live;
 import dev.segplatform.inference.kserve.KServeMessages.ModelMetadata;
-import dev.segplatform.inference.kserve.KServeMessages.OutputTensor;
 import dev.segplatform.inference.kserve.KServeMessages.Ready;
 import dev.segplatform.inference.kserve.KServeMessages.ServerMetadata;
 import dev.segplatform.inference.kserve.KServeMessages.TensorMetadata;
@@ -17,13 +15,11 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import org.nd4j.linalg.api.ndarray.INDArray;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -33,7 +29,8 @@ import org.springframework.web.bind.annotation.RestController;
 /**
  * The KServe v2 inference protocol (also Triton's HTTP API), so its clients can call the service.
  * Health answers follow the protocol: 200 for true, 400 for false. Errors are the service's
- * problem details, which also carry the protocol's {@code error} field.
+ * problem details, which also carry the protocol's {@code error} field. HTTP only: reading and
+ * batching are {@link TensorInference}'s, packing the outputs is {@link OutputPacker}'s.
  */
 @RestController
 @Tag(name = "KServe v2", description = "Open Inference Protocol: health, metadata and infer")
@@ -44,15 +41,15 @@ class KServeController {
 
     private final ModelHolder models;
     private final TensorInference inference;
-    private final InferRequestReader reader;
+    private final OutputPacker packer;
     private final String modelName;
     private final long maxBody;
 
-    KServeController(ModelHolder models, TensorInference inference, InferRequestReader reader,
+    KServeController(ModelHolder models, TensorInference inference, OutputPacker packer,
                      InferenceProperties properties) {
         this.models = models;
         this.inference = inference;
-        this.reader = reader;
+        this.packer = packer;
         this.modelName = properties.modelName();
         this.maxBody = properties.maxTensorRequestSize().toBytes();
     }
@@ -60,7 +57,7 @@ class KServeController {
     @GetMapping("/v2")
     @Operation(summary = "Server metadata")
     ServerMetadata server() {
-        return new ServerMetadata("segplatform-inference", "0.1.0", List.of());
+        return new ServerMetadata("segplatform-inference", "0.1.0", List.of("binary_tensor_data"));
     }
 
     @GetMapping("/v2/health/live")
@@ -107,38 +104,21 @@ class KServeController {
 
     @PostMapping("/v2/models/{name}/infer")
     @Operation(summary = "Infer: one FP32 input [N,3,H,W] or [N,H,W,3] in [0,1]; outputs 'mask' (INT32 [N,H,W]) "
-            + "and 'probabilities' (FP32 [N,C,S,S] at the model's input size S)")
-    ResponseEntity<InferResponse> infer(@PathVariable String name, HttpServletRequest request) throws IOException {
+            + "and 'probabilities' (FP32 [N,C,S,S] at the model's input size S); JSON or binary tensors "
+            + "(Inference-Header-Content-Length, binary_data_size, binary_data, binary_data_output)")
+    ResponseEntity<?> infer(@PathVariable String name, HttpServletRequest request) throws IOException {
         requireName(name);
         byte[] body = BoundedBody.read(request.getInputStream(), request.getContentLengthLong(), maxBody, "body");
-        InferRequestReader.Request infer = reader.read(body);
-        Set<String> wanted = infer.outputs();
-        ServedModel model = models.require();
-        TensorInference.Result result = inference.infer(model, infer.input());
-
-        List<OutputTensor> outputs = new ArrayList<>();
-        if (wanted.contains(MASK)) {
-            int plane = result.height() * result.width();
-            int[] classes = new int[result.n() * plane];
-            for (int i = 0; i < result.n(); i++) {
-                System.arraycopy(result.masks().get(i).toArray(), 0, classes, i * plane, plane);
-            }
-            outputs.add(new OutputTensor(MASK, List.of((long) result.n(), (long) result.height(), (long) result.width()),
-                    "INT32", classes));
-        }
-        if (wanted.contains(PROBABILITIES)) {
-            INDArray first = result.probabilities().get(0);
-            long per = first.length();
-            float[] values = new float[(int) (per * result.n())];
-            for (int i = 0; i < result.n(); i++) {
-                float[] one = result.probabilities().get(i).dup('c').data().asFloat();
-                System.arraycopy(one, 0, values, (int) (i * per), (int) per);
-            }
-            outputs.add(new OutputTensor(PROBABILITIES, List.of((long) result.n(), first.size(1), first.size(2),
-                    first.size(3)), "FP32", values));
+        TensorInference.Result result = inference.infer(body, request.getHeader(InferRequestReader.HEADER_LENGTH));
+        ServedModel model = result.model();
+        OutputPacker.Packed packed = packer.pack(modelName, Long.toString(model.version()), result);
+        if (packed.binary() == null) {
+            return ResponseEntity.ok().headers(ModelHeaders.of(model)).body(packed.header());
         }
         return ResponseEntity.ok().headers(ModelHeaders.of(model))
-                .body(new InferResponse(modelName, Long.toString(model.version()), infer.id(), null, outputs));
+                .header(InferRequestReader.HEADER_LENGTH, Integer.toString(packed.headerLength()))
+                .contentType(MediaType.APPLICATION_OCTET_STREAM)
+                .body(packed.binary());
     }
 
     private void requireName(String name) {

@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * The JSON messages of the KServe v2 (Open Inference Protocol) REST API, field names as the
- * specification spells them. Only the JSON tensor form is supported, not the binary extension.
- * Requests are not bound to records: {@link InferRequestReader} streams them.
+ * specification spells them. Binary tensors (the extension) are packed by {@link OutputPacker};
+ * requests are not bound to records: {@link InferRequestReader} streams them.
  */
 final class KServeMessages {
 
@@ -32,7 +32,9 @@ final class KServeMessages {
                          List<TensorMetadata> outputs, Map<String, Object> parameters) {
     }
 
-    record OutputTensor(String name, List<Long> shape, String datatype, Object data) {
+    /** {@code data} is null when the values follow the JSON as binary, {@code parameters} saying how many bytes. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record OutputTensor(String name, List<Long> shape, String datatype, Map<String, Object> parameters, Object data) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)

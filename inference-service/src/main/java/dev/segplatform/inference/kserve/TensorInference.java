@@ -5,60 +5,77 @@ import dev.segplatform.core.predict.ImagePreprocessor;
 import dev.segplatform.core.predict.MaskPostprocessor;
 import dev.segplatform.inference.InferenceProperties;
 import dev.segplatform.inference.batching.DynamicBatcher;
+import dev.segplatform.inference.model.ModelHolder;
 import dev.segplatform.inference.model.ServedModel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.springframework.stereotype.Component;
 
 /**
- * An FP32 image tensor to class masks through the same batcher as the image endpoints. The tensor
- * holds RGB values already scaled to [0, 1] (the bundle's normalisation), as {@code [N, 3, H, W]}
- * or {@code [N, H, W, 3]}; images of another size than the model's input are resized bilinearly,
- * and masks come back at {@code H x W}.
+ * A KServe request body to class masks through the same batcher as the image endpoints. The
+ * request is announced to the batcher before its body is parsed, so a batch forming meanwhile may
+ * wait for it. The tensor holds RGB values already scaled to [0, 1] (the bundle's normalisation);
+ * images of another size than the model's input are resized bilinearly, and masks come back at
+ * {@code H x W}.
  */
 @Component
 class TensorInference {
 
+    private final ModelHolder models;
     private final DynamicBatcher batcher;
+    private final InferRequestReader reader;
     private final Duration timeout;
 
-    TensorInference(DynamicBatcher batcher, InferenceProperties properties) {
+    TensorInference(ModelHolder models, DynamicBatcher batcher, InferRequestReader reader,
+                    InferenceProperties properties) {
+        this.models = models;
         this.batcher = batcher;
+        this.reader = reader;
         this.timeout = properties.requestTimeout();
     }
 
-    /** The masks and the probabilities at the model's input size. */
-    record Result(int n, int height, int width, List<ClassMask> masks, List<INDArray> probabilities) {
+    /** The request as read, the model that answered, its masks, and the probabilities at its input size. */
+    record Result(InferRequestReader.Request request, ServedModel model, int n, int height, int width,
+                  List<ClassMask> masks, List<INDArray> probabilities) {
     }
 
-    /** The tensor was checked by {@link InferRequestReader}: shape within the limits, values finite FP32. */
-    Result infer(ServedModel model, InferRequestReader.ImageTensor tensor) {
-        int n = tensor.n();
-        int h = tensor.height();
-        int w = tensor.width();
-        INDArray x = Nd4j.create(tensor.data(), tensor.shape(), 'c');
-        if (!tensor.channelsFirst()) {
-            x = x.permute(0, 3, 1, 2).dup('c');
+    /**
+     * Reads the request (a bad one is refused whether or not a model is loaded), then takes the
+     * current model, which answers all of the request's images.
+     *
+     * @param headerLength the {@code Inference-Header-Content-Length} header, null when absent
+     */
+    Result infer(byte[] body, String headerLength) {
+        InferRequestReader.Request request;
+        ServedModel model;
+        List<CompletableFuture<INDArray>> futures;
+        try (DynamicBatcher.Arrival arrival = batcher.announce()) {
+            request = reader.read(body, headerLength);
+            model = models.require();
+            InferRequestReader.ImageTensor tensor = request.input();
+            INDArray x = ImagePreprocessor.toInputSize(tensor.nchw(), model.inputSize());
+            List<INDArray> inputs = new ArrayList<>(tensor.n());
+            if (tensor.n() == 1) {
+                inputs.add(x);
+            } else {
+                for (int i = 0; i < tensor.n(); i++) {
+                    inputs.add(x.get(NDArrayIndex.interval(i, i + 1)).dup('c'));
+                }
+            }
+            futures = arrival.submitAll(model, inputs, timeout);
         }
-        int s = model.inputSize();
-        x = ImagePreprocessor.toInputSize(x, s);
-        List<INDArray> inputs = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            inputs.add(x.get(NDArrayIndex.interval(i, i + 1)).dup('c'));
-        }
-        List<CompletableFuture<INDArray>> futures = batcher.submitAll(model, inputs, timeout);
-        List<ClassMask> masks = new ArrayList<>(n);
-        List<INDArray> probabilities = new ArrayList<>(n);
+        InferRequestReader.ImageTensor tensor = request.input();
+        List<ClassMask> masks = new ArrayList<>(tensor.n());
+        List<INDArray> probabilities = new ArrayList<>(tensor.n());
         for (CompletableFuture<INDArray> future : futures) {
             INDArray p = DynamicBatcher.await(future);
             probabilities.add(p);
-            masks.add(MaskPostprocessor.toMask(p, w, h));
+            masks.add(MaskPostprocessor.toMask(p, tensor.width(), tensor.height()));
         }
-        return new Result(n, h, w, masks, probabilities);
+        return new Result(request, model, tensor.n(), tensor.height(), tensor.width(), masks, probabilities);
     }
 }

@@ -18,9 +18,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.springframework.stereotype.Service;
 
 /**
- * Images to masks: checks and decodes each image on the request's thread (so decoding runs in
- * parallel), hands the network input to the {@link DynamicBatcher}, and turns the probabilities
- * back into a mask at the image's own size, again on the request's thread. The model is taken
+ * Images to masks: announces the request to the {@link DynamicBatcher}, checks and decodes each
+ * image on the request's thread (so decoding runs in parallel), hands the network inputs to the
+ * batcher, and turns the probabilities back into a mask at the image's own size, again on the
+ * request's thread. The model is taken
  * once per request, so all images of a request are answered by the same model.
  */
 @Service
@@ -46,16 +47,19 @@ class SegmentationService {
     List<Segmentation> segment(List<ImageInput> images) throws IOException {
         ServedModel model = models.require();
         List<PreparedImage> prepared = new ArrayList<>(images.size());
-        for (ImageInput image : images) {
-            image.requireJpegOrPng();
-            try {
-                prepared.add(model.preprocessor().prepare(image.bytes()));
-            } catch (ImageTooLargeException | UnreadableImageException e) {
-                throw ImageRejectedException.of(image.field(), e);
+        List<CompletableFuture<INDArray>> outputs;
+        // Announced before decoding, so a batch forming meanwhile may wait for these images.
+        try (DynamicBatcher.Arrival arrival = batcher.announce()) {
+            for (ImageInput image : images) {
+                image.requireJpegOrPng();
+                try {
+                    prepared.add(model.preprocessor().prepare(image.bytes()));
+                } catch (ImageTooLargeException | UnreadableImageException e) {
+                    throw ImageRejectedException.of(image.field(), e);
+                }
             }
+            outputs = arrival.submitAll(model, prepared.stream().map(PreparedImage::input).toList(), timeout);
         }
-        List<CompletableFuture<INDArray>> outputs = batcher.submitAll(model,
-                prepared.stream().map(PreparedImage::input).toList(), timeout);
         List<Segmentation> results = new ArrayList<>(images.size());
         for (int i = 0; i < prepared.size(); i++) {
             PreparedImage p = prepared.get(i);

@@ -1,25 +1,35 @@
 package dev.segplatform.inference.bench;
 
 import dev.segplatform.core.bundle.ModelBundle;
+import dev.segplatform.core.bundle.Predictor;
 import dev.segplatform.core.dataset.SegmentationDataset;
 import dev.segplatform.core.dataset.SyntheticPets;
+import dev.segplatform.core.image.ImageDecoder;
+import dev.segplatform.core.image.RgbImage;
 import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import dev.segplatform.core.runtime.NativeBackend;
 import dev.segplatform.inference.InferenceServiceApplication;
+import dev.segplatform.inference.batching.DynamicBatcher;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.awt.Image;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -34,22 +44,60 @@ import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
 /**
- * {@code bin/bench serving}: requests/s and p50/p99 latency of {@code POST /api/segment} for 128x128
- * PNGs at concurrency 1, 8 and 32, with dynamic batching (max batch 8, 5 ms) and without (max batch
- * 1), beside the raw forward-pass throughput of the same graph in the same JVM at batch 1 and 8.
- * The ratios say what HTTP, decoding, queueing and encoding cost on top of the network.
+ * {@code bin/bench serving}: the inference service under load, with the issue's goals beside the
+ * figures.
+ *
+ * <ol>
+ *   <li>{@code POST /api/segment} of a 128x128 PNG at concurrency 1, 8 and 32, dynamic batching on
+ *       (max batch 8, 5 ms) and off (max batch 1): req/s and p50/p99, the on/off throughput ratio
+ *       (goal at least 0.95x at concurrency 1 and 1.5x at 32) and p99 on vs off (goal: no worse).
+ *   <li>At concurrency 8, the service's images/s against the raw forward pass (the service's own
+ *       {@link Predictor}, same JVM) at the batch sizes the batcher formed meanwhile: the raw time of
+ *       each batch size, weighted by how many batches of that size ran (goal at least 0.9x).
+ *   <li>KServe v2 infer of the same image as a JSON tensor and as a binary tensor (mask output
+ *       likewise), at concurrency 1 and 8 with batching on.
+ * </ol>
  *
  * <p>The model is a U-Net of width 8 at 128 px with initial weights: speed does not depend on what
- * the weights learned. Client and service share the machine, as they would on one node.
+ * the weights learned. Client and service share the machine, as they would on one node; the load
+ * average is printed at start and end because other work on the machine moves every figure.
  *
  * <p>Options: {@code --seconds N} per measurement (default 6), {@code --width W} (default 8).
  */
 public final class ServingBench {
 
+    private static final int[] CONCURRENCY = {1, 8, 32};
+    private static final int MAX_BATCH = 8;
+
     private ServingBench() {
     }
 
-    record Measurement(String mode, int concurrency, double perSecond, double p50, double p99, int errors) {
+    /** Latencies (ns, sorted) of one or more rounds, the batches formed and the waits meanwhile. */
+    record Measurement(long[] latencies, double seconds, int errors, long[] batches, long waits) {
+
+        double perSecond() {
+            return latencies.length / seconds;
+        }
+
+        double p50() {
+            return percentile(latencies, 0.50);
+        }
+
+        double p99() {
+            return percentile(latencies, 0.99);
+        }
+
+        /** Two rounds as one: requests over the time of both, percentiles over all latencies. */
+        Measurement and(Measurement other) {
+            long[] all = Arrays.copyOf(latencies, latencies.length + other.latencies.length);
+            System.arraycopy(other.latencies, 0, all, latencies.length, other.latencies.length);
+            Arrays.sort(all);
+            long[] sum = batches.clone();
+            for (int b = 0; b < sum.length; b++) {
+                sum[b] += other.batches[b];
+            }
+            return new Measurement(all, seconds + other.seconds, errors + other.errors, sum, waits + other.waits);
+        }
     }
 
     public static void main(String[] args) throws Exception {
@@ -70,25 +118,120 @@ public final class ServingBench {
         Path bundle = dir.resolve("serving-unet-w" + width + ".zip");
         ModelBundle.of(graph, spec, SegmentationDataset.CLASS_NAMES, Map.of(), "bench").save(bundle);
         byte[] image = petPng(dir, 128);
+        double loadStart = load();
         System.out.printf("Model: U-Net width %d, input 128x128, %,d parameters; image: %d-byte 128x128 PNG; "
-                + "%d s per measurement; %d cores%n", width, graph.numParams(), image.length, seconds,
-                Runtime.getRuntime().availableProcessors());
+                + "%d s per measurement; %d cores; load average %.1f%n", width, graph.numParams(), image.length,
+                seconds, Runtime.getRuntime().availableProcessors(), loadStart);
 
-        double raw1 = rawImagesPerSecond(graph, 1, seconds);
-        double raw8 = rawImagesPerSecond(graph, 8, seconds);
-        System.out.printf("raw forward pass: %.1f images/s at batch 1, %.1f images/s at batch 8%n%n", raw1, raw8);
+        // The forward pass the service runs (the bundle's Predictor), per batch size, measured just
+        // before and just after the concurrency-8 rounds the service is held against.
+        Predictor predictor = new Predictor(ModelBundle.load(bundle));
+        double[] rawSecondsPerBatch = new double[MAX_BATCH + 1];
 
-        List<Measurement> results = new ArrayList<>();
-        results.addAll(serve("batching", bundle, image, 8, seconds));
-        results.addAll(serve("no batching", bundle, image, 1, seconds));
-
-        System.out.printf("%n%-12s %5s %9s %9s %9s %7s %12s %12s%n", "mode", "conc", "req/s", "p50 ms", "p99 ms",
-                "errors", "vs raw b=1", "vs raw b=8");
-        for (Measurement m : results) {
-            System.out.printf("%-12s %5d %9.1f %9.1f %9.1f %7d %12.2f %12.2f%n", m.mode(), m.concurrency(),
-                    m.perSecond(), m.p50(), m.p99(), m.errors(), m.perSecond() / raw1, m.perSecond() / raw8);
+        Map<Integer, Measurement> on = new LinkedHashMap<>();
+        Map<Integer, Measurement> off = new LinkedHashMap<>();
+        Map<String, Measurement> tensors = new LinkedHashMap<>();
+        byte[][] kserve = kserveBodies(image);
+        try (Service batching = Service.start(bundle, MAX_BATCH); Service single = Service.start(bundle, 1)) {
+            for (int c : CONCURRENCY) {
+                batching.load(batching.segment(image), c, 1);
+                single.load(single.segment(image), c, 1);
+                double[] before = c == 8 ? rawSecondsPerBatch(predictor, Math.max(1, seconds / 4)) : null;
+                // A, B, B, A: both modes see the same drift of the machine's load.
+                Measurement a1 = batching.load(batching.segment(image), c, seconds / 2.0);
+                Measurement b1 = single.load(single.segment(image), c, seconds / 2.0);
+                Measurement b2 = single.load(single.segment(image), c, seconds / 2.0);
+                Measurement a2 = batching.load(batching.segment(image), c, seconds / 2.0);
+                on.put(c, a1.and(a2));
+                off.put(c, b1.and(b2));
+                System.out.printf("concurrency %2d: batching on %.1f req/s (%d batches held back), off %.1f req/s%n", c,
+                        on.get(c).perSecond(), on.get(c).waits(), off.get(c).perSecond());
+                if (before != null) {
+                    double[] after = rawSecondsPerBatch(predictor, Math.max(1, seconds / 4));
+                    for (int b = 1; b <= MAX_BATCH; b++) {
+                        rawSecondsPerBatch[b] = (before[b] + after[b]) / 2;
+                    }
+                }
+            }
+            HttpRequest json = batching.infer(kserve[0], null);
+            HttpRequest binary = batching.infer(kserve[1], new String(kserve[2], StandardCharsets.US_ASCII));
+            for (int c : new int[] {1, 8}) {
+                batching.load(json, c, 1);
+                batching.load(binary, c, 1);
+                Measurement j1 = batching.load(json, c, seconds / 2.0);
+                Measurement b1 = batching.load(binary, c, seconds / 2.0);
+                Measurement b2 = batching.load(binary, c, seconds / 2.0);
+                Measurement j2 = batching.load(json, c, seconds / 2.0);
+                tensors.put("json" + c, j1.and(j2));
+                tensors.put("binary" + c, b1.and(b2));
+            }
         }
+        StringBuilder raw = new StringBuilder("raw forward pass (the service's Predictor), images/s by batch size:");
+        for (int b = 1; b <= MAX_BATCH; b++) {
+            raw.append(String.format(" b=%d %.1f", b, b / rawSecondsPerBatch[b]));
+        }
+        System.out.println(raw);
+
+        System.out.printf("%nPOST /api/segment, 128x128 PNG -> PNG mask%n");
+        System.out.printf("%5s %10s %10s %8s %8s | %8s %8s %8s %8s | %s%n", "conc", "on req/s", "off req/s", "on/off",
+                "goal", "on p50", "on p99", "off p50", "off p99", "p99 on <= off");
+        for (int c : CONCURRENCY) {
+            Measurement a = on.get(c);
+            Measurement b = off.get(c);
+            double ratio = a.perSecond() / b.perSecond();
+            String goal = c == 1 ? ">=0.95" : c == 32 ? ">=1.50" : "-";
+            boolean met = c == 1 ? ratio >= 0.95 : c != 32 || ratio >= 1.5;
+            System.out.printf("%5d %10.1f %10.1f %7.2fx %8s | %8.1f %8.1f %8.1f %8.1f | %s%n", c, a.perSecond(),
+                    b.perSecond(), ratio, goal + (met ? " ok" : " MISS"), a.p50(), a.p99(), b.p50(), b.p99(),
+                    a.p99() <= b.p99() ? "ok" : String.format("MISS (+%.1f ms)", a.p99() - b.p99()));
+        }
+        int errors = 0;
+        for (Measurement m : on.values()) {
+            errors += m.errors();
+        }
+        for (Measurement m : off.values()) {
+            errors += m.errors();
+        }
+        System.out.printf("errors: %d%n", errors);
+
+        Measurement eight = on.get(8);
+        long images = 0;
+        double rawSeconds = 0;
+        StringBuilder sizes = new StringBuilder();
+        for (int b = 1; b <= MAX_BATCH; b++) {
+            long count = eight.batches()[b];
+            images += count * b;
+            rawSeconds += count * rawSecondsPerBatch[b];
+            if (count > 0) {
+                sizes.append(String.format(" %dx%d", count, b));
+            }
+        }
+        double rawRate = images / rawSeconds;
+        System.out.printf("%nconcurrency 8, batching on: batches formed (count x size):%s; mean %.2f images per pass%n",
+                sizes, images / (double) Arrays.stream(eight.batches()).sum());
+        System.out.printf("service %.1f images/s vs raw forward pass %.1f images/s at those batch sizes: %.2fx "
+                + "(goal >=0.90 %s)%n", eight.perSecond(), rawRate, eight.perSecond() / rawRate,
+                eight.perSecond() / rawRate >= 0.9 ? "ok" : "MISS");
+
+        System.out.printf("%nPOST /v2/models/segmentation/infer, [1,3,128,128] FP32 -> mask, batching on%n");
+        System.out.printf("%5s %-8s %11s %9s %9s %9s %8s%n", "conc", "tensors", "request B", "req/s", "p50 ms", "p99 ms",
+                "errors");
+        for (int c : new int[] {1, 8}) {
+            for (String format : new String[] {"json", "binary"}) {
+                Measurement m = tensors.get(format + c);
+                System.out.printf("%5d %-8s %,11d %9.1f %9.1f %9.1f %8d%n", c, format,
+                        kserve["json".equals(format) ? 0 : 1].length, m.perSecond(), m.p50(), m.p99(), m.errors());
+            }
+            System.out.printf("%5d binary/json req/s: %.2fx%n", c, tensors.get("binary" + c).perSecond()
+                    / tensors.get("json" + c).perSecond());
+        }
+        System.out.printf("%nload average at start %.1f, at end %.1f (%d cores): figures move with other work on "
+                + "the machine%n", loadStart, load(), Runtime.getRuntime().availableProcessors());
         System.exit(0);
+    }
+
+    private static double load() {
+        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
     }
 
     /** A generated pet, scaled to {@code size} x {@code size}, as PNG. */
@@ -103,88 +246,149 @@ public final class ServingBench {
         return out.toByteArray();
     }
 
-    private static double rawImagesPerSecond(ComputationGraph graph, int batch, int seconds) {
-        INDArray input = Nd4j.rand(batch, 3, 128, 128);
-        for (int i = 0; i < 3; i++) {
-            graph.output(false, input);
+    /** The same image as a KServe JSON request and as a binary one (header, then little-endian FP32). */
+    private static byte[][] kserveBodies(byte[] png) throws Exception {
+        RgbImage rgb = ImageDecoder.decode(png);
+        int w = rgb.width();
+        int h = rgb.height();
+        float[] values = new float[3 * w * h];
+        for (int i = 0; i < values.length; i++) {
+            int p = i % (w * h);
+            values[i] = rgb.get(p % w, p / w, i / (w * h)) / 255f;
         }
-        long start = System.nanoTime();
-        long end = start + seconds * 1_000_000_000L;
-        int images = 0;
-        while (System.nanoTime() < end) {
-            graph.output(false, input);
-            images += batch;
+        String shape = "[1,3," + h + "," + w + "]";
+        StringBuilder json = new StringBuilder("{\"inputs\":[{\"name\":\"input\",\"shape\":").append(shape)
+                .append(",\"datatype\":\"FP32\",\"data\":[");
+        for (int i = 0; i < values.length; i++) {
+            json.append(i == 0 ? "" : ",").append(values[i]);
         }
-        return images / ((System.nanoTime() - start) / 1e9);
+        json.append("]}],\"outputs\":[{\"name\":\"mask\"}]}");
+        byte[] header = ("{\"inputs\":[{\"name\":\"input\",\"shape\":" + shape + ",\"datatype\":\"FP32\","
+                + "\"parameters\":{\"binary_data_size\":" + values.length * 4 + "}}],"
+                + "\"outputs\":[{\"name\":\"mask\",\"parameters\":{\"binary_data\":true}}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        ByteBuffer binary = ByteBuffer.allocate(header.length + values.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        binary.put(header).asFloatBuffer().put(values);
+        return new byte[][] {json.toString().getBytes(StandardCharsets.UTF_8), binary.array(),
+                Integer.toString(header.length).getBytes(StandardCharsets.US_ASCII)};
     }
 
-    private static List<Measurement> serve(String mode, Path bundle, byte[] image, int maxBatch, int seconds)
-            throws Exception {
-        List<Measurement> out = new ArrayList<>();
-        try (ConfigurableApplicationContext app = new SpringApplicationBuilder(InferenceServiceApplication.class)
-                .properties(Map.of("logging.level.root", "WARN")).run("--server.port=0",
-                        "--inference.bundle-path=" + bundle, "--inference.max-batch-size=" + maxBatch,
-                        "--inference.max-batch-delay=5ms", "--inference.queue-capacity=64",
-                        "--server.tomcat.threads.max=64")) {
+    /** Seconds per forward pass at each batch size 1..{@link #MAX_BATCH} (index 0 unused). */
+    private static double[] rawSecondsPerBatch(Predictor predictor, int seconds) {
+        double[] perBatch = new double[MAX_BATCH + 1];
+        for (int b = 1; b <= MAX_BATCH; b++) {
+            INDArray input = Nd4j.rand(b, 3, 128, 128);
+            for (int i = 0; i < 3; i++) {
+                predictor.probabilities(input).close();
+            }
+            long start = System.nanoTime();
+            long end = start + seconds * 1_000_000_000L;
+            int passes = 0;
+            while (System.nanoTime() < end) {
+                predictor.probabilities(input).close();
+                passes++;
+            }
+            perBatch[b] = (System.nanoTime() - start) / 1e9 / passes;
+            input.close();
+        }
+        return perBatch;
+    }
+
+    /** One in-process inference service and a client for it. */
+    private record Service(ConfigurableApplicationContext app, URI base, HttpClient client, DynamicBatcher batcher,
+                           MeterRegistry meters) implements AutoCloseable {
+
+        static Service start(Path bundle, int maxBatch) throws Exception {
+            ConfigurableApplicationContext app = new SpringApplicationBuilder(InferenceServiceApplication.class)
+                    .properties(Map.of("logging.level.root", "WARN")).run("--server.port=0",
+                            "--inference.bundle-path=" + bundle, "--inference.max-batch-size=" + maxBatch,
+                            "--inference.max-batch-delay=5ms", "--inference.queue-capacity=64",
+                            "--server.tomcat.threads.max=64");
             URI base = URI.create("http://localhost:" + app.getEnvironment().getProperty("local.server.port"));
             HttpClient client = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
-            awaitReady(client, base);
-            for (int concurrency : new int[] {1, 8, 32}) {
-                load(client, base, image, concurrency, 1);
-                Measurement m = load(client, base, image, concurrency, seconds);
-                out.add(new Measurement(mode, concurrency, m.perSecond(), m.p50(), m.p99(), m.errors()));
-                System.out.printf("%-12s concurrency %2d: %.1f req/s, p50 %.1f ms, p99 %.1f ms, %d errors%n", mode,
-                        concurrency, m.perSecond(), m.p50(), m.p99(), m.errors());
-            }
+            Service service = new Service(app, base, client, app.getBean(DynamicBatcher.class),
+                    app.getBean(MeterRegistry.class));
+            service.awaitReady();
+            return service;
         }
-        return out;
-    }
 
-    private static void awaitReady(HttpClient client, URI base) throws Exception {
-        for (int i = 0; i < 600; i++) {
-            HttpResponse<Void> r = client.send(HttpRequest.newBuilder(base.resolve("/readyz")).build(),
-                    HttpResponse.BodyHandlers.discarding());
-            if (r.statusCode() == 200) {
-                return;
-            }
-            Thread.sleep(100);
+        HttpRequest segment(byte[] png) {
+            return HttpRequest.newBuilder(base.resolve("/api/segment")).header("Content-Type", "image/png")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(png)).timeout(Duration.ofSeconds(60)).build();
         }
-        throw new IllegalStateException("service not ready");
-    }
 
-    private static Measurement load(HttpClient client, URI base, byte[] image, int concurrency, int seconds)
-            throws Exception {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("/api/segment")).header("Content-Type", "image/png")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(image)).timeout(Duration.ofSeconds(60)).build();
-        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-        long start = System.nanoTime();
-        long end = start + seconds * 1_000_000_000L;
-        AtomicInteger errors = new AtomicInteger();
-        List<Future<List<Long>>> futures = new ArrayList<>();
-        for (int c = 0; c < concurrency; c++) {
-            futures.add(pool.submit(() -> {
-                List<Long> latencies = new ArrayList<>();
-                while (System.nanoTime() < end) {
-                    long t = System.nanoTime();
-                    HttpResponse<byte[]> r = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-                    if (r.statusCode() != 200) {
-                        errors.incrementAndGet();
-                    }
-                    latencies.add(System.nanoTime() - t);
+        /** A KServe infer request; {@code headerLength} null for JSON. */
+        HttpRequest infer(byte[] body, String headerLength) {
+            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/v2/models/segmentation/infer"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).timeout(Duration.ofSeconds(60));
+            if (headerLength == null) {
+                b.header("Content-Type", "application/json");
+            } else {
+                b.header("Content-Type", "application/octet-stream").header("Inference-Header-Content-Length",
+                        headerLength);
+            }
+            return b.build();
+        }
+
+        private void awaitReady() throws Exception {
+            for (int i = 0; i < 600; i++) {
+                HttpResponse<Void> r = client.send(HttpRequest.newBuilder(base.resolve("/readyz")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() == 200) {
+                    return;
                 }
-                return latencies;
-            }));
+                Thread.sleep(100);
+            }
+            throw new IllegalStateException("service not ready");
         }
-        List<Long> all = new ArrayList<>();
-        for (Future<List<Long>> f : futures) {
-            all.addAll(f.get());
+
+        private long waits() {
+            return (long) meters.get("inference.batch.waits").counter().count();
         }
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        pool.shutdown();
-        long[] sorted = all.stream().mapToLong(Long::longValue).toArray();
-        Arrays.sort(sorted);
-        return new Measurement("", concurrency, sorted.length / elapsed, percentile(sorted, 0.50),
-                percentile(sorted, 0.99), errors.get());
+
+        /** {@code concurrency} clients sending {@code request} back to back for {@code seconds}. */
+        Measurement load(HttpRequest request, int concurrency, double seconds) throws Exception {
+            ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+            long[] before = batcher.batchesBySize();
+            long waitsBefore = waits();
+            long start = System.nanoTime();
+            long end = start + (long) (seconds * 1e9);
+            AtomicInteger errors = new AtomicInteger();
+            List<Future<List<Long>>> futures = new ArrayList<>();
+            for (int c = 0; c < concurrency; c++) {
+                futures.add(pool.submit(() -> {
+                    List<Long> latencies = new ArrayList<>();
+                    while (System.nanoTime() < end) {
+                        long t = System.nanoTime();
+                        HttpResponse<byte[]> r = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
+                        if (r.statusCode() != 200) {
+                            errors.incrementAndGet();
+                        }
+                        latencies.add(System.nanoTime() - t);
+                    }
+                    return latencies;
+                }));
+            }
+            List<Long> all = new ArrayList<>();
+            for (Future<List<Long>> f : futures) {
+                all.addAll(f.get());
+            }
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            long[] after = batcher.batchesBySize();
+            long[] batches = new long[MAX_BATCH + 1];
+            for (int b = 0; b < after.length; b++) {
+                batches[b] = after[b] - before[b];
+            }
+            pool.shutdown();
+            long[] sorted = all.stream().mapToLong(Long::longValue).toArray();
+            Arrays.sort(sorted);
+            return new Measurement(sorted, elapsed, errors.get(), batches, waits() - waitsBefore);
+        }
+
+        @Override
+        public void close() {
+            app.close();
+        }
     }
 
     private static double percentile(long[] sorted, double p) {
