@@ -4,8 +4,17 @@ import java.net.URI;
 import java.util.Locale;
 import org.springframework.http.HttpStatus;
 
-/** The platform's problem vocabulary for errors raised outside any service's own advice. */
+/**
+ * The platform's problem vocabulary, one for every service: the type URIs, and the kinds the
+ * services' own advices and the container's error pages share.
+ */
 public final class Problems {
+
+    /** Input that parsed but broke a rule; the problem lists each field and why ({@link FieldProblem}). */
+    public static final String VALIDATION = "validation";
+    /** Input that did not parse: malformed JSON, a wrong type, a body that is not an image. */
+    public static final String MALFORMED = "malformed-request";
+    public static final String DATABASE_UNAVAILABLE = "database-unavailable";
 
     private Problems() {
     }
@@ -18,7 +27,7 @@ public final class Problems {
     /** The kind of a bare status: {@code malformed-request} for 400, {@code internal} for 5xx, else its name. */
     public static URI type(int status) {
         HttpStatus known = HttpStatus.resolve(status);
-        String kind = status == 400 ? "malformed-request"
+        String kind = status == 400 ? MALFORMED
                 : status >= 500 ? "internal"
                 : known == null ? "error" : known.name().toLowerCase(Locale.ROOT).replace('_', '-');
         return type(kind);

@@ -1,7 +1,7 @@
 package dev.segplatform.experiment.limit;
 
+import dev.segplatform.web.FieldProblem;
 import dev.segplatform.experiment.config.ExperimentProperties;
-import dev.segplatform.experiment.problem.FieldProblem;
 import dev.segplatform.experiment.problem.InvalidInputException;
 import java.util.ArrayList;
 import java.util.List;

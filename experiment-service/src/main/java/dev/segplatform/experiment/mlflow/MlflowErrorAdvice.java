@@ -2,7 +2,7 @@ package dev.segplatform.experiment.mlflow;
 
 import dev.segplatform.experiment.problem.ApiException;
 import dev.segplatform.experiment.problem.DatabaseUnavailable;
-import dev.segplatform.experiment.problem.QueueFullException;
+import dev.segplatform.experiment.problem.JobQueueFullException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.sql.SQLTransientConnectionException;
 import java.util.stream.Collectors;
@@ -59,7 +59,7 @@ class MlflowErrorAdvice {
             default -> e.status().is4xxClientError() ? MlflowException.Code.INVALID_PARAMETER_VALUE
                     : MlflowException.Code.INTERNAL_ERROR;
         };
-        String retryAfter = e instanceof QueueFullException full
+        String retryAfter = e instanceof JobQueueFullException full
                 ? Long.toString(Math.max(1, full.retryAfter().toSeconds())) : null;
         return answer(code, message, retryAfter);
     }

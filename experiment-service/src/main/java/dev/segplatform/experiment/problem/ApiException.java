@@ -1,5 +1,7 @@
 package dev.segplatform.experiment.problem;
 
+import dev.segplatform.web.FieldProblem;
+import dev.segplatform.web.Problems;
 import java.net.URI;
 import java.util.List;
 import org.springframework.http.HttpStatus;
@@ -28,7 +30,7 @@ public abstract class ApiException extends RuntimeException {
     }
 
     public URI type() {
-        return ProblemTypes.of(kind);
+        return Problems.type(kind);
     }
 
     public String title() {

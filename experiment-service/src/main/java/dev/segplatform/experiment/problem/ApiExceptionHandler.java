@@ -1,5 +1,7 @@
 package dev.segplatform.experiment.problem;
 
+import dev.segplatform.web.FieldProblem;
+import dev.segplatform.web.Problems;
 import dev.segplatform.experiment.config.ExperimentProperties;
 import jakarta.servlet.http.HttpServletRequest;
 import java.net.URI;
@@ -57,7 +59,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> handleApi(ApiException e, HttpServletRequest request) {
         ProblemDetail problem = problem(e.status(), e.type(), e.title(), e.getMessage(), e.errors(), request);
         HttpHeaders headers = new HttpHeaders();
-        if (e instanceof QueueFullException full) {
+        if (e instanceof JobQueueFullException full) {
             headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, full.retryAfter().toSeconds())));
         }
         if (e instanceof UnauthorizedException) {
@@ -70,7 +72,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> handleTypeMismatch(MethodArgumentTypeMismatchException e, HttpServletRequest request) {
         String reason = "expected " + expected(e.getRequiredType()) + ", got '" + e.getValue() + "'";
-        return badRequest(ProblemTypes.VALIDATION, "Invalid input", List.of(new FieldProblem(e.getName(), reason)), request);
+        return badRequest(Problems.VALIDATION, "Invalid input", List.of(new FieldProblem(e.getName(), reason)), request);
     }
 
     /**
@@ -87,10 +89,10 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             log.warn("Input the checks missed reached the database on {}: {}", request.getRequestURI(), sql.getMessage());
             String reason = "22021".equals(sql.getSQLState()) ? "must not contain a NUL character (\\u0000)"
                     : "a value does not fit what the database stores (SQLState " + sql.getSQLState() + ")";
-            return badRequest(ProblemTypes.VALIDATION, "Invalid input", List.of(new FieldProblem("body", reason)), request);
+            return badRequest(Problems.VALIDATION, "Invalid input", List.of(new FieldProblem("body", reason)), request);
         }
         log.info("Integrity violation on {}: {}", request.getRequestURI(), e.getMostSpecificCause().getMessage());
-        ProblemDetail problem = problem(HttpStatus.CONFLICT, ProblemTypes.of("conflict"), "Conflict",
+        ProblemDetail problem = problem(HttpStatus.CONFLICT, Problems.type("conflict"), "Conflict",
                 "the change conflicts with existing data", List.of(), request);
         return ResponseEntity.status(HttpStatus.CONFLICT).body(problem);
     }
@@ -105,7 +107,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> handleDatabaseUnavailable(Exception e, HttpServletRequest request) {
         // One line, no stack: while the database is down every request ends here.
         log.warn("Database unavailable on {} {}: {}", request.getMethod(), request.getRequestURI(), e.toString());
-        ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.of(ProblemTypes.DATABASE_UNAVAILABLE),
+        ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, Problems.type(Problems.DATABASE_UNAVAILABLE),
                 "Database unavailable", "the database cannot be reached right now; retry later", List.of(), request);
         return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE)
                 .header(HttpHeaders.RETRY_AFTER, databaseRetryAfter).body(problem);
@@ -117,7 +119,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             return handleDatabaseUnavailable(e, request);
         }
         log.error("Unexpected failure on {} {}", request.getMethod(), request.getRequestURI(), e);
-        ProblemDetail problem = problem(HttpStatus.INTERNAL_SERVER_ERROR, ProblemTypes.of("internal"),
+        ProblemDetail problem = problem(HttpStatus.INTERNAL_SERVER_ERROR, Problems.type("internal"),
                 "Internal error", "the service failed to handle the request; see its log", List.of(), request);
         return ResponseEntity.internalServerError().body(problem);
     }
@@ -131,7 +133,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         }
         e.getBindingResult().getGlobalErrors()
                 .forEach(error -> errors.add(new FieldProblem(error.getObjectName(), error.getDefaultMessage())));
-        return cast(badRequest(ProblemTypes.VALIDATION, "Invalid input", errors, servlet(request)));
+        return cast(badRequest(Problems.VALIDATION, "Invalid input", errors, servlet(request)));
     }
 
     @Override
@@ -142,13 +144,13 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
                         .map(error -> new FieldProblem(result.getMethodParameter().getParameterName(),
                                 error.getDefaultMessage())))
                 .toList();
-        return cast(badRequest(ProblemTypes.VALIDATION, "Invalid input", errors, servlet(request)));
+        return cast(badRequest(Problems.VALIDATION, "Invalid input", errors, servlet(request)));
     }
 
     @Override
     protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException e,
             HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        return cast(badRequest(ProblemTypes.MALFORMED, "Malformed request", List.of(describe(e)), servlet(request)));
+        return cast(badRequest(Problems.MALFORMED, "Malformed request", List.of(describe(e)), servlet(request)));
     }
 
     /** Spring's own MVC exceptions (404, 405, 415, missing parameters...) get our instance and type too. */
@@ -158,7 +160,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
         if (body instanceof ProblemDetail problem) {
             problem.setInstance(URI.create(servlet(request).getRequestURI()));
             if (problem.getType() == null || "about:blank".equals(problem.getType().toString())) {
-                problem.setType(ProblemTypes.of(HttpStatus.valueOf(statusCode.value()).name()
+                problem.setType(Problems.type(HttpStatus.valueOf(statusCode.value()).name()
                         .toLowerCase().replace('_', '-')));
             }
         }
@@ -296,7 +298,7 @@ class ApiExceptionHandler extends ResponseEntityExceptionHandler {
             HttpServletRequest request) {
         String detail = errors.stream().map(error -> error.field() + ": " + error.reason())
                 .collect(Collectors.joining("; "));
-        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, ProblemTypes.of(kind), title, detail, errors, request);
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, Problems.type(kind), title, detail, errors, request);
         return ResponseEntity.badRequest().body(problem);
     }
 

@@ -18,7 +18,7 @@ import java.util.UUID;
  */
 public interface JobQueue {
 
-    /** Refuses with {@code QueueFullException} when the queue is at capacity. */
+    /** Refuses with {@code JobQueueFullException} when the queue is at capacity. */
     void ensureCapacity();
 
     /** Queues the run's job; joins the caller's transaction so a run never exists without its job. */

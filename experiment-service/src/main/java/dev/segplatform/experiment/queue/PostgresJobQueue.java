@@ -11,7 +11,7 @@ import dev.segplatform.experiment.api.WorkerCapabilities;
 import dev.segplatform.experiment.config.ExperimentProperties;
 import dev.segplatform.experiment.problem.ConflictException;
 import dev.segplatform.experiment.problem.NotFoundException;
-import dev.segplatform.experiment.problem.QueueFullException;
+import dev.segplatform.experiment.problem.JobQueueFullException;
 import dev.segplatform.experiment.problem.StaleLeaseException;
 import java.time.Duration;
 import java.util.List;
@@ -48,7 +48,7 @@ class PostgresJobQueue implements JobQueue {
     public void ensureCapacity() {
         long queued = jdbc.sql("select count(*) from job where status = 'QUEUED'").query(Long.class).single();
         if (queued >= properties.maxQueuedJobs()) {
-            throw new QueueFullException(properties.maxQueuedJobs(), RETRY_AFTER_FULL);
+            throw new JobQueueFullException(properties.maxQueuedJobs(), RETRY_AFTER_FULL);
         }
     }
 

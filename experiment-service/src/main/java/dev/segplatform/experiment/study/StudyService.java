@@ -4,7 +4,7 @@ import dev.segplatform.experiment.experiment.ExperimentService;
 import dev.segplatform.experiment.problem.ApiException;
 import dev.segplatform.experiment.problem.ConflictException;
 import dev.segplatform.experiment.problem.NotFoundException;
-import dev.segplatform.experiment.problem.QueueFullException;
+import dev.segplatform.experiment.problem.JobQueueFullException;
 import dev.segplatform.experiment.queue.JobQueue;
 import dev.segplatform.experiment.run.RunResponse;
 import dev.segplatform.experiment.run.RunService;
@@ -107,7 +107,7 @@ public class StudyService {
         while (Boolean.TRUE.equals(open)) {
             try {
                 open = tx.execute(status -> store.lock(id).map(this::createTrial).orElse(false));
-            } catch (QueueFullException e) {
+            } catch (JobQueueFullException e) {
                 log.info("Study {} waits for room in the queue: {}", id, e.getMessage());
                 return;
             } catch (ApiException e) {

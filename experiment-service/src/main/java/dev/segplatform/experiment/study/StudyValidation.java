@@ -1,7 +1,7 @@
 package dev.segplatform.experiment.study;
 
+import dev.segplatform.web.FieldProblem;
 import dev.segplatform.experiment.limit.InputLimits;
-import dev.segplatform.experiment.problem.FieldProblem;
 import dev.segplatform.experiment.problem.InvalidInputException;
 import dev.segplatform.experiment.study.StudyRequests.Algorithm;
 import dev.segplatform.experiment.study.sampler.GridSampler;

@@ -1,6 +1,6 @@
 package dev.segplatform.experiment.study;
 
-import dev.segplatform.experiment.problem.FieldProblem;
+import dev.segplatform.web.FieldProblem;
 import dev.segplatform.experiment.study.StudyRequests.Distribution;
 import dev.segplatform.experiment.study.StudyRequests.DistributionType;
 import dev.segplatform.experiment.study.sampler.Param;

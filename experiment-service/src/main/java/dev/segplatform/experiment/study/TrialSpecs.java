@@ -1,7 +1,7 @@
 package dev.segplatform.experiment.study;
 
+import dev.segplatform.web.FieldProblem;
 import dev.segplatform.experiment.api.RunSpec;
-import dev.segplatform.experiment.problem.FieldProblem;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validator;
 import java.util.ArrayList;

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The queue is bounded by a count of images admitted and not yet answered (waiting or in a
  * forward pass). Admission is all-or-nothing per call, so a multi-image request is never half
- * queued; a full queue throws {@link QueueFullException} at once instead of making the caller wait.
+ * queued; a full queue throws {@link BatcherFullException} at once instead of making the caller wait.
  *
  * <p>A batch only ever holds images for the same {@link BatchModel}: during a model swap, requests
  * that started on the old model finish on it, and the new model's requests start a new batch (the
@@ -160,7 +160,7 @@ public final class DynamicBatcher implements AutoCloseable {
      * Queues one input {@code [1, ...]}; the future completes with its output {@code [1, ...]}, or
      * fails after {@code timeout} ({@link #await} turns that into {@link InferenceTimeoutException}).
      *
-     * @throws QueueFullException if the queue is at capacity
+     * @throws BatcherFullException if the queue is at capacity
      */
     public CompletableFuture<INDArray> submit(BatchModel model, INDArray input, Duration timeout) {
         return submitAll(model, List.of(input), timeout).get(0);
@@ -197,7 +197,7 @@ public final class DynamicBatcher implements AutoCloseable {
             if (!running) {
                 throw new IllegalStateException("the batcher is closed");
             }
-            throw new QueueFullException(inputs.size(), capacity);
+            throw new BatcherFullException(inputs.size(), capacity);
         }
         return futures;
     }

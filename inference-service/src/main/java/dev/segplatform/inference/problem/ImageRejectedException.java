@@ -1,5 +1,6 @@
 package dev.segplatform.inference.problem;
 
+import dev.segplatform.web.FieldProblem;
 import dev.segplatform.core.image.ImageTooLargeException;
 import java.io.IOException;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.segplatform.inference.problem;
 
+import dev.segplatform.web.FieldProblem;
 import java.util.List;
 import org.springframework.http.HttpStatus;
 

@@ -1,10 +1,12 @@
 package dev.segplatform.inference.problem;
 
+import dev.segplatform.web.FieldProblem;
+import dev.segplatform.web.Problems;
 import dev.segplatform.core.image.ImageTooLargeException;
 import dev.segplatform.core.image.UnreadableImageException;
 import dev.segplatform.inference.InferenceProperties;
 import dev.segplatform.inference.batching.InferenceTimeoutException;
-import dev.segplatform.inference.batching.QueueFullException;
+import dev.segplatform.inference.batching.BatcherFullException;
 import dev.segplatform.inference.model.ModelNotReadyException;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
@@ -51,8 +53,8 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
         return answer(e.status(), e.kind(), e.title(), e.getMessage(), e.errors(), request, false);
     }
 
-    @ExceptionHandler(QueueFullException.class)
-    ResponseEntity<ProblemDetail> handleQueueFull(QueueFullException e, HttpServletRequest request) {
+    @ExceptionHandler(BatcherFullException.class)
+    ResponseEntity<ProblemDetail> handleQueueFull(BatcherFullException e, HttpServletRequest request) {
         return answer(HttpStatus.TOO_MANY_REQUESTS, "queue-full", "Queue full", e.getMessage(), List.of(), request, true);
     }
 
@@ -107,7 +109,7 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
             if (problem.getType() == null || "about:blank".equals(problem.getType().toString())) {
                 String kind = HttpStatus.resolve(statusCode.value()) == null ? "error"
                         : HttpStatus.valueOf(statusCode.value()).name().toLowerCase().replace('_', '-');
-                problem.setType(ProblemTypes.of(kind));
+                problem.setType(Problems.type(kind));
             }
             if (servlet.getRequestURI().startsWith("/v2")) {
                 problem.setProperty("error", problem.getDetail());
@@ -119,7 +121,7 @@ class ProblemAdvice extends ResponseEntityExceptionHandler {
     private ResponseEntity<ProblemDetail> answer(HttpStatus status, String kind, String title, String detail,
             List<FieldProblem> errors, HttpServletRequest request, boolean retry) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-        problem.setType(ProblemTypes.of(kind));
+        problem.setType(Problems.type(kind));
         problem.setTitle(title);
         problem.setInstance(URI.create(request.getRequestURI()));
         if (!errors.isEmpty()) {

@@ -137,7 +137,7 @@ class DynamicBatcherTest {
         DynamicBatcher.Arrival second = batcher.announce();
         CompletableFuture<INDArray> a = first.submitAll(model, List.of(input(1)), TIMEOUT).get(0);
         assertThatThrownBy(() -> second.submitAll(model, List.of(input(2), input(3)), TIMEOUT))
-                .isInstanceOf(QueueFullException.class);
+                .isInstanceOf(BatcherFullException.class);
         DynamicBatcher.await(a);
         assertThat(model.batches).containsExactly(List.of(1f));
     }
@@ -172,10 +172,10 @@ class DynamicBatcherTest {
         batcher.submit(model, input(2), TIMEOUT);
 
         assertThatThrownBy(() -> batcher.submitAll(model, List.of(input(3), input(4)), TIMEOUT))
-                .isInstanceOf(QueueFullException.class);
+                .isInstanceOf(BatcherFullException.class);
         assertThat(batcher.depth()).as("nothing of the refused call was queued").isEqualTo(2);
         CompletableFuture<INDArray> third = batcher.submit(model, input(3), TIMEOUT);
-        assertThatThrownBy(() -> batcher.submit(model, input(4), TIMEOUT)).isInstanceOf(QueueFullException.class);
+        assertThatThrownBy(() -> batcher.submit(model, input(4), TIMEOUT)).isInstanceOf(BatcherFullException.class);
 
         model.gate.countDown();
         DynamicBatcher.await(running);

@@ -5,11 +5,11 @@ import java.util.List;
 import org.springframework.http.HttpStatus;
 
 /** 503 with Retry-After: the job queue is at capacity, so the run was not created. */
-public class QueueFullException extends ApiException {
+public class JobQueueFullException extends ApiException {
 
     private final Duration retryAfter;
 
-    public QueueFullException(int capacity, Duration retryAfter) {
+    public JobQueueFullException(int capacity, Duration retryAfter) {
         super(HttpStatus.SERVICE_UNAVAILABLE, "queue-full", "Queue full",
                 "the job queue holds its maximum of " + capacity + " queued jobs; retry later", List.of());
         this.retryAfter = retryAfter;
