@@ -33,7 +33,7 @@ public final class TestModels {
     public static final Path ROOT = Path.of("target", "test-models").toAbsolutePath();
     private static final int PET_COUNT = 140;
     private static final long PET_SEED = 7;
-    private static final int EPOCHS = 5;
+    private static final int EPOCHS = 15;
     private static final Path PETS = Path.of("target", "test-data", "pets-" + PET_COUNT + "-" + PET_SEED)
             .toAbsolutePath();
     public static final ModelSpec SPEC = ModelSpec.of(Architecture.UNET, 32, 3).withWidth(8)
