@@ -11,17 +11,22 @@ import dev.segplatform.core.train.SegmentationTrainer;
 import dev.segplatform.core.train.TrainingListener;
 import dev.segplatform.core.train.TrainingOptions;
 import dev.segplatform.core.train.TrainingResult;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.core.loader.impl.SerializedMultiDataSetLoader;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.spark.api.RDDTrainingApproach;
 import org.deeplearning4j.spark.impl.graph.SparkComputationGraph;
 import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
-import org.nd4j.linalg.dataset.api.MultiDataSet;
 
 /**
  * Trains a segmentation graph data-parallel across Spark executors with DL4J's own Spark training
@@ -30,11 +35,13 @@ import org.nd4j.linalg.dataset.api.MultiDataSet;
  * parameters and updater state every {@link SparkTrainingOptions#averagingFrequency()} minibatches.
  * No protocol of our own: this class only feeds DL4J and measures each epoch.
  *
- * <p>The training minibatches are cut once, on the driver, and handed to DL4J as one persisted
- * RDD; DL4J exports an RDD it has not seen to {@link SparkTrainingOptions#exportDirectory()} once
- * and, in every epoch, the executors read those files, so the data set does not pass
- * through the driver again. The price: the batches are the same every epoch (DL4J reshuffles which
- * worker gets which batch, not the examples inside them) and there are no random flips.
+ * <p>The training minibatches are cut once, on the driver, and written as files to {@link
+ * SparkTrainingOptions#exportDirectory()}; in every epoch DL4J hands each worker a share of the
+ * file names ({@code fitPaths}) and the executors read the files themselves, so the data set does
+ * not pass through the driver again. (DL4J's own export of an RDD refuses a cluster whose default
+ * Hadoop file system is the local one, which is every cluster without HDFS.) The price: the
+ * batches are the same every epoch (DL4J reshuffles which worker gets which batch, not the examples
+ * inside them) and there are no random flips.
  *
  * <p>After each epoch the driver's averaged graph is evaluated with {@link SegmentationTrainer}'s
  * own evaluation, so the metrics mean what they mean for a job trained on one machine.
@@ -58,8 +65,6 @@ public final class SparkSegmentationTrainer {
                 .averagingFrequency(sparkOptions.averagingFrequency())
                 .saveUpdater(true)
                 .workerPrefetchNumBatches(2)
-                .rddTrainingApproach(RDDTrainingApproach.Export)
-                .exportDirectory(sparkOptions.exportDirectory().toUri().toString())
                 .rngSeed(spec.seed())
                 .build();
         this.sparkGraph = new SparkComputationGraph(sc, graph, master);
@@ -78,14 +83,14 @@ public final class SparkSegmentationTrainer {
     public TrainingResult train(SegmentationDataset train, SegmentationDataset validation, TrainingOptions options,
             TrainingListener listener) {
         TrainingListener l = listener == null ? TrainingListener.NONE : listener;
-        JavaRDD<MultiDataSet> batches = minibatches(train, options.batchSize());
+        JavaRDD<String> batches = exportMinibatches(train, options.batchSize());
         List<EpochResult> done = new ArrayList<>();
         for (int epoch = options.startEpoch(); epoch < options.epochs(); epoch++) {
             if (l.stopRequested()) {
                 return new TrainingResult(done, true, epoch, 0);
             }
             long start = System.nanoTime();
-            sparkGraph.fitMultiDataSet(batches);
+            sparkGraph.fitPaths(batches, new SerializedMultiDataSetLoader());
             double fitSeconds = (System.nanoTime() - start) / 1e9;
             ComputationGraph graph = sparkGraph.getNetwork();
             graph.getConfiguration().setEpochCount(epoch + 1);
@@ -105,19 +110,30 @@ public final class SparkSegmentationTrainer {
     }
 
     /**
-     * One epoch's minibatches in a fixed order, unflipped. The RDD lives as long as this training:
-     * DL4J exports it on the first fit and reuses the export while it sees the same RDD.
+     * Writes one epoch's minibatches, in a fixed order and unflipped, as files into the export
+     * directory and returns their URIs, spread over one partition per worker. Executors read the
+     * files themselves in every epoch; only the list of names goes through the driver.
      */
-    private JavaRDD<MultiDataSet> minibatches(SegmentationDataset train, int batchSize) {
+    private JavaRDD<String> exportMinibatches(SegmentationDataset train, int batchSize) {
         SegmentationIterator iterator = SegmentationIterator.builder(train)
                 .batchSize(batchSize)
                 .seed(spec.seed())
                 .labelDownsample(Networks.labelDownsample(spec))
                 .build();
-        List<MultiDataSet> list = new ArrayList<>(iterator.batchesPerEpoch());
-        while (iterator.hasNext()) {
-            list.add(iterator.next());
+        Path dir = sparkOptions.exportDirectory();
+        List<String> uris = new ArrayList<>(iterator.batchesPerEpoch());
+        try {
+            Files.createDirectories(dir);
+            while (iterator.hasNext()) {
+                Path file = dir.resolve(String.format("batch-%05d.bin", uris.size()));
+                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(file))) {
+                    ((org.nd4j.linalg.dataset.MultiDataSet) iterator.next()).save(out);
+                }
+                uris.add(file.toUri().toString());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the training minibatches to " + dir, e);
         }
-        return sc.parallelize(list, sparkOptions.workers());
+        return sc.parallelize(uris, sparkOptions.workers());
     }
 }

@@ -10,9 +10,9 @@ import java.util.Objects;
  *     at most the cores the Spark master grants
  * @param averagingFrequency minibatches each worker fits between two averagings of parameters
  *     and updater state; 1 keeps the workers in step like synchronous data parallelism
- * @param exportDirectory where DL4J writes the training minibatches once, for executors to read in
+ * @param exportDirectory where the training minibatches are written once, for executors to read in
  *     every epoch; must be visible to every executor (a local path on one machine, a shared file
- *     system or {@code hdfs://} across machines)
+ *     system mounted at the same path on every machine)
  */
 public record SparkTrainingOptions(int workers, int averagingFrequency, Path exportDirectory) {
 
