@@ -6,6 +6,7 @@ import dev.segplatform.core.metrics.ConfusionMatrix;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import dev.segplatform.core.train.EpochResult;
+import dev.segplatform.core.train.IterationProgress;
 import dev.segplatform.core.train.Evaluation;
 import dev.segplatform.core.train.SegmentationTrainer;
 import dev.segplatform.core.train.TrainingListener;
@@ -19,9 +20,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
-import org.apache.spark.api.java.JavaRDD;
+import java.util.Random;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.deeplearning4j.core.loader.impl.SerializedMultiDataSetLoader;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -36,12 +38,12 @@ import org.deeplearning4j.spark.impl.paramavg.ParameterAveragingTrainingMaster;
  * No protocol of our own: this class only feeds DL4J and measures each epoch.
  *
  * <p>The training minibatches are cut once, on the driver, and written as files to {@link
- * SparkTrainingOptions#exportDirectory()}; in every epoch DL4J hands each worker a share of the
- * file names ({@code fitPaths}) and the executors read the files themselves, so the data set does
- * not pass through the driver again. (DL4J's own export of an RDD refuses a cluster whose default
- * Hadoop file system is the local one, which is every cluster without HDFS.) The price: the
- * batches are the same every epoch (DL4J reshuffles which worker gets which batch, not the examples
- * inside them) and there are no random flips.
+ * SparkTrainingOptions#exportDirectory()}; DL4J hands each worker a share of the file names
+ * ({@code fitPaths}) and the executors read the files themselves, so the data set does not pass
+ * through the driver again. (DL4J's own export of an RDD refuses a cluster whose default Hadoop
+ * file system is the local one, which is every cluster without HDFS.) The order of the files is
+ * shuffled every epoch; the examples inside a minibatch stay together, and there are no random
+ * flips.
  *
  * <p>After each epoch the driver's averaged graph is evaluated with {@link SegmentationTrainer}'s
  * own evaluation, so the metrics mean what they mean for a job trained on one machine.
@@ -76,22 +78,36 @@ public final class SparkSegmentationTrainer {
     }
 
     /**
-     * Trains epochs {@code options.startEpoch() .. options.epochs()-1} on Spark. The listener hears
-     * each finished epoch and is asked before each epoch whether to stop (one Spark fit is not
-     * interrupted). Mid-epoch resume ({@code startBatch}), flips and {@code devices} do not apply.
+     * Trains epochs {@code options.startEpoch() .. options.epochs()-1} on Spark, starting inside the
+     * first one after {@code options.startBatch()} minibatches (rounded down to a whole averaging
+     * round). Each epoch is handed to DL4J one averaging round at a time ({@code workers x
+     * averagingFrequency} minibatches), so between rounds the listener hears progress (the loss is
+     * DL4J's average over the round's workers) and is asked whether to stop, as it is between
+     * minibatches on one machine. {@code flip} and {@code devices} do not apply here.
      */
     public TrainingResult train(SegmentationDataset train, SegmentationDataset validation, TrainingOptions options,
             TrainingListener listener) {
         TrainingListener l = listener == null ? TrainingListener.NONE : listener;
-        JavaRDD<String> batches = exportMinibatches(train, options.batchSize());
+        List<String> batches = exportMinibatches(train, options.batchSize());
+        int round = sparkOptions.workers() * sparkOptions.averagingFrequency();
+        SerializedMultiDataSetLoader loader = new SerializedMultiDataSetLoader();
         List<EpochResult> done = new ArrayList<>();
         for (int epoch = options.startEpoch(); epoch < options.epochs(); epoch++) {
-            if (l.stopRequested()) {
-                return new TrainingResult(done, true, epoch, 0);
-            }
+            List<String> order = epochOrder(batches, epoch);
+            int from = epoch == options.startEpoch() ? options.startBatch() / round * round : 0;
             long start = System.nanoTime();
-            sparkGraph.fitPaths(batches, new SerializedMultiDataSetLoader());
-            double fitSeconds = (System.nanoTime() - start) / 1e9;
+            long images = 0;
+            for (; from < order.size(); from += round) {
+                if (l.stopRequested()) {
+                    return new TrainingResult(done, true, epoch, from);
+                }
+                List<String> slice = order.subList(from, Math.min(order.size(), from + round));
+                sparkGraph.fitPaths(sc.parallelize(slice, Math.min(slice.size(), sparkOptions.workers())), loader);
+                images += (long) slice.size() * options.batchSize();
+                l.onIteration(new IterationProgress(epoch, from + slice.size(), order.size(), sparkGraph.getScore(),
+                        seconds(start)));
+            }
+            double fitSeconds = seconds(start);
             ComputationGraph graph = sparkGraph.getNetwork();
             graph.getConfiguration().setEpochCount(epoch + 1);
 
@@ -101,8 +117,8 @@ public final class SparkSegmentationTrainer {
             ConfusionMatrix v = onValidation.confusion();
             EpochResult result = new EpochResult(epoch, onTrain.loss(), onTrain.confusion().pixelAccuracy(),
                     onTrain.confusion().meanIou(), onValidation.loss(), v.pixelAccuracy(), v.meanIou(),
-                    Arrays.stream(v.perClassIou()).boxed().toList(), (System.nanoTime() - start) / 1e9,
-                    train.size() / fitSeconds);
+                    Arrays.stream(v.perClassIou()).boxed().toList(), seconds(start),
+                    Math.min(images, train.size()) / fitSeconds);
             done.add(result);
             l.onEpoch(result);
         }
@@ -110,11 +126,24 @@ public final class SparkSegmentationTrainer {
     }
 
     /**
-     * Writes one epoch's minibatches, in a fixed order and unflipped, as files into the export
-     * directory and returns their URIs, spread over one partition per worker. Executors read the
-     * files themselves in every epoch; only the list of names goes through the driver.
+     * The epoch's order of the minibatch files, shuffled with the spec's seed and the epoch, so a
+     * resumed run sees the order it would have seen.
      */
-    private JavaRDD<String> exportMinibatches(SegmentationDataset train, int batchSize) {
+    private List<String> epochOrder(List<String> batches, int epoch) {
+        List<String> order = new ArrayList<>(batches);
+        Collections.shuffle(order, new Random(spec.seed() + epoch));
+        return order;
+    }
+
+    private static double seconds(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e9;
+    }
+
+    /**
+     * Writes the minibatches, unflipped, as files into the export directory and returns their URIs.
+     * Executors read the files themselves in every epoch; only names go through the driver.
+     */
+    private List<String> exportMinibatches(SegmentationDataset train, int batchSize) {
         SegmentationIterator iterator = SegmentationIterator.builder(train)
                 .batchSize(batchSize)
                 .seed(spec.seed())
@@ -134,6 +163,6 @@ public final class SparkSegmentationTrainer {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the training minibatches to " + dir, e);
         }
-        return sc.parallelize(uris, sparkOptions.workers());
+        return uris;
     }
 }

@@ -1,6 +1,17 @@
 package dev.segplatform.spark;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.segplatform.core.model.ModelSpec;
+import dev.segplatform.core.model.Networks;
+import dev.segplatform.core.train.IterationProgress;
+import dev.segplatform.core.train.TrainingListener;
+import dev.segplatform.core.train.TrainingOptions;
+import dev.segplatform.core.train.TrainingResult;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 
@@ -17,5 +28,39 @@ class LocalSparkTrainingTest {
                 "local-spark-training-test"))) {
             PetsOnSpark.trainAndCheck(sc, "local");
         }
+    }
+
+    /** A stop request (cancel, prune, shutdown) is heard after the averaging round that is running. */
+    @Test
+    void stopsBetweenAveragingRounds() throws IOException {
+        ModelSpec spec = PetsOnSpark.tinyUnet();
+        List<IterationProgress> progress = new ArrayList<>();
+        TrainingResult result;
+        try (JavaSparkContext sc = new JavaSparkContext(PetsOnSpark.conf("local[" + PetsOnSpark.WORKERS + "]",
+                "local-spark-stop-test"))) {
+            SparkSegmentationTrainer trainer = new SparkSegmentationTrainer(spec, Networks.build(spec), sc,
+                    new SparkTrainingOptions(PetsOnSpark.WORKERS, PetsOnSpark.AVERAGING_FREQUENCY,
+                            Path.of("target", "spark-export", "stop").toAbsolutePath()), PetsOnSpark.BATCH_SIZE);
+            result = trainer.train(PetsOnSpark.pets().train(), PetsOnSpark.pets().validation(),
+                    TrainingOptions.of(PetsOnSpark.EPOCHS, PetsOnSpark.BATCH_SIZE), new TrainingListener() {
+                        @Override
+                        public void onIteration(IterationProgress p) {
+                            progress.add(p);
+                        }
+
+                        @Override
+                        public boolean stopRequested() {
+                            return !progress.isEmpty();
+                        }
+                    });
+        }
+        assertThat(result.stopped()).isTrue();
+        assertThat(result.epochs()).isEmpty();
+        assertThat(result.stoppedEpoch()).isZero();
+        assertThat(result.stoppedBatch()).isEqualTo(PetsOnSpark.ROUND);
+        assertThat(progress).singleElement().satisfies(p -> {
+            assertThat(p.iteration()).isEqualTo(PetsOnSpark.ROUND);
+            assertThat(Double.isFinite(p.loss())).as("the round's loss").isTrue();
+        });
     }
 }

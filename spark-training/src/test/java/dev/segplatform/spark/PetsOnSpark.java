@@ -10,12 +10,15 @@ import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import dev.segplatform.core.model.Optimizer;
 import dev.segplatform.core.train.EpochResult;
+import dev.segplatform.core.train.IterationProgress;
 import dev.segplatform.core.train.SegmentationTrainer;
 import dev.segplatform.core.train.TrainingListener;
 import dev.segplatform.core.train.TrainingOptions;
 import dev.segplatform.core.train.TrainingResult;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 
@@ -35,6 +38,8 @@ final class PetsOnSpark {
      * after every step would spend most of the test on that.
      */
     static final int AVERAGING_FREQUENCY = 4;
+    /** Minibatches in one averaging round: every worker's share. */
+    static final int ROUND = WORKERS * AVERAGING_FREQUENCY;
     /** Per worker and step: the two workers together fit 16 images per step, as the core's test does. */
     static final int BATCH_SIZE = 8;
 
@@ -73,8 +78,14 @@ final class PetsOnSpark {
         SparkSegmentationTrainer trainer = new SparkSegmentationTrainer(spec, Networks.build(spec), sc,
                 new SparkTrainingOptions(WORKERS, AVERAGING_FREQUENCY, Path.of("target", "spark-export", label).toAbsolutePath()),
                 BATCH_SIZE);
+        List<IterationProgress> progress = new ArrayList<>();
         TrainingResult result = trainer.train(pets.train(), pets.validation(),
                 TrainingOptions.of(EPOCHS, BATCH_SIZE).withTrainEvalLimit(64), new TrainingListener() {
+                    @Override
+                    public void onIteration(IterationProgress p) {
+                        progress.add(p);
+                    }
+
                     @Override
                     public void onEpoch(EpochResult r) {
                         System.out.printf("%s epoch %d: loss %.4f val_loss %.4f val_acc %.3f val_miou %.3f"
@@ -91,6 +102,11 @@ final class PetsOnSpark {
                 last.valAccuracy(), baseline.pixelAccuracy(), last.valMeanIou(), baseline.meanIou());
         assertThat(result.stopped()).isFalse();
         assertThat(result.epochs()).hasSize(EPOCHS);
+        int batches = (pets.train().size() + BATCH_SIZE - 1) / BATCH_SIZE;
+        int rounds = (batches + ROUND - 1) / ROUND;
+        assertThat(progress).as("one progress report per averaging round").hasSize(EPOCHS * rounds);
+        assertThat(progress.get(rounds - 1).iteration()).isEqualTo(batches);
+        assertThat(progress.get(rounds - 1).iterationsPerEpoch()).isEqualTo(batches);
         assertThat(last.loss()).as("training loss falls").isLessThan(first.loss());
         assertThat(last.valAccuracy()).as("val accuracy vs majority baseline")
                 .isGreaterThan(baseline.pixelAccuracy() + 0.03);
