@@ -26,38 +26,41 @@ import java.util.concurrent.TimeUnit;
 final class StandaloneCluster implements AutoCloseable {
 
     private final Path dir;
+    private final int workers;
     private final int masterPort;
     private final int masterUiPort;
     private final List<Process> processes = new ArrayList<>();
 
-    private StandaloneCluster(Path dir, int masterPort, int masterUiPort) {
+    private StandaloneCluster(Path dir, int workers, int masterPort, int masterUiPort) {
         this.dir = dir;
+        this.workers = workers;
         this.masterPort = masterPort;
         this.masterUiPort = masterUiPort;
     }
 
     /**
-     * Starts the master and {@code workers} workers of {@code coresPerWorker} cores each, and returns
-     * once the master lists them all alive.
+     * Launches the master and {@code workers} workers of {@code coresPerWorker} cores each and
+     * returns at once, so the caller can prepare its data while they start; {@link #awaitWorkers}
+     * waits until the master lists them all alive.
      */
-    static StandaloneCluster start(Path dir, int workers, int coresPerWorker, String workerMemory) throws Exception {
+    static StandaloneCluster launch(Path dir, int workers, int coresPerWorker, String workerMemory)
+            throws IOException, InterruptedException {
         Path home = dir.resolve("spark-home").toAbsolutePath();
         Files.createDirectories(home.resolve("jars"));
         Files.writeString(home.resolve("RELEASE"), "an empty Spark home for tests\n");
-        StandaloneCluster cluster = new StandaloneCluster(dir.toAbsolutePath(), freePort(), freePort());
+        StandaloneCluster cluster = new StandaloneCluster(dir.toAbsolutePath(), workers, freePort(), freePort());
         try {
-            cluster.launch("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+            cluster.start("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
                     "--port", Integer.toString(cluster.masterPort), "--webui-port", Integer.toString(cluster.masterUiPort));
             for (int i = 0; i < workers; i++) {
                 Path work = cluster.dir.resolve("worker-" + i);
                 Files.createDirectories(work);
-                cluster.launch("worker-" + i, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
+                cluster.start("worker-" + i, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
                         "--cores", Integer.toString(coresPerWorker), "--memory", workerMemory,
                         "--webui-port", Integer.toString(freePort()), "--work-dir", work.toString(), cluster.masterUrl());
             }
-            cluster.awaitWorkers(workers, Duration.ofMinutes(2));
             return cluster;
-        } catch (Exception e) {
+        } catch (IOException e) {
             cluster.close();
             throw e;
         }
@@ -77,10 +80,12 @@ final class StandaloneCluster implements AutoCloseable {
         return dir.resolve("spark-home");
     }
 
-    private void launch(String name, String mainClass, String... args) throws IOException {
+    private void start(String name, String mainClass, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx256m");
+        // Master and workers only schedule and launch: a small heap, and no optimizing compiler
+        // time spent on code that runs a few times.
+        command.addAll(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
         command.addAll(List.of(System.getProperty("spark.java-options", "").trim().split("\\s+")));
         command.addAll(List.of("-cp", testClassPath(), mainClass));
         command.addAll(List.of(args));
@@ -93,8 +98,9 @@ final class StandaloneCluster implements AutoCloseable {
         processes.add(builder.start());
     }
 
-    /** Polls the master's JSON status page until {@code n} workers are alive. */
-    private void awaitWorkers(int n, Duration timeout) throws Exception {
+    /** Polls the master's JSON status page until every worker is alive. */
+    void awaitWorkers(Duration timeout) throws Exception {
+        int n = workers;
         HttpClient http = HttpClient.newHttpClient();
         URI status = URI.create("http://127.0.0.1:" + masterUiPort + "/json/");
         long deadline = System.nanoTime() + timeout.toNanos();

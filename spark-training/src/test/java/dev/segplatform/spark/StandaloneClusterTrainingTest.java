@@ -17,8 +17,10 @@ class StandaloneClusterTrainingTest {
 
     @Test
     void parameterAveragingOnAStandaloneClusterOfTwoWorkersLearnsThePets() throws Exception {
-        try (StandaloneCluster cluster = StandaloneCluster.start(Path.of("target", "spark-cluster"),
+        try (StandaloneCluster cluster = StandaloneCluster.launch(Path.of("target", "spark-cluster"),
                 PetsOnSpark.WORKERS, 1, "2g")) {
+            PetsOnSpark.pets(); // loads ND4J and the data while the cluster's JVMs start
+            cluster.awaitWorkers(Duration.ofMinutes(3));
             SparkConf conf = PetsOnSpark.conf(cluster.masterUrl(), "standalone-spark-training-test")
                     .set("spark.executor.memory", "1g")
                     .set("spark.executor.cores", "1")
