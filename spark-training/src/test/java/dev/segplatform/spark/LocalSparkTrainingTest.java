@@ -18,15 +18,16 @@ import org.junit.jupiter.api.Test;
 /**
  * DL4J's Spark parameter averaging on two local Spark workers (threads of this JVM): the workers
  * rebuild the project's U-Net, custom layers included, from its JSON configuration, train, and the
- * averaged graph learns the pets.
+ * averaged graph learns the pets, also when its training resumes from a checkpoint.
  */
 class LocalSparkTrainingTest {
 
+    /** The second epoch runs in a new trainer from the first one's checkpoint, as after a restart. */
     @Test
-    void parameterAveragingOnTwoLocalWorkersLearnsThePets() throws IOException {
+    void parameterAveragingOnTwoLocalWorkersLearnsThePetsAcrossACheckpoint() throws IOException {
         try (JavaSparkContext sc = new JavaSparkContext(PetsOnSpark.conf("local[" + PetsOnSpark.WORKERS + "]",
                 "local-spark-training-test"))) {
-            PetsOnSpark.trainAndCheck(sc, "local");
+            PetsOnSpark.trainAndCheck(sc, "local", true);
         }
     }
 

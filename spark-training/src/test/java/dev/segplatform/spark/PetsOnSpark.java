@@ -2,6 +2,7 @@ package dev.segplatform.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.segplatform.core.bundle.GraphArchive;
 import dev.segplatform.core.dataset.PetData;
 import dev.segplatform.core.dataset.PetDataOptions;
 import dev.segplatform.core.metrics.ConfusionMatrix;
@@ -15,12 +16,16 @@ import dev.segplatform.core.train.SegmentationTrainer;
 import dev.segplatform.core.train.TrainingListener;
 import dev.segplatform.core.train.TrainingOptions;
 import dev.segplatform.core.train.TrainingResult;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The training both Spark tests run and the bar it must clear: the project's U-Net at the size of
@@ -73,26 +78,57 @@ final class PetsOnSpark {
 
     /** Trains in {@code sc} and asserts that the network learned. */
     static TrainingResult trainAndCheck(JavaSparkContext sc, String label) throws IOException {
+        return trainAndCheck(sc, label, false);
+    }
+
+    /**
+     * Trains in {@code sc} and asserts that the network learned; with {@code throughCheckpoint} the
+     * first epoch ends with the graph written and read back as the trainer's checkpoints do, and the
+     * rest runs in a new trainer from that graph, as after a restarted driver.
+     */
+    static TrainingResult trainAndCheck(JavaSparkContext sc, String label, boolean throughCheckpoint)
+            throws IOException {
         PetData pets = pets();
         ModelSpec spec = tinyUnet();
-        SparkSegmentationTrainer trainer = new SparkSegmentationTrainer(spec, Networks.build(spec), sc,
-                new SparkTrainingOptions(WORKERS, AVERAGING_FREQUENCY, Path.of("target", "spark-export", label).toAbsolutePath()),
-                BATCH_SIZE);
+        Path export = Path.of("target", "spark-export", label).toAbsolutePath();
         List<IterationProgress> progress = new ArrayList<>();
-        TrainingResult result = trainer.train(pets.train(), pets.validation(),
-                TrainingOptions.of(EPOCHS, BATCH_SIZE).withTrainEvalLimit(64), new TrainingListener() {
-                    @Override
-                    public void onIteration(IterationProgress p) {
-                        progress.add(p);
-                    }
+        TrainingListener report = new TrainingListener() {
+            @Override
+            public void onIteration(IterationProgress p) {
+                progress.add(p);
+            }
 
-                    @Override
-                    public void onEpoch(EpochResult r) {
-                        System.out.printf("%s epoch %d: loss %.4f val_loss %.4f val_acc %.3f val_miou %.3f"
-                                + " (%.1fs, %.1f img/s)%n", label, r.epoch(), r.loss(), r.valLoss(), r.valAccuracy(),
-                                r.valMeanIou(), r.epochSeconds(), r.imagesPerSecond());
-                    }
-                });
+            @Override
+            public void onEpoch(EpochResult r) {
+                System.out.printf("%s epoch %d: loss %.4f val_loss %.4f val_acc %.3f val_miou %.3f"
+                        + " (%.1fs, %.1f img/s)%n", label, r.epoch(), r.loss(), r.valLoss(), r.valAccuracy(),
+                        r.valMeanIou(), r.epochSeconds(), r.imagesPerSecond());
+            }
+        };
+        TrainingOptions options = TrainingOptions.of(EPOCHS, BATCH_SIZE).withTrainEvalLimit(64);
+        SparkTrainingOptions onSpark = new SparkTrainingOptions(WORKERS, AVERAGING_FREQUENCY, export);
+        TrainingResult result;
+        if (throughCheckpoint) {
+            SparkSegmentationTrainer first = new SparkSegmentationTrainer(spec, Networks.build(spec), sc, onSpark,
+                    BATCH_SIZE);
+            TrainingResult epoch0 = first.train(pets.train(), pets.validation(),
+                    new TrainingOptions(1, BATCH_SIZE, 0, true, 64, 32, 0, 1), report);
+            ByteArrayOutputStream checkpoint = new ByteArrayOutputStream();
+            GraphArchive.write(first.graph(), checkpoint);
+            ComputationGraph restored = GraphArchive.read(new ByteArrayInputStream(checkpoint.toByteArray()));
+            INDArray adam = first.graph().getUpdater().getStateViewArray();
+            assertThat(adam.amaxNumber().doubleValue()).as("the workers' averaged Adam moments reach the driver")
+                    .isGreaterThan(0);
+            assertThat(restored.getUpdater().getStateViewArray()).as("and survive the checkpoint").isEqualTo(adam);
+            TrainingResult rest = new SparkSegmentationTrainer(spec, restored, sc, onSpark, BATCH_SIZE)
+                    .train(pets.train(), pets.validation(), options.withStartEpoch(1), report);
+            List<EpochResult> all = new ArrayList<>(epoch0.epochs());
+            all.addAll(rest.epochs());
+            result = new TrainingResult(all, rest.stopped(), rest.stoppedEpoch(), rest.stoppedBatch());
+        } else {
+            result = new SparkSegmentationTrainer(spec, Networks.build(spec), sc, onSpark, BATCH_SIZE)
+                    .train(pets.train(), pets.validation(), options, report);
+        }
 
         ConfusionMatrix baseline = new SegmentationTrainer(spec).evaluate(pets.validation(), 0, 64)
                 .confusion().majorityBaseline();
