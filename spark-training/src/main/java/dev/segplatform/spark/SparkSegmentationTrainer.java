@@ -54,13 +54,22 @@ public final class SparkSegmentationTrainer {
     private final SparkComputationGraph sparkGraph;
     private final SparkTrainingOptions sparkOptions;
     private final JavaSparkContext sc;
+    private final int batchSize;
 
-    /** Spark training of {@code graph} (fresh, or restored from a checkpoint) in {@code sc}. */
+    /**
+     * Spark training of {@code graph} (fresh, or restored from a checkpoint) in {@code sc}, in
+     * minibatches of {@code batchSize} per worker (DL4J fixes it when the training master is built,
+     * so {@link #train} must be given the same).
+     */
     public SparkSegmentationTrainer(ModelSpec spec, ComputationGraph graph, JavaSparkContext sc,
             SparkTrainingOptions sparkOptions, int batchSize) {
         this.spec = Objects.requireNonNull(spec, "spec");
         this.sc = Objects.requireNonNull(sc, "sc");
         this.sparkOptions = Objects.requireNonNull(sparkOptions, "sparkOptions");
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be positive, got " + batchSize);
+        }
+        this.batchSize = batchSize;
         ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(
                 sparkOptions.workers(), batchSize)
                 .batchSizePerWorker(batchSize)
@@ -87,6 +96,16 @@ public final class SparkSegmentationTrainer {
      */
     public TrainingResult train(SegmentationDataset train, SegmentationDataset validation, TrainingOptions options,
             TrainingListener listener) {
+        if (options.batchSize() != batchSize) {
+            throw new IllegalArgumentException("this trainer was built for minibatches of " + batchSize
+                    + ", not " + options.batchSize());
+        }
+        for (SegmentationDataset data : List.of(train, validation)) {
+            if (data.imageSize() != spec.inputSize() || data.numClasses() > spec.numClasses()) {
+                throw new IllegalArgumentException(data + " does not fit a model of " + spec.inputSize() + " px and "
+                        + spec.numClasses() + " classes");
+            }
+        }
         TrainingListener l = listener == null ? TrainingListener.NONE : listener;
         List<String> batches = exportMinibatches(train, options.batchSize());
         int round = sparkOptions.workers() * sparkOptions.averagingFrequency();

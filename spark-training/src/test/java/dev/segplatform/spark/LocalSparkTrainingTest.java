@@ -1,6 +1,7 @@
 package dev.segplatform.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
@@ -63,5 +64,24 @@ class LocalSparkTrainingTest {
             assertThat(p.iteration()).isEqualTo(PetsOnSpark.ROUND);
             assertThat(Double.isFinite(p.loss())).as("the round's loss").isTrue();
         });
+    }
+
+    /** DL4J fixes the minibatch size when the training master is built; another one is refused. */
+    @Test
+    void refusesOptionsItWasNotBuiltFor() throws IOException {
+        ModelSpec spec = PetsOnSpark.tinyUnet();
+        try (JavaSparkContext sc = new JavaSparkContext(PetsOnSpark.conf("local[1]", "local-spark-refusal-test"))) {
+            SparkSegmentationTrainer trainer = new SparkSegmentationTrainer(spec, Networks.build(spec), sc,
+                    new SparkTrainingOptions(1, 1, Path.of("target", "spark-export", "refusal").toAbsolutePath()), 8);
+            assertThatThrownBy(() -> trainer.train(PetsOnSpark.pets().train(), PetsOnSpark.pets().validation(),
+                    TrainingOptions.of(1, 16), null))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("minibatches of 8, not 16");
+            ModelSpec larger = ModelSpec.of(spec.architecture(), 64, 3).withWidth(8);
+            SparkSegmentationTrainer other = new SparkSegmentationTrainer(larger, Networks.build(larger), sc,
+                    new SparkTrainingOptions(1, 1, Path.of("target", "spark-export", "refusal").toAbsolutePath()), 8);
+            assertThatThrownBy(() -> other.train(PetsOnSpark.pets().train(), PetsOnSpark.pets().validation(),
+                    TrainingOptions.of(1, 8), null))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("64 px");
+        }
     }
 }
