@@ -1,0 +1,145 @@
+package dev.segplatform.spark;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Spark standalone cluster on this machine: one master and {@code n} workers, each a JVM of its
+ * own started from Spark's own main classes on the test's class path (no Spark distribution is
+ * installed). Workers start executors as further JVMs.
+ *
+ * <p>A worker builds an executor's class path from {@code SPARK_HOME/jars} after the application's
+ * {@code spark.executor.extraClassPath}; {@link #sparkHome()} is an empty distribution (a
+ * {@code RELEASE} file and an empty {@code jars/}), so the executors load exactly the class path the
+ * application names, in its order (segmentation-core's ND4J fix ahead of ND4J).
+ */
+final class StandaloneCluster implements AutoCloseable {
+
+    private final Path dir;
+    private final int workers;
+    private final int masterPort;
+    private final int masterUiPort;
+    private final List<Process> processes = new ArrayList<>();
+
+    private StandaloneCluster(Path dir, int workers, int masterPort, int masterUiPort) {
+        this.dir = dir;
+        this.workers = workers;
+        this.masterPort = masterPort;
+        this.masterUiPort = masterUiPort;
+    }
+
+    /**
+     * Launches the master and {@code workers} workers of {@code coresPerWorker} cores each and
+     * returns at once, so the caller can prepare its data while they start; {@link #awaitWorkers}
+     * waits until the master lists them all alive.
+     */
+    static StandaloneCluster launch(Path dir, int workers, int coresPerWorker, String workerMemory)
+            throws IOException, InterruptedException {
+        Path home = dir.resolve("spark-home").toAbsolutePath();
+        Files.createDirectories(home.resolve("jars"));
+        Files.writeString(home.resolve("RELEASE"), "an empty Spark home for tests\n");
+        StandaloneCluster cluster = new StandaloneCluster(dir.toAbsolutePath(), workers, freePort(), freePort());
+        try {
+            cluster.start("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
+                    "--port", Integer.toString(cluster.masterPort), "--webui-port", Integer.toString(cluster.masterUiPort));
+            for (int i = 0; i < workers; i++) {
+                Path work = cluster.dir.resolve("worker-" + i);
+                Files.createDirectories(work);
+                cluster.start("worker-" + i, "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1",
+                        "--cores", Integer.toString(coresPerWorker), "--memory", workerMemory,
+                        "--webui-port", Integer.toString(freePort()), "--work-dir", work.toString(), cluster.masterUrl());
+            }
+            return cluster;
+        } catch (IOException e) {
+            cluster.close();
+            throw e;
+        }
+    }
+
+    String masterUrl() {
+        return "spark://127.0.0.1:" + masterPort;
+    }
+
+    /** The test JVM's own class path, which the executors get as theirs. */
+    static String testClassPath() {
+        String surefire = System.getProperty("surefire.test.class.path");
+        return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+    }
+
+    Path sparkHome() {
+        return dir.resolve("spark-home");
+    }
+
+    private void start(String name, String mainClass, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // Master and workers only schedule and launch: a small heap, and no optimizing compiler
+        // time spent on code that runs a few times.
+        command.addAll(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
+        command.addAll(List.of(System.getProperty("spark.java-options", "").trim().split("\\s+")));
+        command.addAll(List.of("-cp", testClassPath(), mainClass));
+        command.addAll(List.of(args));
+        command.removeIf(String::isEmpty);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile());
+        builder.environment().put("SPARK_HOME", sparkHome().toString());
+        builder.environment().put("SPARK_SCALA_VERSION", "2.12");
+        builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        processes.add(builder.start());
+    }
+
+    /** Polls the master's JSON status page until every worker is alive. */
+    void awaitWorkers(Duration timeout) throws Exception {
+        int n = workers;
+        HttpClient http = HttpClient.newHttpClient();
+        URI status = URI.create("http://127.0.0.1:" + masterUiPort + "/json/");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String last = "";
+        while (System.nanoTime() < deadline) {
+            for (Process p : processes) {
+                if (!p.isAlive()) {
+                    throw new IllegalStateException("a Spark process exited during start-up; logs in " + dir);
+                }
+            }
+            try {
+                last = http.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString()).body();
+                if (last.replaceAll("\\s", "").contains("\"aliveworkers\":" + n)) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // the master's UI is still starting
+            }
+            Thread.sleep(250);
+        }
+        throw new IllegalStateException("the master did not list " + n + " alive workers in " + timeout
+                + "; last status: " + last + "; logs in " + dir);
+    }
+
+    /** SIGTERM to workers, then the master: a worker stops its executors on the way out. */
+    @Override
+    public void close() throws InterruptedException {
+        for (int i = processes.size() - 1; i >= 0; i--) {
+            Process p = processes.get(i);
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
