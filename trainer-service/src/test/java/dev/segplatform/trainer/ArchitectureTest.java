@@ -2,22 +2,14 @@ package dev.segplatform.trainer;
 
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
-import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.junit.ArchTests;
 import dev.segplatform.testsupport.ArchitectureRules;
+import dev.segplatform.testsupport.ServiceArchitecture;
 
-/** The structure this module keeps: test-support's {@link ArchitectureRules}, checked on its own classes. */
+/** The structure this service keeps: test-support's {@link ServiceArchitecture}, checked on its own classes. */
 @AnalyzeClasses(packages = "dev.segplatform.trainer", importOptions = ArchitectureRules.ThisModuleOnly.class)
 class ArchitectureTest {
 
     @ArchTest
-    static final ArchRule featurePackagesFreeOfCycles = ArchitectureRules.featurePackagesFreeOfCycles("dev.segplatform.trainer");
-
-    @ArchTest
-    static final ArchRule coreUsedThroughItsFaces = ArchitectureRules.coreUsedThroughItsFaces();
-
-    @ArchTest
-    static final ArchRule controllersDoNotTouchStorage = ArchitectureRules.controllersDoNotTouchStorage();
-
-    @ArchTest
-    static final ArchRule persistenceTypesStayInTheirFeature = ArchitectureRules.persistenceTypesStayInTheirFeature();
+    static final ArchTests service = ArchTests.in(ServiceArchitecture.class);
 }
