@@ -124,6 +124,41 @@ class LossOptionsTest {
         });
     }
 
+    /**
+     * The weighted cross-entropy takes {@link PixelSoftmaxLoss}'s one-pass path in float: its score
+     * and gradients are those of DL4J's {@code CnnLossLayer} with the same loss.
+     */
+    @Test
+    void theOnePassWeightedCrossEntropyComputesWhatDl4jComputes() {
+        ComputationGraph[] graphs = new ComputationGraph[2];
+        for (int k = 0; k < 2; k++) {
+            PixelMeanLoss loss = new PixelMeanLoss(new LossMCXENT(Nd4j.createFromArray(0.5f, 1.0f, 7.0f).reshape(1, CLASSES)),
+                    WEIGHT, SIZE * SIZE);
+            org.deeplearning4j.nn.conf.layers.Layer out = k == 0 ? new PixelSoftmaxLoss(loss)
+                    : new org.deeplearning4j.nn.conf.layers.CnnLossLayer.Builder(loss).activation(Activation.SOFTMAX).build();
+            ComputationGraph g = new ComputationGraph(new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(4)
+                    .dataType(DataType.FLOAT).updater(new org.nd4j.linalg.learning.config.Sgd(0.1))
+                    .weightInit(org.deeplearning4j.nn.weights.WeightInit.XAVIER).graphBuilder()
+                    .addInputs("in").setInputTypes(InputType.convolutional(SIZE, SIZE, 2))
+                    .addLayer("logits", new ConvolutionLayer.Builder(1, 1).nOut(CLASSES).activation(Activation.IDENTITY).build(), "in")
+                    .addLayer("out", out, "logits").setOutputs("out").build());
+            g.init();
+            graphs[k] = g;
+        }
+        Nd4j.getRandom().setSeed(12);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 3, 2, SIZE, SIZE).muli(3);
+        INDArray labels = ResampleLayersTest.oneHot(3, CLASSES, SIZE, SIZE, 8).castTo(DataType.FLOAT);
+        var expected = GraphChecks.gradient(graphs[1], x, labels);
+        var actual = GraphChecks.gradient(graphs[0], x, labels);
+        assertThat(graphs[0].score()).isCloseTo(graphs[1].score(), within(1e-5 * graphs[1].score()));
+        for (String name : expected.gradientForVariable().keySet()) {
+            INDArray e = expected.getGradientFor(name);
+            assertThat(e.amaxNumber().doubleValue()).isGreaterThan(1e-4);
+            assertThat(actual.getGradientFor(name).sub(e).amaxNumber().doubleValue())
+                    .as(name).isLessThan(1e-5 * Math.max(1, e.amaxNumber().doubleValue()));
+        }
+    }
+
     @Test
     void classWeightsScaleEachPixelsCrossEntropyByItsTrueClass() {
         DoublePrecision.run(() -> {
