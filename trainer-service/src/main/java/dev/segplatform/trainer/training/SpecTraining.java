@@ -48,9 +48,9 @@ import org.springframework.stereotype.Component;
  * batch (step = 1-based epoch), progress on every heartbeat, early stopping on {@code val_loss},
  * and the model bundle plus sample masks at the end. The bundle holds the epoch of highest
  * {@code val_mean_iou} unless the spec says {@code keep: last}: that epoch's weights are kept as
- * {@code checkpoints/best.zip} when it happens, so a resumed run still bundles it. A run claimed again after a crash or a
- * shutdown resumes from its last checkpoint at the exact minibatch it stopped at, so its metric
- * history continues without gaps or repeats.
+ * {@code checkpoints/best.zip} when it happens, so a resumed run still bundles it. A run claimed
+ * again after a crash or a shutdown resumes from its last checkpoint at the exact minibatch it
+ * stopped at, so its metric history continues without gaps or repeats.
  */
 @Component
 class SpecTraining implements JobTraining {
