@@ -66,6 +66,17 @@ class BadInputTest extends ServiceTest {
         assertThat(field(problem)).startsWith("spec.icnetLossWeights[0]");
     }
 
+    /** classWeights is a method name or one number per class; anything else is refused saying so. */
+    @Test
+    void classWeightsNeitherAMethodNorNumbers() {
+        JsonNode problem = refusedRun("\"classWeights\": \"inverse\"");
+        assertThat(field(problem)).isEqualTo("spec.classWeights");
+        assertThat(problem.toString()).contains("median-frequency");
+        assertThat(field(refusedRun("\"classWeights\": [1.0, 0.0, 2.0]"))).startsWith("spec.classWeights.values[1]");
+        assertThat(field(refusedRun("\"loss\": \"focal\""))).isEqualTo("spec.loss");
+        assertThat(field(refusedRun("\"keep\": \"first\""))).isEqualTo("spec.keep");
+    }
+
     @Test
     void unknownSpecField() {
         assertThat(field(refusedRun("\"epocs\": 3"))).isEqualTo("spec.epocs");

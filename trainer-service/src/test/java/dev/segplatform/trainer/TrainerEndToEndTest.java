@@ -1,9 +1,13 @@
 package dev.segplatform.trainer;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.segplatform.core.bundle.ModelBundle;
+import dev.segplatform.core.dataset.PetData;
+import dev.segplatform.core.dataset.PetDataOptions;
 import dev.segplatform.core.predict.MaskEncoder;
+import dev.segplatform.core.train.SegmentationTrainer;
 import dev.segplatform.experiment.api.ArtifactInfo;
 import dev.segplatform.experiment.api.ArtifactPaths;
 import dev.segplatform.experiment.api.MetricHistory;
@@ -82,6 +86,22 @@ class TrainerEndToEndTest {
         assertThat(loaded.descriptor().architecture()).isEqualTo(model);
         assertThat(loaded.descriptor().trainingRunId()).isEqualTo(Long.toString(runId));
         assertThat(loaded.descriptor().metrics()).containsKey("val_mean_iou");
+
+        // The bundle is the epoch of highest val_mean_iou (keep: best, the default), recorded as such...
+        List<MetricHistory.Point> iou = client.metricHistory(runId, "val_mean_iou").history();
+        MetricHistory.Point best = iou.stream().reduce((x, y) -> y.value() > x.value() ? y : x).orElseThrow();
+        JsonNode ended = client.run(runId);
+        assertThat(ended.get("params").get("best_epoch").asString()).isEqualTo(Long.toString(best.step()));
+        assertThat(ended.get("params").get("bundle_epoch").asString()).isEqualTo(Long.toString(best.step()));
+        assertThat(loaded.descriptor().epoch()).isEqualTo((int) best.step());
+        assertThat(loaded.descriptor().metrics().get("val_mean_iou")).isEqualTo(best.value());
+        // ...and its weights are that epoch's: on the same validation images they score what was logged then.
+        PetData pets = PetData.loadOrGenerate(Files.createTempDirectory(Platform.ROOT, "pets-"), 60, 11,
+                PetDataOptions.of(32));
+        double recomputed = new SegmentationTrainer(loaded.spec(), loaded.graph()).evaluate(pets.validation(), 0, 8)
+                .confusion().meanIou();
+        assertThat(recomputed).as("val mean IoU of the bundle; logged per epoch: " + iou)
+                .isCloseTo(best.value(), within(1e-6));
         for (String sample : samples.keySet()) {
             for (String file : samples.get(sample)) {
                 Path png = bundle.resolveSibling(sample.replace('/', '-') + "-" + file);

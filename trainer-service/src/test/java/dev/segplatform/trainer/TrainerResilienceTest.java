@@ -47,6 +47,16 @@ class TrainerResilienceTest {
             assertThat(client.metricHistory(runId, key).history()).as(key)
                     .extracting(MetricHistory.Point::step).containsExactlyElementsOf(expectedSteps);
         }
+        // The bundle is the best epoch across both attempts (the first attempt's, if it stayed best,
+        // from the checkpoints/best.zip that attempt uploaded).
+        List<MetricHistory.Point> iou = client.metricHistory(runId, "val_mean_iou").history();
+        MetricHistory.Point best = iou.stream().reduce((x, y) -> y.value() > x.value() ? y : x).orElseThrow();
+        java.nio.file.Path bundle = java.nio.file.Files.createTempDirectory(Platform.ROOT, "bundle-").resolve("bundle.zip");
+        client.downloadArtifact(runId, dev.segplatform.experiment.api.ArtifactPaths.MODEL_BUNDLE, bundle);
+        dev.segplatform.core.bundle.ModelBundle loaded = dev.segplatform.core.bundle.ModelBundle.load(bundle);
+        assertThat(loaded.descriptor().epoch()).as("val_mean_iou per epoch: " + iou).isEqualTo((int) best.step());
+        assertThat(loaded.descriptor().metrics().get("val_mean_iou")).isEqualTo(best.value());
+        assertThat(client.run(runId).get("params").get("bundle_epoch").asString()).isEqualTo(Long.toString(best.step()));
     }
 
     @Test

@@ -35,6 +35,11 @@ import java.util.List;
  * @param width                 base filter count; absent means the architecture's default
  * @param augment               seeded horizontal flips per epoch (default false)
  * @param earlyStoppingPatience stop after this many epochs without a better val_loss; absent = off
+ * @param loss                  {@code cross-entropy} (default) or {@code dice} (cross-entropy + soft Dice)
+ * @param classWeights          the cross-entropy's class weights: {@code none} (default),
+ *                              {@code median-frequency} or one number per class
+ * @param keep                  which epoch's model the bundle holds: {@code best} by {@code val_mean_iou}
+ *                              (default) or {@code last}
  */
 public record RunSpec(
         @NotNull ModelArchitecture model,
@@ -53,7 +58,10 @@ public record RunSpec(
              @DecimalMax(ModelLimits.MAX_ICNET_LOSS_WEIGHT) Double> icnetLossWeights,
         @Min(ModelLimits.MIN_WIDTH) @Max(ModelLimits.MAX_WIDTH) Integer width,
         Boolean augment,
-        @Min(1) @Max(10_000) Integer earlyStoppingPatience) {
+        @Min(1) @Max(10_000) Integer earlyStoppingPatience,
+        LossFunction loss,
+        @Valid ClassWeights classWeights,
+        KeepModel keep) {
 
     public static final List<Double> DEFAULT_ICNET_LOSS_WEIGHTS = List.of(0.4, 0.4, 1.0);
 
@@ -68,6 +76,9 @@ public record RunSpec(
                 icnetLossWeights == null ? DEFAULT_ICNET_LOSS_WEIGHTS : List.copyOf(icnetLossWeights),
                 width,
                 augment != null && augment,
-                earlyStoppingPatience);
+                earlyStoppingPatience,
+                loss == null ? LossFunction.CROSS_ENTROPY : loss,
+                classWeights == null ? ClassWeights.none() : classWeights,
+                keep == null ? KeepModel.BEST : keep);
     }
 }

@@ -21,7 +21,9 @@ enum TunableField {
     WIDTH("width", Kind.INTEGER),
     AUGMENT("augment", Kind.CATEGORICAL),
     ICNET_LOSS_WEIGHTS("icnetLossWeights", Kind.CATEGORICAL),
-    EARLY_STOPPING_PATIENCE("earlyStoppingPatience", Kind.INTEGER);
+    EARLY_STOPPING_PATIENCE("earlyStoppingPatience", Kind.INTEGER),
+    LOSS("loss", Kind.CATEGORICAL),
+    CLASS_WEIGHTS("classWeights", Kind.CATEGORICAL);
 
     /** Whole numbers; any number; or values only a choice can list (enums, booleans, lists). */
     enum Kind { INTEGER, DECIMAL, CATEGORICAL }

@@ -76,6 +76,15 @@ class StudyApiTest extends ServiceTest {
         cases.put("space.batchSize.values[0]", body(BASE_SPEC,
                 "{\"learningRate\": {\"type\": \"uniform\", \"low\": 0.001, \"high\": 0.01},"
                         + " \"batchSize\": {\"type\": \"choice\", \"values\": [\"big\"]}}", "tpe", 4, 1, null));
+        cases.put("space.classWeights.values[1]", body(BASE_SPEC,
+                "{\"learningRate\": {\"type\": \"uniform\", \"low\": 0.001, \"high\": 0.01},"
+                        + " \"classWeights\": {\"type\": \"choice\", \"values\": [\"none\", \"inverse\"]}}", "tpe", 4, 1, null));
+        cases.put("space.classWeights.values[0]", body(BASE_SPEC,
+                "{\"learningRate\": {\"type\": \"uniform\", \"low\": 0.001, \"high\": 0.01},"
+                        + " \"classWeights\": {\"type\": \"choice\", \"values\": [[1.0, 0.0, 1.0]]}}", "tpe", 4, 1, null));
+        cases.put("space.loss.type", body(BASE_SPEC,
+                "{\"learningRate\": {\"type\": \"uniform\", \"low\": 0.001, \"high\": 0.01},"
+                        + " \"loss\": {\"type\": \"uniform\", \"low\": 0, \"high\": 1}}", "tpe", 4, 1, null));
         cases.put("space.learningRate.type", body(BASE_SPEC, SPACE.replace("loguniform", "normal"), "tpe", 4, 1, null));
         cases.put("space.learningRate.type ", body(BASE_SPEC, SPACE, "grid", 3, 1, null));
         cases.put("maxTrials", body(BASE_SPEC, "{\"learningRate\": {\"type\": \"choice\", \"values\": [0.1, 0.01]},"
@@ -282,6 +291,24 @@ class StudyApiTest extends ServiceTest {
                 "{\"batchSize\":8,\"weightDecay\":0.0}", "{\"batchSize\":8,\"weightDecay\":0.1}",
                 "{\"batchSize\":8,\"weightDecay\":0.2}", "{\"batchSize\":16,\"weightDecay\":0.0}",
                 "{\"batchSize\":16,\"weightDecay\":0.1}", "{\"batchSize\":16,\"weightDecay\":0.2}");
+    }
+
+    /** The loss options are searched like any other categorical field; classWeights' choices mix strings and lists. */
+    @Test
+    void gridSearchesLossAndClassWeights() {
+        JsonNode study = create(body(BASE_SPEC.replace("\"epochs\": 3", "\"epochs\": 3, \"learningRate\": 0.01, \"batchSize\": 8"),
+                "{\"loss\": {\"type\": \"choice\", \"values\": [\"cross-entropy\", \"dice\"]},"
+                        + " \"classWeights\": {\"type\": \"choice\", \"values\": [\"none\", \"median-frequency\", [1, 1, 4]]}}",
+                "grid", 6, 6, null));
+        Set<String> combos = new HashSet<>();
+        study.get("trials").forEach(t -> combos.add(t.get("params").toString()));
+        assertThat(combos).containsExactlyInAnyOrder(
+                "{\"loss\":\"cross-entropy\",\"classWeights\":\"none\"}",
+                "{\"loss\":\"cross-entropy\",\"classWeights\":\"median-frequency\"}",
+                "{\"loss\":\"cross-entropy\",\"classWeights\":[1,1,4]}",
+                "{\"loss\":\"dice\",\"classWeights\":\"none\"}",
+                "{\"loss\":\"dice\",\"classWeights\":\"median-frequency\"}",
+                "{\"loss\":\"dice\",\"classWeights\":[1,1,4]}");
     }
 
     @Test

@@ -18,6 +18,8 @@ import java.util.Map;
  * @param trainingRunId the run that trained the model, or null
  * @param createdAt ISO-8601 instant the bundle was written
  * @param weightsSha256 hex SHA-256 of the {@code model.zip} entry
+ * @param epoch the 1-based training epoch whose weights these are (a run keeps its best epoch by
+ *     default, not always its last), or null where unknown (bundles written before this was recorded)
  */
 public record BundleDescriptor(
         int formatVersion,
@@ -30,7 +32,8 @@ public record BundleDescriptor(
         Map<String, String> libraries,
         String trainingRunId,
         String createdAt,
-        String weightsSha256) {
+        String weightsSha256,
+        Integer epoch) {
 
     public BundleDescriptor {
         classes = classes == null ? List.of() : List.copyOf(classes);

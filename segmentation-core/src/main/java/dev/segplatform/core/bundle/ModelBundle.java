@@ -72,6 +72,17 @@ public final class ModelBundle {
      */
     public static ModelBundle of(ComputationGraph graph, ModelSpec spec, List<String> classNames,
             Map<String, Double> metrics, String trainingRunId) {
+        return of(graph, spec, classNames, metrics, trainingRunId, null);
+    }
+
+    /**
+     * {@link #of(ComputationGraph, ModelSpec, List, Map, String)} recording the epoch the weights
+     * are from.
+     *
+     * @param epoch 1-based epoch, or null
+     */
+    public static ModelBundle of(ComputationGraph graph, ModelSpec spec, List<String> classNames,
+            Map<String, Double> metrics, String trainingRunId, Integer epoch) {
         Objects.requireNonNull(graph, "graph");
         Objects.requireNonNull(spec, "spec");
         if (classNames.size() != spec.numClasses()) {
@@ -81,7 +92,7 @@ public final class ModelBundle {
         byte[] weights = serialise(graph);
         BundleDescriptor d = new BundleDescriptor(FORMAT_VERSION, spec.architecture().jsonName(), spec,
                 spec.inputSize(), classNames, NORMALIZATION, metrics, libraryVersions(), trainingRunId,
-                Instant.now().toString(), sha256(weights));
+                Instant.now().toString(), sha256(weights), epoch);
         return new ModelBundle(d, graph, weights);
     }
 

@@ -2,6 +2,7 @@ package dev.segplatform.core.model;
 
 import dev.segplatform.core.model.layer.FastConvolution;
 import dev.segplatform.core.model.layer.FusedBatchNorm;
+import dev.segplatform.core.model.layer.PixelMeanLoss;
 import dev.segplatform.core.model.layer.PixelSoftmaxLoss;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -74,9 +75,9 @@ final class GraphBlocks {
         return conv(g, name, input, numClasses, 1, 1, true);
     }
 
-    /** Softmax over channels + weighted per-pixel-mean cross-entropy, see {@link PixelSoftmaxLoss}. */
-    static String lossOutput(GraphBuilder g, String name, String input, double weight, long pixelsPerImage) {
-        g.addLayer(name, new PixelSoftmaxLoss(weight, pixelsPerImage), input);
+    /** Softmax over channels + a weighted per-pixel-mean loss, see {@link PixelSoftmaxLoss}. */
+    static String lossOutput(GraphBuilder g, String name, String input, PixelMeanLoss loss) {
+        g.addLayer(name, new PixelSoftmaxLoss(loss), input);
         return name;
     }
 }

@@ -110,9 +110,9 @@ public final class ICNet extends SegmentationNetwork {
         g.addLayer("final-up", new BilinearResize2D(inputSize / 4, inputSize / 4), cff2);
         String main = classifier(g, "final-cls", "final-up", numClasses);
 
-        lossOutput(g, OUTPUT_16, aux16, lossWeights.get(0), pixels(16));
-        lossOutput(g, OUTPUT_8, aux8, lossWeights.get(1), pixels(8));
-        lossOutput(g, OUTPUT_4, main, lossWeights.get(2), pixels(4));
+        lossOutput(g, OUTPUT_16, aux16, outputLoss(lossWeights.get(0), pixels(16)));
+        lossOutput(g, OUTPUT_8, aux8, outputLoss(lossWeights.get(1), pixels(8)));
+        lossOutput(g, OUTPUT_4, main, outputLoss(lossWeights.get(2), pixels(4)));
         return g.setOutputs(OUTPUT_16, OUTPUT_8, OUTPUT_4);
     }
 

@@ -31,6 +31,9 @@ public final class ModelLimits {
     public static final int ICNET_LOSS_WEIGHTS = 3;
     public static final String MAX_ICNET_LOSS_WEIGHT = "100.0";
 
+    /** Each explicit class weight of the cross-entropy is positive and at most this. */
+    public static final String MAX_CLASS_WEIGHT = "100.0";
+
     private ModelLimits() {
     }
 }

@@ -9,7 +9,7 @@ import java.util.List;
  *
  * <p>Absent values (0 or null, as Jackson leaves them for missing JSON fields) take defaults:
  * input 128, 3 classes, the architecture's default width, Adam, learning rate 1e-3, no weight
- * decay, ICNet loss weights (0.4, 0.4, 1.0). Everything else is validated here against {@link
+ * decay, ICNet loss weights (0.4, 0.4, 1.0), cross-entropy without class weights. Everything else is validated here against {@link
  * ModelLimits}, so a bad spec fails when it is created, not halfway through building a graph.
  *
  * @param architecture which network
@@ -24,6 +24,10 @@ import java.util.List;
  * @param weightDecay L2 (Adam) or decoupled (AdamW) weight decay coefficient, 0 for none
  * @param icnetLossWeights ICNet's cascade label guidance weights for the outputs at 1/16, 1/8
  *     and 1/4 resolution, in that order; ignored by the other architectures
+ * @param loss the loss of every output ({@link Loss}); cross-entropy when absent
+ * @param classWeights the cross-entropy's weight of each class by class index, or null for none;
+ *     concrete numbers (the trainer works out median-frequency weights from its training masks
+ *     before it builds the spec), so a bundle's spec says exactly what the model was trained with
  */
 public record ModelSpec(
         Architecture architecture,
@@ -34,7 +38,9 @@ public record ModelSpec(
         Optimizer optimizer,
         double learningRate,
         double weightDecay,
-        List<Double> icnetLossWeights) {
+        List<Double> icnetLossWeights,
+        Loss loss,
+        List<Double> classWeights) {
 
     public static final int DEFAULT_INPUT_SIZE = 128;
     public static final int DEFAULT_NUM_CLASSES = 3;
@@ -44,6 +50,7 @@ public record ModelSpec(
     private static final double MAX_LEARNING_RATE = Double.parseDouble(ModelLimits.MAX_LEARNING_RATE);
     private static final double MAX_WEIGHT_DECAY = Double.parseDouble(ModelLimits.MAX_WEIGHT_DECAY);
     private static final double MAX_ICNET_LOSS_WEIGHT = Double.parseDouble(ModelLimits.MAX_ICNET_LOSS_WEIGHT);
+    private static final double MAX_CLASS_WEIGHT = Double.parseDouble(ModelLimits.MAX_CLASS_WEIGHT);
 
     public ModelSpec {
         if (architecture == null) {
@@ -99,6 +106,22 @@ public record ModelSpec(
             }
         }
         icnetLossWeights = List.copyOf(icnetLossWeights);
+        if (loss == null) {
+            loss = Loss.CROSS_ENTROPY;
+        }
+        if (classWeights != null) {
+            if (classWeights.size() != numClasses) {
+                throw new IllegalArgumentException("classWeights must have one value per class (" + numClasses
+                        + "), got " + classWeights);
+            }
+            for (Double w : classWeights) {
+                if (w == null || !(w > 0) || w > MAX_CLASS_WEIGHT) {
+                    throw new IllegalArgumentException("classWeights must be positive and at most " + MAX_CLASS_WEIGHT
+                            + ", got " + classWeights);
+                }
+            }
+            classWeights = List.copyOf(classWeights);
+        }
     }
 
     /**
@@ -116,10 +139,12 @@ public record ModelSpec(
             @JsonProperty("optimizer") Optimizer optimizer,
             @JsonProperty("learningRate") Double learningRate,
             @JsonProperty("weightDecay") Double weightDecay,
-            @JsonProperty("icnetLossWeights") List<Double> icnetLossWeights) {
+            @JsonProperty("icnetLossWeights") List<Double> icnetLossWeights,
+            @JsonProperty("loss") Loss loss,
+            @JsonProperty("classWeights") List<Double> classWeights) {
         return new ModelSpec(architecture, orZero(inputSize), orZero(numClasses), orZero(width),
                 seed == null ? 42 : seed, optimizer, learningRate == null ? 0 : learningRate,
-                weightDecay == null ? 0 : weightDecay, icnetLossWeights);
+                weightDecay == null ? 0 : weightDecay, icnetLossWeights, loss, classWeights);
     }
 
     private static int orZero(Integer value) {
@@ -128,31 +153,37 @@ public record ModelSpec(
 
     /** A spec with every default for the given architecture. */
     public static ModelSpec of(Architecture architecture) {
-        return new ModelSpec(architecture, 0, 0, 0, 42, null, 0, 0, null);
+        return new ModelSpec(architecture, 0, 0, 0, 42, null, 0, 0, null, null, null);
     }
 
     /** A spec with defaults except the input size and class count. */
     public static ModelSpec of(Architecture architecture, int inputSize, int numClasses) {
-        return new ModelSpec(architecture, inputSize, numClasses, 0, 42, null, 0, 0, null);
+        return new ModelSpec(architecture, inputSize, numClasses, 0, 42, null, 0, 0, null, null, null);
     }
 
     public ModelSpec withWidth(int newWidth) {
         return new ModelSpec(architecture, inputSize, numClasses, newWidth, seed, optimizer, learningRate,
-                weightDecay, icnetLossWeights);
+                weightDecay, icnetLossWeights, loss, classWeights);
     }
 
     public ModelSpec withSeed(long newSeed) {
         return new ModelSpec(architecture, inputSize, numClasses, width, newSeed, optimizer, learningRate,
-                weightDecay, icnetLossWeights);
+                weightDecay, icnetLossWeights, loss, classWeights);
     }
 
     public ModelSpec withOptimizer(Optimizer newOptimizer, double newLearningRate, double newWeightDecay) {
         return new ModelSpec(architecture, inputSize, numClasses, width, seed, newOptimizer, newLearningRate,
-                newWeightDecay, icnetLossWeights);
+                newWeightDecay, icnetLossWeights, loss, classWeights);
     }
 
     public ModelSpec withIcnetLossWeights(List<Double> weights) {
         return new ModelSpec(architecture, inputSize, numClasses, width, seed, optimizer, learningRate,
-                weightDecay, weights);
+                weightDecay, weights, loss, classWeights);
+    }
+
+    /** The same spec with another loss and class weights (null: none). */
+    public ModelSpec withLoss(Loss newLoss, List<Double> newClassWeights) {
+        return new ModelSpec(architecture, inputSize, numClasses, width, seed, optimizer, learningRate, weightDecay,
+                icnetLossWeights, newLoss, newClassWeights);
     }
 }

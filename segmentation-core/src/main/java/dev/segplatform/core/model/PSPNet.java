@@ -73,7 +73,7 @@ public final class PSPNet extends SegmentationNetwork {
         x = convBnRelu(g, "cls", 1, "ppm-concat", Math.max(1, filters / 2), 3, 1);
         String logits = classifier(g, "cls-logits", x, numClasses);
         g.addLayer("upsample", new BilinearResize2D(inputSize, inputSize), logits);
-        lossOutput(g, OUTPUT, "upsample", 1.0, (long) inputSize * inputSize);
+        lossOutput(g, OUTPUT, "upsample", outputLoss(1.0, (long) inputSize * inputSize));
         return g.setOutputs(OUTPUT);
     }
 

@@ -1,6 +1,8 @@
 package dev.segplatform.core.model;
 
 import dev.segplatform.core.model.layer.InputGradients;
+import dev.segplatform.core.model.layer.LossSum;
+import dev.segplatform.core.model.layer.SoftDiceLoss;
 import dev.segplatform.core.model.layer.PixelMeanLoss;
 import dev.segplatform.core.model.layer.PixelSoftmaxLoss;
 import dev.segplatform.core.model.optim.InPlaceUpdater;
@@ -13,7 +15,10 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 /**
  * What the three network builders share, in the manner of the DL4J zoo: settings with defaults,
@@ -21,14 +26,17 @@ import org.nd4j.linalg.learning.config.Adam;
  * {@link #init()} (an initialised graph).
  *
  * <p>Every network takes one NCHW input {@code "input"} of {@code inputSize x inputSize x 3} in
- * [0, 1] and ends in one or more {@link PixelSoftmaxLoss} layers (softmax over channels, per-pixel
- * cross-entropy via {@link PixelMeanLoss}); {@link #outputNames()} and {@link #labelDownsample()}
+ * [0, 1] and ends in one or more {@link PixelSoftmaxLoss} layers (softmax over channels, the spec's
+ * {@link Loss} as a per-pixel mean via {@link PixelMeanLoss}); {@link #outputNames()} and {@link #labelDownsample()}
  * list them in the graph's output order.
  */
 public abstract class SegmentationNetwork {
 
     /** The single graph input. */
     public static final String INPUT = "input";
+
+    /** Dice's smoothing term: 1, as is usual; it only matters for a class the batch lacks. */
+    static final double DICE_SMOOTHING = 1.0;
 
     protected final int inputSize;
     protected final int numClasses;
@@ -38,6 +46,9 @@ public abstract class SegmentationNetwork {
     protected final double learningRate;
     protected final double weightDecay;
     protected final DataType dataType;
+    protected final Loss loss;
+    /** The cross-entropy's class weights, or null for none. */
+    protected final List<Double> classWeights;
 
     protected SegmentationNetwork(Builder<?> b) {
         if (b.inputSize < 32 || b.inputSize % 32 != 0) {
@@ -57,6 +68,27 @@ public abstract class SegmentationNetwork {
         this.learningRate = b.learningRate;
         this.weightDecay = b.weightDecay;
         this.dataType = b.dataType;
+        this.loss = b.loss;
+        if (b.classWeights != null && b.classWeights.size() != b.numClasses) {
+            throw new IllegalArgumentException("classWeights must have one value per class (" + b.numClasses
+                    + "), got " + b.classWeights);
+        }
+        this.classWeights = b.classWeights == null ? null : List.copyOf(b.classWeights);
+    }
+
+    /**
+     * The loss of one output: the spec's {@link Loss} with its class weights, as a per-pixel mean
+     * times {@code weight} (see {@link PixelMeanLoss}).
+     */
+    protected PixelMeanLoss outputLoss(double weight, long pixelsPerImage) {
+        LossMCXENT crossEntropy = classWeights == null ? new LossMCXENT()
+                : new LossMCXENT(Nd4j.createFromArray(classWeights.stream().mapToDouble(Double::doubleValue).toArray())
+                        .castTo(dataType).reshape(1, classWeights.size()));
+        ILossFunction perPixel = switch (loss) {
+            case CROSS_ENTROPY -> crossEntropy;
+            case DICE -> new LossSum(crossEntropy, new SoftDiceLoss(DICE_SMOOTHING));
+        };
+        return new PixelMeanLoss(perPixel, weight, pixelsPerImage);
     }
 
     /** The wiring of the network, on top of {@link #baseConfiguration()}. */
@@ -143,6 +175,8 @@ public abstract class SegmentationNetwork {
         double learningRate = ModelSpec.DEFAULT_LEARNING_RATE;
         double weightDecay;
         DataType dataType = DataType.FLOAT;
+        Loss loss = Loss.CROSS_ENTROPY;
+        List<Double> classWeights;
 
         protected Builder(int defaultWidth) {
             this.width = defaultWidth;
@@ -184,10 +218,18 @@ public abstract class SegmentationNetwork {
             return self();
         }
 
-        /** Copies size, width, seed and optimizer from a spec. */
+        /** The loss of every output, and the cross-entropy's class weights (null: none). */
+        public B loss(Loss loss, List<Double> classWeights) {
+            this.loss = loss;
+            this.classWeights = classWeights;
+            return self();
+        }
+
+        /** Copies size, width, seed, optimizer and loss from a spec. */
         public B spec(ModelSpec spec) {
             return inputSize(spec.inputSize()).numClasses(spec.numClasses()).width(spec.width()).seed(spec.seed())
-                    .optimizer(spec.optimizer(), spec.learningRate(), spec.weightDecay());
+                    .optimizer(spec.optimizer(), spec.learningRate(), spec.weightDecay())
+                    .loss(spec.loss(), spec.classWeights());
         }
     }
 }

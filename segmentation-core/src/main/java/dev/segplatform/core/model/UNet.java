@@ -71,7 +71,7 @@ public final class UNet extends SegmentationNetwork {
             x = convBnRelu(g, "dec" + i, 2, x, filters, 3, 1);
         }
         String logits = classifier(g, "head", x, numClasses);
-        lossOutput(g, OUTPUT, logits, 1.0, (long) inputSize * inputSize);
+        lossOutput(g, OUTPUT, logits, outputLoss(1.0, (long) inputSize * inputSize));
         return g.setOutputs(OUTPUT);
     }
 

@@ -1,14 +1,18 @@
 package dev.segplatform.trainer.training;
 
 import dev.segplatform.core.model.Architecture;
+import dev.segplatform.core.model.ClassWeights;
+import dev.segplatform.core.model.Loss;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Optimizer;
 import dev.segplatform.experiment.api.RunSpec;
+import java.util.List;
 
 /**
  * The run spec of the API to the model spec of the core: the one place the two meet. The limits
  * both check are core's {@code ModelLimits}, so a spec that passed the API's validation makes a
- * {@link ModelSpec} here (RunSpecMappingTest checks every limit).
+ * {@link ModelSpec} here (RunSpecMappingTest checks every limit). The one thing the API cannot check
+ * is that explicit class weights number one per class of the data; the core refuses that here.
  */
 final class RunSpecMapping {
 
@@ -16,13 +20,26 @@ final class RunSpecMapping {
     }
 
     /**
-     * @param spec       the run's spec, as stored (defaults filled in)
-     * @param numClasses what the run's data set labels, so the network's output matches its masks
+     * @param spec               the run's spec, as stored (defaults filled in)
+     * @param trainPixelsPerClass the training masks' pixels of each class: their count is the
+     *                           network's class count (so its output matches the masks), their
+     *                           shares give median-frequency class weights
      */
-    static ModelSpec modelSpec(RunSpec spec, int numClasses) {
+    static ModelSpec modelSpec(RunSpec spec, long[] trainPixelsPerClass) {
         RunSpec s = spec.withDefaults();
-        return new ModelSpec(Architecture.valueOf(s.model().name()), s.imageSize(), numClasses,
+        return new ModelSpec(Architecture.valueOf(s.model().name()), s.imageSize(), trainPixelsPerClass.length,
                 s.width() == null ? 0 : s.width(), s.seed(), Optimizer.valueOf(s.optimizer().name()),
-                s.learningRate(), s.weightDecay(), s.icnetLossWeights());
+                s.learningRate(), s.weightDecay(), s.icnetLossWeights(), Loss.valueOf(s.loss().name()),
+                classWeights(s.classWeights(), trainPixelsPerClass));
+    }
+
+    private static List<Double> classWeights(dev.segplatform.experiment.api.ClassWeights weights, long[] pixels) {
+        if (weights.values() != null) {
+            return weights.values();
+        }
+        return switch (weights.method()) {
+            case dev.segplatform.experiment.api.ClassWeights.MEDIAN_FREQUENCY -> ClassWeights.medianFrequency(pixels);
+            default -> null;
+        };
     }
 }

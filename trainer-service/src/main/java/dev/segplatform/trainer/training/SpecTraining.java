@@ -17,6 +17,7 @@ import dev.segplatform.core.train.TrainingResult;
 import dev.segplatform.experiment.api.ArtifactInfo;
 import dev.segplatform.experiment.api.ArtifactPaths;
 import dev.segplatform.experiment.api.JobClaim;
+import dev.segplatform.experiment.api.KeepModel;
 import dev.segplatform.experiment.api.MetricPoint;
 import dev.segplatform.experiment.api.Progress;
 import dev.segplatform.experiment.api.RunSpec;
@@ -45,9 +46,11 @@ import org.springframework.stereotype.Component;
  * Trains a claimed run as its spec says, through segmentation-core's {@link SegmentationTrainer},
  * and wraps the job around it: a checkpoint after each epoch, the epoch's metrics logged in one
  * batch (step = 1-based epoch), progress on every heartbeat, early stopping on {@code val_loss},
- * and the model bundle plus sample masks at the end. A run claimed again after a crash or a
- * shutdown resumes from its last checkpoint at the exact minibatch it stopped at, so its metric
- * history continues without gaps or repeats.
+ * and the model bundle plus sample masks at the end. The bundle holds the epoch of highest
+ * {@code val_mean_iou} unless the spec says {@code keep: last}: that epoch's weights are kept as
+ * {@code checkpoints/best.zip} when it happens, so a resumed run still bundles it. A run claimed
+ * again after a crash or a shutdown resumes from its last checkpoint at the exact minibatch it
+ * stopped at, so its metric history continues without gaps or repeats.
  */
 @Component
 class SpecTraining implements JobTraining {
@@ -55,6 +58,13 @@ class SpecTraining implements JobTraining {
     private static final Logger log = LoggerFactory.getLogger(SpecTraining.class);
     /** Training-set accuracy and IoU are measured on this many images, not the whole set. */
     private static final int TRAIN_EVAL_IMAGES = 256;
+    /**
+     * What "best epoch" means: highest validation mean IoU, the metric the platform ranks runs by
+     * ({@code /api/models/best}'s default) and what a segmentation user judges a model by.
+     */
+    static final String OBJECTIVE = "val_mean_iou";
+    /** The best epoch's graph among a run's artifacts, in the checkpoint format (its state names its epoch). */
+    static final String BEST_ARTIFACT = "checkpoints/best.zip";
 
     private final ExperimentClient client;
     private final DatasetResolver datasets;
@@ -81,7 +91,7 @@ class SpecTraining implements JobTraining {
     private StopReason train(Lease lease, RunSpec spec, Path dir) throws Exception {
         JobClaim claim = lease.claim();
         PetData data = datasets.load(spec.dataset(), spec.imageSize(), spec.seed());
-        ModelSpec model = RunSpecMapping.modelSpec(spec, data.train().numClasses());
+        ModelSpec model = RunSpecMapping.modelSpec(spec, data.train().classPixelCounts());
         Checkpoints.Loaded start = resume(lease, dir)
                 .orElseGet(() -> new Checkpoints.Loaded(Networks.build(model), TrainState.fresh()));
         ComputationGraph graph = start.graph();
@@ -93,6 +103,8 @@ class SpecTraining implements JobTraining {
         params.put("train_images", Integer.toString(data.train().size()));
         params.put("val_images", Integer.toString(data.validation().size()));
         params.put("skipped_images", Integer.toString(data.report().skipped()));
+        // The weights median-frequency came to, so the run says what it trained with.
+        params.put("class_weights_used", model.classWeights() == null ? "none" : model.classWeights().toString());
         lease.write("log params", () -> client.logParams(claim.runId(), claim.leaseToken(), params));
 
         JobListener listener = new JobListener(lease, spec, graph, data, dir, start.state());
@@ -108,13 +120,38 @@ class SpecTraining implements JobTraining {
                     .train(data.train(), data.validation(), options, listener);
             StopReason stop = lease.stopReason();
             if (result.stopped() && !listener.earlyStopped) {
-                TrainState state = listener.state;
-                return stopped(lease, stop, graph, new TrainState(result.stoppedEpoch(), result.stoppedBatch(),
-                        state.bestValLoss(), state.epochsWithoutImprovement(), state.lastEpochMetrics()), dir);
+                return stopped(lease, stop, graph, listener.state.at(result.stoppedEpoch(), result.stoppedBatch()), dir);
             }
         }
-        uploadModel(lease, graph, model, data, listener.state.lastEpochMetrics(), dir);
+        TrainState end = listener.state;
+        boolean best = spec.withDefaults().keep() == KeepModel.BEST && end.bestEpoch() > 0
+                && end.bestEpoch() != end.epochsDone();
+        ComputationGraph kept = best ? bestGraph(lease, end, dir) : graph;
+        int keptEpoch = best ? end.bestEpoch() : end.epochsDone();
+        Map<String, String> endParams = new LinkedHashMap<>();
+        endParams.put("best_epoch", Integer.toString(end.bestEpoch()));
+        endParams.put("bundle_epoch", Integer.toString(keptEpoch));
+        lease.write("log params", () -> client.logParams(claim.runId(), claim.leaseToken(), endParams));
+        uploadModel(lease, kept, model, data, best ? end.bestEpochMetrics() : end.lastEpochMetrics(), keptEpoch, dir);
         return null;
+    }
+
+    /**
+     * The best epoch's graph: this attempt's local copy, or the one a previous attempt uploaded. Its
+     * state must name the best epoch, or the run fails rather than bundle another epoch under its name.
+     */
+    private ComputationGraph bestGraph(Lease lease, TrainState end, Path dir) throws IOException {
+        Path file = dir.resolve("best.zip");
+        if (!Files.exists(file)) {
+            JobClaim claim = lease.claim();
+            lease.write("download best epoch", () -> client.downloadArtifact(claim.runId(), BEST_ARTIFACT, file));
+        }
+        Checkpoints.Loaded loaded = Checkpoints.read(file);
+        if (loaded.state().epochsDone() != end.bestEpoch()) {
+            throw new IllegalStateException(BEST_ARTIFACT + " holds epoch " + loaded.state().epochsDone()
+                    + ", not the best epoch " + end.bestEpoch());
+        }
+        return loaded.graph();
     }
 
     /** Reports each step and epoch of the training to the experiment service, and decides when to stop. */
@@ -156,9 +193,20 @@ class SpecTraining implements JobTraining {
             int epoch = result.epoch() + 1;
             Map<String, Double> metrics = metrics(result, data.validation().classNames());
             boolean improved = result.valLoss() < state.bestValLoss();
+            double objective = metrics.get(OBJECTIVE);
+            // Ties keep the earlier epoch; a NaN is never best, and nothing beats a first epoch but a number.
+            boolean best = !Double.isNaN(objective) && (state.bestEpoch() == 0 || Double.isNaN(state.bestObjective())
+                    || objective > state.bestObjective());
             state = new TrainState(epoch, 0, improved ? result.valLoss() : state.bestValLoss(),
-                    improved ? 0 : state.epochsWithoutImprovement() + 1, metrics);
+                    improved ? 0 : state.epochsWithoutImprovement() + 1, metrics,
+                    best || state.bestEpoch() == 0 ? epoch : state.bestEpoch(),
+                    best || state.bestEpoch() == 0 ? metrics : state.bestEpochMetrics());
             try {
+                if (best && spec.withDefaults().keep() == KeepModel.BEST) {
+                    // Before the checkpoint that names it best, so that a checkpoint never names a best
+                    // epoch whose weights were not saved; bestGraph checks the epoch on the way back.
+                    saveBest(lease, graph, state, dir);
+                }
                 // Checkpoint first: if the worker dies before the metrics land, the next attempt logs them.
                 uploadCheckpoint(lease, graph, state, dir);
             } catch (IOException e) {
@@ -207,11 +255,12 @@ class SpecTraining implements JobTraining {
      * in {@link MaskEncoder}'s colours, so they compare by eye and their pixel values are class indices.
      */
     private void uploadModel(Lease lease, ComputationGraph graph, ModelSpec model, PetData data,
-                             Map<String, Double> metrics, Path dir) throws IOException {
+                             Map<String, Double> metrics, int epoch, Path dir) throws IOException {
         JobClaim claim = lease.claim();
         SegmentationDataset validation = data.validation();
         Path bundle = dir.resolve("bundle.zip");
-        ModelBundle.of(graph, model, validation.classNames(), metrics, Long.toString(claim.runId())).save(bundle);
+        ModelBundle.of(graph, model, validation.classNames(), metrics, Long.toString(claim.runId()), epoch)
+                .save(bundle);
         lease.write("upload bundle", () -> client.uploadArtifact(claim.runId(), ArtifactPaths.MODEL_BUNDLE,
                 claim.leaseToken(), bundle, "application/zip"));
         MaskEncoder encoder = new MaskEncoder();
@@ -269,6 +318,21 @@ class SpecTraining implements JobTraining {
         log.info("Run {} claim {}: resuming after epoch {} batch {}", claim.runId(), claim.claim(),
                 loaded.state().epochsDone(), loaded.state().batchesDone());
         return Optional.of(loaded);
+    }
+
+    /**
+     * Keeps a new best epoch: locally for this attempt's bundle and, unless it is the last epoch
+     * (which the bundle takes straight from the graph), among the run's artifacts for a later attempt.
+     */
+    private void saveBest(Lease lease, ComputationGraph graph, TrainState state, Path dir) throws IOException {
+        Path file = dir.resolve("best.zip");
+        Checkpoints.write(file, graph, state);
+        RunSpec spec = lease.claim().spec();
+        if (state.epochsDone() < spec.epochs()) {
+            JobClaim claim = lease.claim();
+            lease.write("upload best epoch", () -> client.uploadArtifact(claim.runId(), BEST_ARTIFACT,
+                    claim.leaseToken(), file, "application/zip"));
+        }
     }
 
     private void uploadCheckpoint(Lease lease, ComputationGraph graph, TrainState state, Path dir) throws IOException {

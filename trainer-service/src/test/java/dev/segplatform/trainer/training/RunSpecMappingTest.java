@@ -6,7 +6,11 @@ import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import dev.segplatform.core.model.SegmentationNetwork;
+import dev.segplatform.core.model.Loss;
+import dev.segplatform.experiment.api.ClassWeights;
 import dev.segplatform.experiment.api.DatasetSpec;
+import dev.segplatform.experiment.api.KeepModel;
+import dev.segplatform.experiment.api.LossFunction;
 import dev.segplatform.experiment.api.DatasetType;
 import dev.segplatform.experiment.api.ModelArchitecture;
 import dev.segplatform.experiment.api.Optimizer;
@@ -48,9 +52,12 @@ class RunSpecMappingTest {
         FACTORY.close();
     }
 
+    /** Training pixels per class of a small trimap data set: pet, background, border. */
+    static final long[] PIXELS = {3000, 6500, 500};
+
     static RunSpec spec(ModelArchitecture model) {
         return new RunSpec(model, 1, 2, 0.01, 64, null, null, null, null,
-                new DatasetSpec(DatasetType.SYNTHETIC, null, 10, 1L, null), null, null, null, null);
+                new DatasetSpec(DatasetType.SYNTHETIC, null, 10, 1L, null), null, null, null, null, null, null, null);
     }
 
     /** One field changed, named as the API names it. */
@@ -64,31 +71,42 @@ class RunSpecMappingTest {
     static Case imageSize(int v) {
         return new Case("imageSize", "" + v, s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), s.learningRate(), v,
                 s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), s.width(),
-                s.augment(), s.earlyStoppingPatience()));
+                s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep()));
     }
 
     static Case width(int v) {
         return new Case("width", "" + v, s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), s.learningRate(),
                 s.imageSize(), s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), v,
-                s.augment(), s.earlyStoppingPatience()));
+                s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep()));
     }
 
     static Case learningRate(double v) {
         return new Case("learningRate", "" + v, s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), v, s.imageSize(),
                 s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), s.width(),
-                s.augment(), s.earlyStoppingPatience()));
+                s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep()));
     }
 
     static Case weightDecay(double v, Optimizer optimizer) {
         return new Case("weightDecay", v + " (" + optimizer + ")", s -> new RunSpec(s.model(), s.epochs(), s.batchSize(),
                 s.learningRate(), s.imageSize(), optimizer, v, s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(),
-                s.width(), s.augment(), s.earlyStoppingPatience()));
+                s.width(), s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep()));
     }
 
     static Case icnetLossWeights(Double... v) {
         return new Case("icnetLossWeights", List.of(v).toString(), s -> new RunSpec(s.model(), s.epochs(), s.batchSize(),
                 s.learningRate(), s.imageSize(), s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(),
-                List.of(v), s.width(), s.augment(), s.earlyStoppingPatience()));
+                List.of(v), s.width(), s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep()));
+    }
+
+    static Case loss(LossFunction loss, ClassWeights weights) {
+        return new Case(weights.values() == null ? "loss" : "classWeights", loss + " " + (weights.method() != null ? weights.method() : weights.values()),
+                s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), s.learningRate(), s.imageSize(), s.optimizer(),
+                        s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), s.width(), s.augment(),
+                        s.earlyStoppingPatience(), loss, weights, s.keep()));
+    }
+
+    static Case classWeights(Double... v) {
+        return loss(LossFunction.CROSS_ENTROPY, ClassWeights.of(java.util.Arrays.asList(v)));
     }
 
     /** Each limit and one step past it, both sides. */
@@ -100,7 +118,12 @@ class RunSpecMappingTest {
                 weightDecay(-0.1, Optimizer.ADAMW), weightDecay(0, Optimizer.ADAM), weightDecay(1.0, Optimizer.ADAMW),
                 weightDecay(1.0, Optimizer.ADAM), weightDecay(1.01, Optimizer.ADAMW),
                 icnetLossWeights(0.0, 0.4, 1.0), icnetLossWeights(1e-6, 1e-6, 1e-6), icnetLossWeights(100.0, 100.0, 100.0),
-                icnetLossWeights(0.4, 0.4, 100.01), icnetLossWeights(0.4, 1.0), icnetLossWeights(-1.0, 0.4, 1.0));
+                icnetLossWeights(0.4, 0.4, 100.01), icnetLossWeights(0.4, 1.0), icnetLossWeights(-1.0, 0.4, 1.0),
+                loss(LossFunction.DICE, ClassWeights.none()), loss(LossFunction.DICE, ClassWeights.medianFrequency()),
+                loss(LossFunction.CROSS_ENTROPY, ClassWeights.medianFrequency()),
+                classWeights(1e-6, 1.0, 1.0), classWeights(1.0, 1.0, 100.0), classWeights(1.0, 1.0, 100.01),
+                classWeights(0.0, 1.0, 1.0), classWeights(-1.0, 1.0, 1.0), classWeights(1.0, null, 1.0),
+                classWeights(4.0));
     }
 
     static Stream<Arguments> everyLimitOfEveryArchitecture() {
@@ -123,7 +146,7 @@ class RunSpecMappingTest {
             assertThat(violations).allSatisfy(v -> assertThat(v.getPropertyPath().toString()).startsWith(c.field()));
             return;
         }
-        ModelSpec modelSpec = RunSpecMapping.modelSpec(run, 3);
+        ModelSpec modelSpec = RunSpecMapping.modelSpec(run, PIXELS);
         ComputationGraphConfiguration conf = Networks.network(modelSpec).conf();
         int side = modelSpec.inputSize();
         // The configuration's shapes are worked out for the input size: every layer fits.
@@ -152,7 +175,7 @@ class RunSpecMappingTest {
         RunSpec run = width(1).change().apply(imageSize(32).change().apply(spec(model))).withDefaults();
         assertThat(VALIDATOR.validate(run)).isEmpty();
 
-        ModelSpec modelSpec = RunSpecMapping.modelSpec(run, 3);
+        ModelSpec modelSpec = RunSpecMapping.modelSpec(run, PIXELS);
         SegmentationNetwork network = Networks.network(modelSpec);
         ComputationGraph graph = network.init();
         INDArray x = Nd4j.rand(1, 3, 32, 32);
@@ -168,17 +191,73 @@ class RunSpecMappingTest {
     @Test
     void theMappingCarriesEveryFieldAndTheDataSetsClassCount() {
         RunSpec run = new RunSpec(ModelArchitecture.ICNET, 3, 4, 0.05, 96, Optimizer.ADAMW, 0.01, 9L, 1,
-                new DatasetSpec(DatasetType.SYNTHETIC, null, 10, 1L, null), List.of(0.2, 0.3, 0.5), 8, null, null);
+                new DatasetSpec(DatasetType.SYNTHETIC, null, 10, 1L, null), List.of(0.2, 0.3, 0.5), 8, null, null,
+                LossFunction.DICE, ClassWeights.of(List.of(1.0, 2.0, 3.0, 4.0, 5.0)), KeepModel.LAST);
 
-        ModelSpec m = RunSpecMapping.modelSpec(run, 5);
+        ModelSpec m = RunSpecMapping.modelSpec(run, new long[] {1, 2, 3, 4, 5});
 
         assertThat(m).isEqualTo(new ModelSpec(Architecture.ICNET, 96, 5, 8, 9L,
-                dev.segplatform.core.model.Optimizer.ADAMW, 0.05, 0.01, List.of(0.2, 0.3, 0.5)));
+                dev.segplatform.core.model.Optimizer.ADAMW, 0.05, 0.01, List.of(0.2, 0.3, 0.5), Loss.DICE,
+                List.of(1.0, 2.0, 3.0, 4.0, 5.0)));
+    }
+
+    @Test
+    void medianFrequencyWeightsComeFromTheTrainingPixels() {
+        RunSpec run = loss(LossFunction.CROSS_ENTROPY, ClassWeights.medianFrequency()).change()
+                .apply(spec(ModelArchitecture.UNET));
+
+        ModelSpec m = RunSpecMapping.modelSpec(run, PIXELS);
+
+        // shares 0.30, 0.65, 0.05: the median class (pet) weighs 1, the border 6
+        assertThat(m.classWeights()).hasSize(3);
+        assertThat(m.classWeights().get(0)).isCloseTo(1.0, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(m.classWeights().get(1)).isCloseTo(0.30 / 0.65, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(m.classWeights().get(2)).isCloseTo(6.0, org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(m.loss()).isEqualTo(Loss.CROSS_ENTROPY);
+    }
+
+    /**
+     * The one spec the API cannot refuse: explicit weights of another class count than the data
+     * set's (the API does not know the data's classes). The mapping refuses it naming the field, so
+     * the run fails at its start with that reason, before any training.
+     */
+    @Test
+    void explicitWeightsOfAnotherClassCountFailTheMappingNamingTheField() {
+        RunSpec run = classWeights(1.0, 2.0).change().apply(spec(ModelArchitecture.UNET)).withDefaults();
+        assertThat(VALIDATOR.validate(run)).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> RunSpecMapping.modelSpec(run, PIXELS))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("classWeights must have one value per class (3)");
+    }
+
+    @Test
+    void classWeightsReadAsAStringOrAListOfNumbersAndNothingElse() {
+        tools.jackson.databind.json.JsonMapper json = tools.jackson.databind.json.JsonMapper.builder().build();
+        String base = "{\"model\":\"unet\",\"epochs\":1,\"batchSize\":2,\"learningRate\":0.01,\"imageSize\":64,"
+                + "\"dataset\":{\"type\":\"synthetic\",\"count\":10},";
+        assertThat(json.readValue(base + "\"classWeights\":\"median-frequency\",\"loss\":\"dice\",\"keep\":\"last\"}",
+                RunSpec.class)).satisfies(r -> {
+                    assertThat(r.classWeights()).isEqualTo(ClassWeights.medianFrequency());
+                    assertThat(r.loss()).isEqualTo(LossFunction.DICE);
+                    assertThat(r.keep()).isEqualTo(KeepModel.LAST);
+                });
+        RunSpec listed = json.readValue(base + "\"classWeights\":[1, 2.5, 7]}", RunSpec.class);
+        assertThat(listed.classWeights().values()).containsExactly(1.0, 2.5, 7.0);
+        // Written back as it was read, so a stored spec and a run's params show the same form.
+        assertThat(json.writeValueAsString(listed.withDefaults())).contains("\"classWeights\":[1.0,2.5,7.0]")
+                .contains("\"loss\":\"cross-entropy\"").contains("\"keep\":\"best\"");
+        assertThat(json.writeValueAsString(spec(ModelArchitecture.UNET).withDefaults())).contains("\"classWeights\":\"none\"");
+        for (String bad : List.of("\"inverse\"", "{\"a\":1}", "true", "[1, \"x\"]")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(
+                    () -> json.readValue(base + "\"classWeights\":" + bad + "}", RunSpec.class))
+                    .as(bad).isInstanceOf(tools.jackson.core.JacksonException.class)
+                    .hasMessageContaining("classWeights");
+        }
     }
 
     @Test
     void absentFieldsTakeTheSameDefaultsOnBothSides() {
-        ModelSpec m = RunSpecMapping.modelSpec(spec(ModelArchitecture.PSPNET), 3);
+        ModelSpec m = RunSpecMapping.modelSpec(spec(ModelArchitecture.PSPNET), PIXELS);
 
         assertThat(m.width()).isEqualTo(Architecture.PSPNET.defaultWidth());
         assertThat(m.optimizer()).isEqualTo(dev.segplatform.core.model.Optimizer.ADAM);
@@ -186,6 +265,9 @@ class RunSpecMappingTest {
         assertThat(m.weightDecay()).isZero();
         assertThat(m.icnetLossWeights()).isEqualTo(RunSpec.DEFAULT_ICNET_LOSS_WEIGHTS)
                 .isEqualTo(ModelSpec.DEFAULT_ICNET_LOSS_WEIGHTS);
+        assertThat(m.loss()).isEqualTo(Loss.CROSS_ENTROPY);
+        assertThat(m.classWeights()).isNull();
+        assertThat(spec(ModelArchitecture.PSPNET).withDefaults().keep()).isEqualTo(KeepModel.BEST);
     }
 
     @ParameterizedTest
@@ -193,7 +275,7 @@ class RunSpecMappingTest {
     void everyApiArchitectureAndOptimizerHasACoreOne(ModelArchitecture model) {
         for (Optimizer o : Optimizer.values()) {
             RunSpec run = weightDecay(0, o).change().apply(spec(model));
-            ModelSpec m = RunSpecMapping.modelSpec(run, 3);
+            ModelSpec m = RunSpecMapping.modelSpec(run, PIXELS);
             assertThat(m.architecture().jsonName()).isEqualTo(model.wireName());
             assertThat(m.optimizer().name()).isEqualTo(o.name());
         }

@@ -45,7 +45,7 @@ class SavedCheckpointCompatibilityTest {
 
         Checkpoints.Loaded loaded = Checkpoints.read(file);
 
-        assertThat(loaded.state()).isEqualTo(new TrainState(3, 1, 0.75, 1, Map.of("valLoss", 0.75)));
+        assertThat(loaded.state()).isEqualTo(new TrainState(3, 1, 0.75, 1, Map.of("valLoss", 0.75), 0, Map.of()));
         assertThat(loaded.graph().getUpdater().getStateViewArray()).as("Adam moments").isNotNull();
         assertThat(loaded.graph().getUpdater().getStateViewArray().amaxNumber().doubleValue()).isGreaterThan(0);
         assertThat(mask(loaded.graph())).isEqualTo(expected);
@@ -57,7 +57,7 @@ class SavedCheckpointCompatibilityTest {
     void writeFixture() throws IOException {
         Path out = Path.of(System.getProperty("checkpoints.write"));
         Files.createDirectories(out);
-        ModelSpec spec = new ModelSpec(Architecture.UNET, SIZE, 3, 1, 7, null, 0.01, 0, null);
+        ModelSpec spec = new ModelSpec(Architecture.UNET, SIZE, 3, 1, 7, null, 0.01, 0, null, null, null);
         ComputationGraph graph = Networks.build(spec);
         INDArray labels = Nd4j.zeros(DataType.FLOAT, 1, 3, SIZE, SIZE);
         for (int y = 0; y < SIZE; y++) {
@@ -69,7 +69,7 @@ class SavedCheckpointCompatibilityTest {
             graph.fit(new MultiDataSet(new INDArray[] {input()}, new INDArray[] {labels}));
         }
         Checkpoints.write(out.resolve("unet-last.zip"), graph,
-                new TrainState(3, 1, 0.75, 1, Map.of("valLoss", 0.75)));
+                new TrainState(3, 1, 0.75, 1, Map.of("valLoss", 0.75), 0, Map.of()));
         Files.writeString(out.resolve("unet-last.mask.txt"),
                 mask(Checkpoints.read(out.resolve("unet-last.zip")).graph()), StandardCharsets.US_ASCII);
     }

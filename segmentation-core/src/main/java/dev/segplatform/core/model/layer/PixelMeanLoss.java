@@ -71,9 +71,20 @@ public class PixelMeanLoss implements ILossFunction {
         return weight / pixelsPerImage;
     }
 
-    /** Whether the wrapped loss is LossMCXENT without class weights, as {@link PixelSoftmaxLossImpl} computes it. */
+    /** Whether the wrapped loss is LossMCXENT without class weights. */
     boolean isPlainCrossEntropy() {
-        return loss instanceof LossMCXENT m && m.getClass() == LossMCXENT.class && m.getWeights() == null;
+        return isCrossEntropy() && ((LossMCXENT) loss).getWeights() == null;
+    }
+
+    /** Whether the wrapped loss is LossMCXENT itself (class weights or not), as {@link PixelSoftmaxLossImpl} computes it. */
+    boolean isCrossEntropy() {
+        return loss instanceof LossMCXENT m && m.getClass() == LossMCXENT.class;
+    }
+
+    /** LossMCXENT's class weights as floats, or null for none. */
+    float[] classWeights() {
+        INDArray w = ((LossMCXENT) loss).getWeights();
+        return w == null ? null : w.toFloatVector();
     }
 
     /** LossMCXENT's lower clip of probabilities inside the logarithm. */

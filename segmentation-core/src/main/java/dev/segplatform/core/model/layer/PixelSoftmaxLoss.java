@@ -27,7 +27,16 @@ public class PixelSoftmaxLoss extends CnnLossLayer {
 
     /** @see PixelMeanLoss#crossEntropy */
     public PixelSoftmaxLoss(double weight, long pixelsPerImage) {
-        setLossFn(PixelMeanLoss.crossEntropy(weight, pixelsPerImage));
+        this(PixelMeanLoss.crossEntropy(weight, pixelsPerImage));
+    }
+
+    /**
+     * Softmax with any per-pixel-mean loss. Only plain cross-entropy takes the one-pass path; a
+     * weighted cross-entropy or a {@link LossSum} with {@link SoftDiceLoss} runs through DL4J's
+     * layer arithmetic (reshaped to rows), which is slower but computes exactly the loss asked for.
+     */
+    public PixelSoftmaxLoss(PixelMeanLoss loss) {
+        setLossFn(loss);
         setActivationFn(new ActivationSoftmax());
         setFormat(CNN2DFormat.NCHW);
     }

@@ -20,7 +20,7 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The runtime side of {@link PixelSoftmaxLoss}. For float NCHW logits with one-per-pixel labels
- * and no mask, the softmax runs along each image's class planes (so the loops run over pixels and
+ * and no mask, with or without class weights, the softmax runs along each image's class planes (so the loops run over pixels and
  * vectorize), and the gradient {@code (p - y) * weight / pixels} and the cross-entropy are written
  * and summed in the same pass. The exponentials and logarithms go to oneDNN ({@link
  * OneDnnEltwise}) where it is available, since Java does not vectorize them. Anything else
@@ -56,7 +56,7 @@ final class PixelSoftmaxLossImpl extends CnnLossLayer {
         org.deeplearning4j.nn.conf.layers.CnnLossLayer c = layerConf();
         boolean applies = x.dataType() == DataType.FLOAT && x.rank() == 4 && c.getFormat() == CNN2DFormat.NCHW
                 && maskArray == null && c.getActivationFn() instanceof ActivationSoftmax;
-        return applies && c.getLossFn() instanceof PixelMeanLoss p && p.isPlainCrossEntropy() ? p : null;
+        return applies && c.getLossFn() instanceof PixelMeanLoss p && p.isCrossEntropy() ? p : null;
     }
 
     private boolean labelsFit() {
@@ -71,7 +71,7 @@ final class PixelSoftmaxLossImpl extends CnnLossLayer {
         }
         INDArray x = FloatArrays.dense(input);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT, x.shape(), 'c');
-        run(x, null, out, 0, 0);
+        run(x, null, out, 0, 0, null);
         return out;
     }
 
@@ -84,7 +84,8 @@ final class PixelSoftmaxLossImpl extends CnnLossLayer {
         }
         INDArray x = FloatArrays.dense(input);
         INDArray delta = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, x.shape(), 'c');
-        lossSum = run(x, FloatArrays.dense(labels), delta, (float) loss.factor(), loss.clipEpsilon());
+        lossSum = run(x, FloatArrays.dense(labels), delta, (float) loss.factor(), loss.clipEpsilon(),
+                loss.classWeights());
         return new Pair<>(new DefaultGradient(), delta);
     }
 
@@ -95,7 +96,8 @@ final class PixelSoftmaxLossImpl extends CnnLossLayer {
             return super.computeScore(fullNetRegTerm, training, workspaceMgr);
         }
         if (Double.isNaN(lossSum)) {
-            lossSum = run(FloatArrays.dense(input), FloatArrays.dense(labels), null, 0, loss.clipEpsilon());
+            lossSum = run(FloatArrays.dense(input), FloatArrays.dense(labels), null, 0, loss.clipEpsilon(),
+                    loss.classWeights());
         }
         score = lossSum * loss.factor() / getInputMiniBatchSize() + fullNetRegTerm;
         return score;
@@ -104,9 +106,11 @@ final class PixelSoftmaxLossImpl extends CnnLossLayer {
     /**
      * Softmax over the channels of each pixel of {@code x} ({@code [N, C, H, W]}). Without labels,
      * writes the probabilities to {@code out}. With labels, writes {@code (p - y) * scale} to
-     * {@code out} (if given) and returns {@code Σ -y log max(p, clip)}.
+     * {@code out} (if given) and returns {@code Σ -y log max(p, clip)}. With class weights
+     * {@code w}, LossMCXENT's weighted forms instead: {@code (p Σ_k w_k y_k - w y) * scale} and
+     * {@code Σ -w y log max(p, clip)}.
      */
-    private static double run(INDArray x, INDArray labels, INDArray out, float scale, double clip) {
+    private static double run(INDArray x, INDArray labels, INDArray out, float scale, double clip, float[] w) {
         int images = (int) x.size(0);
         int classes = (int) x.size(1);
         int plane = Math.toIntExact(x.size(2) * x.size(3));
@@ -155,6 +159,16 @@ final class PixelSoftmaxLossImpl extends CnnLossLayer {
             }
             if (y != null) {
                 yb.get(base, y, 0, perImage);
+                if (w != null) {
+                    // y becomes w * y, and sum (reused) each pixel's Σ_k w_k y_k, the factor of p.
+                    Arrays.fill(sum, 0f);
+                    for (int c = 0; c < classes; c++) {
+                        for (int p = 0, i = c * plane; p < plane; p++, i++) {
+                            y[i] *= w[c];
+                            sum[p] += y[i];
+                        }
+                    }
+                }
                 if (logs != null) {
                     // The clipped probabilities go through oneDNN's logarithm, a plane at a time.
                     for (int i = 0; i < perImage; i++) {
@@ -175,8 +189,16 @@ final class PixelSoftmaxLossImpl extends CnnLossLayer {
                         }
                     }
                 }
-                for (int i = 0; i < perImage; i++) {
-                    z[i] = (z[i] - y[i]) * scale;
+                if (w == null) {
+                    for (int i = 0; i < perImage; i++) {
+                        z[i] = (z[i] - y[i]) * scale;
+                    }
+                } else {
+                    for (int c = 0; c < classes; c++) {
+                        for (int p = 0, i = c * plane; p < plane; p++, i++) {
+                            z[i] = (z[i] * sum[p] - y[i]) * scale;
+                        }
+                    }
                 }
             }
             if (ob != null) {
