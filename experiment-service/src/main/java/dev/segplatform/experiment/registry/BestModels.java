@@ -37,6 +37,10 @@ class BestModels {
                      ArtifactInfo artifact, String artifactUrl, RunResponse run) {
     }
 
+    /** A run and the value that ranked it: its model's epoch's value ({@code model_metric}), not always the latest. */
+    private record Ranked(long runId, double value) {
+    }
+
     /**
      * @param experimentId null: every live experiment
      * @param max          true: the highest value wins, else the lowest
@@ -44,11 +48,11 @@ class BestModels {
     @Transactional(readOnly = true)
     BestModel best(Long experimentId, String metric, boolean max) {
         // The direction is one of two fixed words, never user text; the rest is bound.
-        Long runId = jdbc.sql("""
-                        select r.id from run r
+        Ranked ranked = jdbc.sql("""
+                        select r.id, m.value from run r
                         left join job j on j.run_id = r.id
                         join experiment e on e.id = r.experiment_id
-                        join latest_metric m on m.run_id = r.id and m.key = :metric and m.value <> 'NaN'
+                        join model_metric m on m.run_id = r.id and m.key = :metric and m.value <> 'NaN'
                         join artifact a on a.run_id = r.id and a.path = :bundle
                         where coalesce(j.status, r.status) = 'SUCCEEDED' and r.deleted_at is null
                           and (cast(:experimentId as bigint) is null and e.deleted_at is null
@@ -58,13 +62,14 @@ class BestModels {
                 .param("metric", metric)
                 .param("bundle", ArtifactPaths.MODEL_BUNDLE)
                 .param("experimentId", experimentId, java.sql.Types.BIGINT)
-                .query(Long.class)
+                .query((rs, n) -> new Ranked(rs.getLong("id"), rs.getDouble("value")))
                 .optional()
                 .orElseThrow(() -> new NotFoundException("model", "with metric '" + metric + "'"
                         + (experimentId == null ? "" : " in experiment " + experimentId)
                         + " (no succeeded run has both the metric and " + ArtifactPaths.MODEL_BUNDLE + ")"));
+        long runId = ranked.runId();
         RunResponse run = views.get(runId);
-        return new BestModel(runId, run.experimentId(), metric, max ? "max" : "min", run.metrics().get(metric).value(),
+        return new BestModel(runId, run.experimentId(), metric, max ? "max" : "min", ranked.value(),
                 artifacts.find(runId, ArtifactPaths.MODEL_BUNDLE).orElseThrow(),
                 "/api/runs/" + runId + "/artifacts/" + ArtifactPaths.MODEL_BUNDLE, run);
     }

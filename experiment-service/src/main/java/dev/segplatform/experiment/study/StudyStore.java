@@ -140,14 +140,17 @@ class StudyStore {
                 .param("id", id).query(Integer.class).single();
     }
 
-    /** Copies the final status and the objective (the last logged value) of trials whose runs ended. */
+    /**
+     * Copies the final status and the objective of trials whose runs ended: the value at the epoch
+     * whose model the run kept ({@code model_metric}), else the last logged one (a pruned trial).
+     */
     void recordFinished(Study study) {
         jdbc.sql("""
                         update study_trial t
                         set state = j.status, ended_at = coalesce(j.ended_at, now()),
                             objective = case when j.status in ('SUCCEEDED', 'PRUNED') then lm.value end,
                             objective_step = case when j.status in ('SUCCEEDED', 'PRUNED') then lm.step end
-                        from job j left join latest_metric lm on lm.run_id = j.run_id and lm.key = :metric
+                        from job j left join model_metric lm on lm.run_id = j.run_id and lm.key = :metric
                         where t.study_id = :id and t.state is null and j.run_id = t.run_id
                           and j.status not in ('QUEUED', 'RUNNING')""")
                 .param("metric", study.objective().metric())

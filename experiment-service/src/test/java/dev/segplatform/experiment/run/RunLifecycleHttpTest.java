@@ -121,6 +121,35 @@ class RunLifecycleHttpTest extends ServiceTest {
         assertThat(api.get("/api/models/best?mode=sideways").status()).isEqualTo(400);
     }
 
+    /**
+     * A trainer that keeps its best epoch says which (param bundle_epoch); the run is ranked, and its
+     * value reported, by that epoch's metric, since that is the model it serves, not by the last epoch's.
+     */
+    @Test
+    void bestModelRanksARunByTheEpochItsBundleHolds() {
+        drainQueue();
+        long experimentId = api.experiment("best-epoch");
+        long steady = finishedRun(experimentId, 0.7, true);
+        long peaked = api.run(experimentId, "unet");
+        JsonNode claim = api.post("/api/jobs/claim", "{\"workerId\":\"w\"}").json();
+        Map<String, String> lease = Map.of("X-Lease-Token", claim.get("leaseToken").asString());
+        api.post("/api/runs/" + peaked + "/metrics", """
+                {"metrics": [{"key": "val_mean_iou", "value": 0.5, "step": 1}, {"key": "val_mean_iou", "value": 0.8, "step": 2},
+                             {"key": "val_mean_iou", "value": 0.6, "step": 3}]}""", lease);
+        api.post("/api/runs/" + peaked + "/params", "{\"params\":{\"bundle_epoch\":\"2\"}}", lease);
+        api.put("/api/runs/" + peaked + "/artifacts/model/bundle.zip", new byte[] {4, 5, 6}, lease);
+        api.post("/api/jobs/" + claim.get("jobId").asLong() + "/complete",
+                "{\"leaseToken\":\"" + claim.get("leaseToken").asString() + "\",\"outcome\":\"SUCCEEDED\"}");
+
+        JsonNode best = api.get("/api/models/best?experimentId=" + experimentId).json();
+        assertThat(best.get("runId").asLong()).as("0.8 at the kept epoch beats 0.7, though its last value is 0.6")
+                .isEqualTo(peaked);
+        assertThat(best.get("value").asDouble()).isEqualTo(0.8);
+        JsonNode worst = api.get("/api/models/best?experimentId=" + experimentId + "&mode=min").json();
+        assertThat(worst.get("runId").asLong()).isEqualTo(steady);
+        assertThat(worst.get("value").asDouble()).isEqualTo(0.7);
+    }
+
     private long finishedRun(long experimentId, double iou, boolean withBundle) {
         long runId = api.run(experimentId, "unet");
         JsonNode claim = api.post("/api/jobs/claim", "{\"workerId\":\"w\"}").json();
