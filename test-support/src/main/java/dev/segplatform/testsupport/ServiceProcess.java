@@ -134,7 +134,9 @@ public final class ServiceProcess implements AutoCloseable {
                 process.destroyForcibly();
             }
         }));
-        service.awaitReady(readinessPath, Duration.ofMinutes(2));
+        // Generous: a JVM that loads ND4J and starts PostgreSQL on two busy cores has been seen to need
+        // just over two minutes; a service that is not coming up fails its test all the same.
+        service.awaitReady(readinessPath, Duration.ofMinutes(4));
         return service;
     }
 
