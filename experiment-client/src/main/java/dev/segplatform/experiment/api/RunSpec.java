@@ -40,7 +40,15 @@ import java.util.List;
  *                              {@code median-frequency} or one number per class
  * @param keep                  which epoch's model the bundle holds: {@code best} by {@code val_mean_iou}
  *                              (default) or {@code last}
+ * @param encoder               the U-Net's encoder: {@code none} (default, trained from scratch) or
+ *                              {@code vgg16} (pretrained); unet only
+ * @param encoderWeights        with an encoder: {@code imagenet} (default; the zoo's file from the
+ *                              trainer's DL4J cache folder, else downloaded by DL4J) or a path to a
+ *                              weights file of the zoo's format on the trainer's disk
+ * @param freezeEncoder         with an encoder: keep its weights as loaded (default true, the
+ *                              study's recipe) or fine-tune them (false)
  */
+@EncoderFitsModel
 public record RunSpec(
         @NotNull ModelArchitecture model,
         @NotNull @Min(1) @Max(10_000) Integer epochs,
@@ -61,7 +69,10 @@ public record RunSpec(
         @Min(1) @Max(10_000) Integer earlyStoppingPatience,
         LossFunction loss,
         @Valid ClassWeights classWeights,
-        KeepModel keep) {
+        KeepModel keep,
+        ModelEncoder encoder,
+        @Size(max = ModelLimits.MAX_ENCODER_WEIGHTS_LENGTH) String encoderWeights,
+        Boolean freezeEncoder) {
 
     public static final List<Double> DEFAULT_ICNET_LOSS_WEIGHTS = List.of(0.4, 0.4, 1.0);
 
@@ -79,6 +90,10 @@ public record RunSpec(
                 earlyStoppingPatience,
                 loss == null ? LossFunction.CROSS_ENTROPY : loss,
                 classWeights == null ? ClassWeights.none() : classWeights,
-                keep == null ? KeepModel.BEST : keep);
+                keep == null ? KeepModel.BEST : keep,
+                encoder == null ? ModelEncoder.NONE : encoder,
+                encoder == null || encoder == ModelEncoder.NONE || encoderWeights != null ? encoderWeights
+                        : ModelLimits.ENCODER_WEIGHTS_IMAGENET,
+                freezeEncoder != null ? freezeEncoder : encoder != null && encoder != ModelEncoder.NONE);
     }
 }

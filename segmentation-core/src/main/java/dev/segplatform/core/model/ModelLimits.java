@@ -34,6 +34,14 @@ public final class ModelLimits {
     /** Each explicit class weight of the cross-entropy is positive and at most this. */
     public static final String MAX_CLASS_WEIGHT = "100.0";
 
+    /**
+     * A pretrained encoder's weights: this word for the zoo's ImageNet file (found in a local file
+     * or downloaded by DL4J), or a path to a weights file of the zoo's format on the trainer's disk.
+     */
+    public static final String ENCODER_WEIGHTS_IMAGENET = "imagenet";
+    /** The longest {@code encoderWeights} path. */
+    public static final int MAX_ENCODER_WEIGHTS_LENGTH = 1024;
+
     private ModelLimits() {
     }
 }

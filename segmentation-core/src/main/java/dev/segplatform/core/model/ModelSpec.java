@@ -9,7 +9,8 @@ import java.util.List;
  *
  * <p>Absent values (0 or null, as Jackson leaves them for missing JSON fields) take defaults:
  * input 128, 3 classes, the architecture's default width, Adam, learning rate 1e-3, no weight
- * decay, ICNet loss weights (0.4, 0.4, 1.0), cross-entropy without class weights. Everything else is validated here against {@link
+ * decay, ICNet loss weights (0.4, 0.4, 1.0), cross-entropy without class weights, no pretrained
+ * encoder (with one, {@code imagenet} weights). Everything else is validated here against {@link
  * ModelLimits}, so a bad spec fails when it is created, not halfway through building a graph.
  *
  * @param architecture which network
@@ -28,6 +29,13 @@ import java.util.List;
  * @param classWeights the cross-entropy's weight of each class by class index, or null for none;
  *     concrete numbers (the trainer works out median-frequency weights from its training masks
  *     before it builds the spec), so a bundle's spec says exactly what the model was trained with
+ * @param encoder the U-Net's encoder ({@link Encoder}); {@link Encoder#NONE} when absent, and the
+ *     only value the other architectures take
+ * @param encoderWeights where a pretrained encoder's weights come from: {@code imagenet} (the
+ *     default with an encoder; see {@code Vgg16Weights} for where that file is looked for) or a
+ *     path to a file of the zoo's format; null without an encoder
+ * @param freezeEncoder whether the pretrained encoder's weights stay as loaded (true) or are
+ *     fine-tuned with the rest (false); false without an encoder
  */
 public record ModelSpec(
         Architecture architecture,
@@ -40,7 +48,10 @@ public record ModelSpec(
         double weightDecay,
         List<Double> icnetLossWeights,
         Loss loss,
-        List<Double> classWeights) {
+        List<Double> classWeights,
+        Encoder encoder,
+        String encoderWeights,
+        boolean freezeEncoder) {
 
     public static final int DEFAULT_INPUT_SIZE = 128;
     public static final int DEFAULT_NUM_CLASSES = 3;
@@ -122,6 +133,29 @@ public record ModelSpec(
             }
             classWeights = List.copyOf(classWeights);
         }
+        if (encoder == null) {
+            encoder = Encoder.NONE;
+        }
+        if (encoder != Encoder.NONE && architecture != Architecture.UNET) {
+            throw new IllegalArgumentException("encoder " + encoder.jsonName() + " is for unet only, not "
+                    + architecture.jsonName());
+        }
+        if (encoder == Encoder.NONE) {
+            if (encoderWeights != null) {
+                throw new IllegalArgumentException("encoderWeights needs an encoder, got " + encoderWeights);
+            }
+            if (freezeEncoder) {
+                throw new IllegalArgumentException("freezeEncoder needs an encoder");
+            }
+        } else {
+            if (encoderWeights == null) {
+                encoderWeights = ModelLimits.ENCODER_WEIGHTS_IMAGENET;
+            }
+            if (encoderWeights.isBlank() || encoderWeights.length() > ModelLimits.MAX_ENCODER_WEIGHTS_LENGTH) {
+                throw new IllegalArgumentException("encoderWeights must be \"" + ModelLimits.ENCODER_WEIGHTS_IMAGENET
+                        + "\" or a path of at most " + ModelLimits.MAX_ENCODER_WEIGHTS_LENGTH + " characters");
+            }
+        }
     }
 
     /**
@@ -141,10 +175,14 @@ public record ModelSpec(
             @JsonProperty("weightDecay") Double weightDecay,
             @JsonProperty("icnetLossWeights") List<Double> icnetLossWeights,
             @JsonProperty("loss") Loss loss,
-            @JsonProperty("classWeights") List<Double> classWeights) {
+            @JsonProperty("classWeights") List<Double> classWeights,
+            @JsonProperty("encoder") Encoder encoder,
+            @JsonProperty("encoderWeights") String encoderWeights,
+            @JsonProperty("freezeEncoder") Boolean freezeEncoder) {
         return new ModelSpec(architecture, orZero(inputSize), orZero(numClasses), orZero(width),
                 seed == null ? 42 : seed, optimizer, learningRate == null ? 0 : learningRate,
-                weightDecay == null ? 0 : weightDecay, icnetLossWeights, loss, classWeights);
+                weightDecay == null ? 0 : weightDecay, icnetLossWeights, loss, classWeights, encoder, encoderWeights,
+                freezeEncoder != null && freezeEncoder);
     }
 
     private static int orZero(Integer value) {
@@ -153,37 +191,43 @@ public record ModelSpec(
 
     /** A spec with every default for the given architecture. */
     public static ModelSpec of(Architecture architecture) {
-        return new ModelSpec(architecture, 0, 0, 0, 42, null, 0, 0, null, null, null);
+        return new ModelSpec(architecture, 0, 0, 0, 42, null, 0, 0, null, null, null, null, null, false);
     }
 
     /** A spec with defaults except the input size and class count. */
     public static ModelSpec of(Architecture architecture, int inputSize, int numClasses) {
-        return new ModelSpec(architecture, inputSize, numClasses, 0, 42, null, 0, 0, null, null, null);
+        return new ModelSpec(architecture, inputSize, numClasses, 0, 42, null, 0, 0, null, null, null, null, null, false);
     }
 
     public ModelSpec withWidth(int newWidth) {
         return new ModelSpec(architecture, inputSize, numClasses, newWidth, seed, optimizer, learningRate,
-                weightDecay, icnetLossWeights, loss, classWeights);
+                weightDecay, icnetLossWeights, loss, classWeights, encoder, encoderWeights, freezeEncoder);
     }
 
     public ModelSpec withSeed(long newSeed) {
         return new ModelSpec(architecture, inputSize, numClasses, width, newSeed, optimizer, learningRate,
-                weightDecay, icnetLossWeights, loss, classWeights);
+                weightDecay, icnetLossWeights, loss, classWeights, encoder, encoderWeights, freezeEncoder);
     }
 
     public ModelSpec withOptimizer(Optimizer newOptimizer, double newLearningRate, double newWeightDecay) {
         return new ModelSpec(architecture, inputSize, numClasses, width, seed, newOptimizer, newLearningRate,
-                newWeightDecay, icnetLossWeights, loss, classWeights);
+                newWeightDecay, icnetLossWeights, loss, classWeights, encoder, encoderWeights, freezeEncoder);
     }
 
     public ModelSpec withIcnetLossWeights(List<Double> weights) {
         return new ModelSpec(architecture, inputSize, numClasses, width, seed, optimizer, learningRate,
-                weightDecay, weights, loss, classWeights);
+                weightDecay, weights, loss, classWeights, encoder, encoderWeights, freezeEncoder);
     }
 
     /** The same spec with another loss and class weights (null: none). */
     public ModelSpec withLoss(Loss newLoss, List<Double> newClassWeights) {
         return new ModelSpec(architecture, inputSize, numClasses, width, seed, optimizer, learningRate, weightDecay,
-                icnetLossWeights, newLoss, newClassWeights);
+                icnetLossWeights, newLoss, newClassWeights, encoder, encoderWeights, freezeEncoder);
+    }
+
+    /** The same spec with a pretrained encoder (or {@link Encoder#NONE} and null weights for none). */
+    public ModelSpec withEncoder(Encoder newEncoder, String newEncoderWeights, boolean newFreezeEncoder) {
+        return new ModelSpec(architecture, inputSize, numClasses, width, seed, optimizer, learningRate, weightDecay,
+                icnetLossWeights, loss, classWeights, newEncoder, newEncoderWeights, newFreezeEncoder);
     }
 }

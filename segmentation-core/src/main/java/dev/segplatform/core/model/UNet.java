@@ -8,6 +8,7 @@ import static dev.segplatform.core.model.GraphBlocks.lossOutput;
 import static dev.segplatform.core.model.GraphBlocks.pool;
 
 import java.util.List;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType;
@@ -23,19 +24,35 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer.PoolingType;
  * {@code bridge-conv<j>}, {@code up<i>-conv} + {@code up<i>} (the transposed convolution, see
  * {@link PixelShuffleUp}), {@code merge<i>}, {@code dec<i>-conv<j>}, {@code head}, {@code output};
  * decoder block {@code i} works at encoder block {@code i}'s resolution.
+ *
+ * <p>With a VGG16 encoder ({@link Encoder#VGG16}, see {@link Vgg16Blocks}) the five VGG blocks
+ * replace the encoder blocks and the skips come from each VGG block's last ReLU (64, 128, 256, 512,
+ * 512 channels at 1, 1/2, ..., 1/16); the bridge works on VGG's last pool (1/32) with {@code 32 x
+ * width} filters and decoder block {@code i} has {@code width x 2^(i-1)} (512 and 256, 128, 64, 32,
+ * 16 at width 16, as the usual VGG16 U-Net's center and decoder).
  */
 public final class UNet extends SegmentationNetwork {
 
     public static final String OUTPUT = "output";
 
     private final int depth;
+    private final Encoder encoder;
+    private final String encoderWeights;
+    private final boolean freezeEncoder;
 
     private UNet(Builder b) {
         super(b);
         if (b.depth < 1 || b.depth > 5) {
             throw new IllegalArgumentException("depth must be between 1 and 5, got " + b.depth);
         }
+        this.encoder = b.encoder == null ? Encoder.NONE : b.encoder;
+        if (encoder == Encoder.VGG16 && b.depth != Vgg16Blocks.BLOCKS.length) {
+            throw new IllegalArgumentException("a VGG16 encoder has 5 blocks, so depth 5, got " + b.depth);
+        }
         this.depth = b.depth;
+        this.encoderWeights = encoder == Encoder.NONE ? null
+                : b.encoderWeights == null ? ModelLimits.ENCODER_WEIGHTS_IMAGENET : b.encoderWeights;
+        this.freezeEncoder = encoder != Encoder.NONE && b.freezeEncoder;
     }
 
     public static Builder builder() {
@@ -46,18 +63,29 @@ public final class UNet extends SegmentationNetwork {
         return depth;
     }
 
+    public Encoder encoder() {
+        return encoder;
+    }
+
     @Override
     public GraphBuilder graphBuilder() {
         GraphBuilder g = newGraph();
         String[] skips = new String[depth + 1];
         String x = INPUT;
         int filters = width;
-        for (int i = 1; i <= depth; i++) {
-            x = convBnRelu(g, "enc" + i, 1, x, filters, 3, 1);
-            x = convBnRelu(g, "enc" + i, 2, x, filters, 3, 1);
-            skips[i] = x;
-            x = pool(g, "pool" + i, x, PoolingType.MAX);
-            filters *= 2;
+        if (encoder == Encoder.VGG16) {
+            Vgg16Blocks.Outputs vgg = Vgg16Blocks.wire(g, INPUT, freezeEncoder);
+            System.arraycopy(vgg.skips(), 1, skips, 1, depth);
+            x = vgg.last();
+            filters = width << depth;
+        } else {
+            for (int i = 1; i <= depth; i++) {
+                x = convBnRelu(g, "enc" + i, 1, x, filters, 3, 1);
+                x = convBnRelu(g, "enc" + i, 2, x, filters, 3, 1);
+                skips[i] = x;
+                x = pool(g, "pool" + i, x, PoolingType.MAX);
+                filters *= 2;
+            }
         }
         x = convBnRelu(g, "bridge", 1, x, filters, 3, 1);
         x = convBnRelu(g, "bridge", 2, x, filters, 3, 1);
@@ -75,6 +103,20 @@ public final class UNet extends SegmentationNetwork {
         return g.setOutputs(OUTPUT);
     }
 
+    /**
+     * A new graph; with a VGG16 encoder, its weights loaded from {@code encoderWeights} (see
+     * {@link Vgg16Weights}) and its input normalisation set.
+     */
+    @Override
+    public ComputationGraph init() {
+        ComputationGraph graph = super.init();
+        if (encoder == Encoder.VGG16) {
+            Vgg16Blocks.setNormalization(graph);
+            Vgg16Weights.copy(Vgg16Weights.source(encoderWeights), graph);
+        }
+        return graph;
+    }
+
     @Override
     public List<String> outputNames() {
         return List.of(OUTPUT);
@@ -88,6 +130,9 @@ public final class UNet extends SegmentationNetwork {
     /** U-Net settings; width is the first block's filter count (16 by default). */
     public static final class Builder extends SegmentationNetwork.Builder<Builder> {
         private int depth = 4;
+        private Encoder encoder = Encoder.NONE;
+        private String encoderWeights;
+        private boolean freezeEncoder;
 
         private Builder() {
             super(Architecture.UNET.defaultWidth());
@@ -97,6 +142,27 @@ public final class UNet extends SegmentationNetwork {
         public Builder depth(int depth) {
             this.depth = depth;
             return this;
+        }
+
+        /**
+         * A pretrained encoder in place of the first blocks ({@link Encoder#VGG16} sets depth 5),
+         * its weights' source ({@code imagenet} or a path, see {@link Vgg16Weights}) and whether
+         * they stay frozen.
+         */
+        public Builder encoder(Encoder encoder, String weights, boolean freeze) {
+            this.encoder = encoder;
+            this.encoderWeights = weights;
+            this.freezeEncoder = freeze;
+            if (encoder == Encoder.VGG16) {
+                depth = Vgg16Blocks.BLOCKS.length;
+            }
+            return this;
+        }
+
+        /** Also the encoder, beside what every network takes from a spec. */
+        @Override
+        public Builder spec(ModelSpec spec) {
+            return super.spec(spec).encoder(spec.encoder(), spec.encoderWeights(), spec.freezeEncoder());
         }
 
         @Override

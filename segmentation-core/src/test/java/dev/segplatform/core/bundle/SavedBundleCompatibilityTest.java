@@ -84,11 +84,11 @@ class SavedBundleCompatibilityTest {
         Path dir = Path.of(System.getProperty("bundles.write"));
         Files.createDirectories(dir);
         for (Architecture a : Architecture.values()) {
-            ModelSpec spec = new ModelSpec(a, SIZE, 3, 2, 7, null, 0.01, 0, null, null, null);
+            ModelSpec spec = new ModelSpec(a, SIZE, 3, 2, 7, null, 0.01, 0, null, null, null, null, null, false);
             write(dir, a.jsonName(), ModelBundle.of(trained(Networks.build(spec), spec), spec,
                     List.of("pet", "background", "border"), Map.of("meanIoU", 0.5), "fixture"));
         }
-        ModelSpec spec = new ModelSpec(Architecture.PSPNET, SIZE, 3, 2, 7, null, 0.01, 0, null, null, null);
+        ModelSpec spec = new ModelSpec(Architecture.PSPNET, SIZE, 3, 2, 7, null, 0.01, 0, null, null, null, null, null, false);
         write(dir, "phase-shuffle", ModelBundle.of(trained(phaseShuffleGraph(), spec), spec,
                 List.of("pet", "background", "border"), Map.of(), "fixture"));
     }

@@ -33,7 +33,7 @@ class ClassWeightsTest {
     void weightsStayWithinTheLimitAndNeedPixels() {
         List<Double> w = ClassWeights.medianFrequency(new long[] {1_000_000, 1_000_000, 1});
         assertThat(w.get(2)).isEqualTo(Double.parseDouble(ModelLimits.MAX_CLASS_WEIGHT));
-        assertThat(new ModelSpec(Architecture.UNET, 64, 3, 0, 1, null, 0, 0, null, Loss.CROSS_ENTROPY, w).classWeights())
+        assertThat(new ModelSpec(Architecture.UNET, 64, 3, 0, 1, null, 0, 0, null, Loss.CROSS_ENTROPY, w, null, null, false).classWeights())
                 .isEqualTo(w);
         assertThatThrownBy(() -> ClassWeights.medianFrequency(new long[] {0, 0, 0}))
                 .isInstanceOf(IllegalArgumentException.class);

@@ -2,6 +2,7 @@ package dev.segplatform.trainer.training;
 
 import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ClassWeights;
+import dev.segplatform.core.model.Encoder;
 import dev.segplatform.core.model.Loss;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Optimizer;
@@ -30,7 +31,8 @@ final class RunSpecMapping {
         return new ModelSpec(Architecture.valueOf(s.model().name()), s.imageSize(), trainPixelsPerClass.length,
                 s.width() == null ? 0 : s.width(), s.seed(), Optimizer.valueOf(s.optimizer().name()),
                 s.learningRate(), s.weightDecay(), s.icnetLossWeights(), Loss.valueOf(s.loss().name()),
-                classWeights(s.classWeights(), trainPixelsPerClass));
+                classWeights(s.classWeights(), trainPixelsPerClass), Encoder.valueOf(s.encoder().name()),
+                s.encoderWeights(), s.freezeEncoder());
     }
 
     private static List<Double> classWeights(dev.segplatform.experiment.api.ClassWeights weights, long[] pixels) {

@@ -3,6 +3,8 @@ package dev.segplatform.trainer.training;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.segplatform.core.model.Architecture;
+import dev.segplatform.core.model.Encoder;
+import dev.segplatform.core.model.ModelLimits;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import dev.segplatform.core.model.SegmentationNetwork;
@@ -13,6 +15,7 @@ import dev.segplatform.experiment.api.KeepModel;
 import dev.segplatform.experiment.api.LossFunction;
 import dev.segplatform.experiment.api.DatasetType;
 import dev.segplatform.experiment.api.ModelArchitecture;
+import dev.segplatform.experiment.api.ModelEncoder;
 import dev.segplatform.experiment.api.Optimizer;
 import dev.segplatform.experiment.api.RunSpec;
 import jakarta.validation.ConstraintViolation;
@@ -57,7 +60,8 @@ class RunSpecMappingTest {
 
     static RunSpec spec(ModelArchitecture model) {
         return new RunSpec(model, 1, 2, 0.01, 64, null, null, null, null,
-                new DatasetSpec(DatasetType.SYNTHETIC, null, 10, 1L, null), null, null, null, null, null, null, null);
+                new DatasetSpec(DatasetType.SYNTHETIC, null, 10, 1L, null), null, null, null, null, null, null, null, null, null,
+                null);
     }
 
     /** One field changed, named as the API names it. */
@@ -71,38 +75,52 @@ class RunSpecMappingTest {
     static Case imageSize(int v) {
         return new Case("imageSize", "" + v, s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), s.learningRate(), v,
                 s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), s.width(),
-                s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep()));
+                s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep(), s.encoder(), s.encoderWeights(),
+                s.freezeEncoder()));
     }
 
     static Case width(int v) {
         return new Case("width", "" + v, s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), s.learningRate(),
                 s.imageSize(), s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), v,
-                s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep()));
+                s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep(), s.encoder(), s.encoderWeights(),
+                s.freezeEncoder()));
     }
 
     static Case learningRate(double v) {
         return new Case("learningRate", "" + v, s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), v, s.imageSize(),
                 s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), s.width(),
-                s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep()));
+                s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep(), s.encoder(), s.encoderWeights(),
+                s.freezeEncoder()));
     }
 
     static Case weightDecay(double v, Optimizer optimizer) {
         return new Case("weightDecay", v + " (" + optimizer + ")", s -> new RunSpec(s.model(), s.epochs(), s.batchSize(),
                 s.learningRate(), s.imageSize(), optimizer, v, s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(),
-                s.width(), s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep()));
+                s.width(), s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep(), s.encoder(), s.encoderWeights(),
+                s.freezeEncoder()));
     }
 
     static Case icnetLossWeights(Double... v) {
         return new Case("icnetLossWeights", List.of(v).toString(), s -> new RunSpec(s.model(), s.epochs(), s.batchSize(),
                 s.learningRate(), s.imageSize(), s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(),
-                List.of(v), s.width(), s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep()));
+                List.of(v), s.width(), s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep(), s.encoder(), s.encoderWeights(),
+                s.freezeEncoder()));
     }
 
     static Case loss(LossFunction loss, ClassWeights weights) {
         return new Case(weights.values() == null ? "loss" : "classWeights", loss + " " + (weights.method() != null ? weights.method() : weights.values()),
                 s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), s.learningRate(), s.imageSize(), s.optimizer(),
                         s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), s.width(), s.augment(),
-                        s.earlyStoppingPatience(), loss, weights, s.keep()));
+                        s.earlyStoppingPatience(), loss, weights, s.keep(), s.encoder(), s.encoderWeights(),
+                s.freezeEncoder()));
+    }
+
+    /** The encoder fields; {@code field} is the one a refusal names. */
+    static Case encoder(ModelEncoder e, String weights, Boolean freeze, String field) {
+        return new Case(field, e + " " + weights + " " + freeze, s -> new RunSpec(s.model(), s.epochs(), s.batchSize(),
+                s.learningRate(), s.imageSize(), s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(),
+                s.icnetLossWeights(), s.width(), s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(),
+                s.keep(), e, weights, freeze));
     }
 
     static Case classWeights(Double... v) {
@@ -123,7 +141,14 @@ class RunSpecMappingTest {
                 loss(LossFunction.CROSS_ENTROPY, ClassWeights.medianFrequency()),
                 classWeights(1e-6, 1.0, 1.0), classWeights(1.0, 1.0, 100.0), classWeights(1.0, 1.0, 100.01),
                 classWeights(0.0, 1.0, 1.0), classWeights(-1.0, 1.0, 1.0), classWeights(1.0, null, 1.0),
-                classWeights(4.0));
+                classWeights(4.0),
+                // A pretrained encoder: unet only ("encoder" also covers "encoderWeights" refusals).
+                encoder(ModelEncoder.VGG16, null, null, "encoder"), encoder(ModelEncoder.VGG16, "imagenet", false, "encoder"),
+                encoder(ModelEncoder.VGG16, "/weights/vgg16.zip", true, "encoder"),
+                encoder(ModelEncoder.VGG16, "x".repeat(ModelLimits.MAX_ENCODER_WEIGHTS_LENGTH), true, "encoder"),
+                encoder(ModelEncoder.VGG16, "x".repeat(ModelLimits.MAX_ENCODER_WEIGHTS_LENGTH + 1), true, "encoder"),
+                encoder(ModelEncoder.NONE, "imagenet", null, "encoderWeights"), encoder(null, null, true, "freezeEncoder"),
+                encoder(ModelEncoder.NONE, null, false, "encoder"));
     }
 
     static Stream<Arguments> everyLimitOfEveryArchitecture() {
@@ -192,13 +217,59 @@ class RunSpecMappingTest {
     void theMappingCarriesEveryFieldAndTheDataSetsClassCount() {
         RunSpec run = new RunSpec(ModelArchitecture.ICNET, 3, 4, 0.05, 96, Optimizer.ADAMW, 0.01, 9L, 1,
                 new DatasetSpec(DatasetType.SYNTHETIC, null, 10, 1L, null), List.of(0.2, 0.3, 0.5), 8, null, null,
-                LossFunction.DICE, ClassWeights.of(List.of(1.0, 2.0, 3.0, 4.0, 5.0)), KeepModel.LAST);
+                LossFunction.DICE, ClassWeights.of(List.of(1.0, 2.0, 3.0, 4.0, 5.0)), KeepModel.LAST, null, null, null);
 
         ModelSpec m = RunSpecMapping.modelSpec(run, new long[] {1, 2, 3, 4, 5});
 
         assertThat(m).isEqualTo(new ModelSpec(Architecture.ICNET, 96, 5, 8, 9L,
                 dev.segplatform.core.model.Optimizer.ADAMW, 0.05, 0.01, List.of(0.2, 0.3, 0.5), Loss.DICE,
-                List.of(1.0, 2.0, 3.0, 4.0, 5.0)));
+                List.of(1.0, 2.0, 3.0, 4.0, 5.0), Encoder.NONE, null, false));
+    }
+
+    @Test
+    void theMappingCarriesTheEncoder() {
+        RunSpec vgg = encoder(ModelEncoder.VGG16, "/models/vgg16.zip", false, "encoder").change()
+                .apply(spec(ModelArchitecture.UNET));
+        assertThat(VALIDATOR.validate(vgg.withDefaults())).isEmpty();
+        ModelSpec m = RunSpecMapping.modelSpec(vgg, PIXELS);
+        assertThat(m.encoder()).isEqualTo(Encoder.VGG16);
+        assertThat(m.encoderWeights()).isEqualTo("/models/vgg16.zip");
+        assertThat(m.freezeEncoder()).isFalse();
+
+        // The study's recipe by default: ImageNet weights, frozen.
+        RunSpec defaults = encoder(ModelEncoder.VGG16, null, null, "encoder").change().apply(spec(ModelArchitecture.UNET));
+        assertThat(defaults.withDefaults().encoderWeights()).isEqualTo(ModelLimits.ENCODER_WEIGHTS_IMAGENET);
+        assertThat(defaults.withDefaults().freezeEncoder()).isTrue();
+        ModelSpec d = RunSpecMapping.modelSpec(defaults, PIXELS);
+        assertThat(d.encoderWeights()).isEqualTo("imagenet");
+        assertThat(d.freezeEncoder()).isTrue();
+
+        ModelSpec none = RunSpecMapping.modelSpec(spec(ModelArchitecture.UNET), PIXELS);
+        assertThat(none.encoder()).isEqualTo(Encoder.NONE);
+        assertThat(none.encoderWeights()).isNull();
+        assertThat(none.freezeEncoder()).isFalse();
+    }
+
+    /** Each encoder field where it does not fit is refused by the API naming exactly that field. */
+    @Test
+    void theEncoderFieldsAreRefusedNamingTheField() {
+        for (ModelArchitecture other : List.of(ModelArchitecture.PSPNET, ModelArchitecture.ICNET)) {
+            assertThat(fieldsRefused(encoder(ModelEncoder.VGG16, null, null, "encoder").change().apply(spec(other))))
+                    .containsExactly("encoder");
+            assertThat(fieldsRefused(encoder(null, "imagenet", null, "encoderWeights").change().apply(spec(other))))
+                    .containsExactly("encoderWeights");
+            assertThat(fieldsRefused(encoder(null, null, true, "freezeEncoder").change().apply(spec(other))))
+                    .containsExactly("freezeEncoder");
+            // Saying "no encoder" in so many words is accepted everywhere.
+            assertThat(fieldsRefused(encoder(ModelEncoder.NONE, null, false, "encoder").change().apply(spec(other))))
+                    .isEmpty();
+        }
+        assertThat(fieldsRefused(encoder(ModelEncoder.NONE, "imagenet", null, "encoderWeights").change()
+                .apply(spec(ModelArchitecture.UNET)))).containsExactly("encoderWeights");
+        assertThat(fieldsRefused(encoder(ModelEncoder.VGG16, "x".repeat(ModelLimits.MAX_ENCODER_WEIGHTS_LENGTH + 1), null,
+                "encoderWeights").change().apply(spec(ModelArchitecture.UNET)))).containsExactly("encoderWeights");
+        assertThat(fieldsRefused(encoder(ModelEncoder.VGG16, " ", null, "encoderWeights").change()
+                .apply(spec(ModelArchitecture.UNET)))).containsExactly("encoderWeights");
     }
 
     @Test

@@ -57,7 +57,7 @@ class SavedCheckpointCompatibilityTest {
     void writeFixture() throws IOException {
         Path out = Path.of(System.getProperty("checkpoints.write"));
         Files.createDirectories(out);
-        ModelSpec spec = new ModelSpec(Architecture.UNET, SIZE, 3, 1, 7, null, 0.01, 0, null, null, null);
+        ModelSpec spec = new ModelSpec(Architecture.UNET, SIZE, 3, 1, 7, null, 0.01, 0, null, null, null, null, null, false);
         ComputationGraph graph = Networks.build(spec);
         INDArray labels = Nd4j.zeros(DataType.FLOAT, 1, 3, SIZE, SIZE);
         for (int y = 0; y < SIZE; y++) {
