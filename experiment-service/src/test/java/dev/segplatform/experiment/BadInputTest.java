@@ -77,6 +77,17 @@ class BadInputTest extends ServiceTest {
         assertThat(field(refusedRun("\"keep\": \"first\""))).isEqualTo("spec.keep");
     }
 
+    /** A pretrained encoder is the U-Net's only; each encoder field elsewhere is refused by name. */
+    @Test
+    void encoderFieldsOutsideTheUnet() {
+        assertThat(field(refusedRun("\"model\": \"pspnet\", \"encoder\": \"vgg16\""))).isEqualTo("spec.encoder");
+        assertThat(field(refusedRun("\"model\": \"icnet\", \"encoderWeights\": \"imagenet\"")))
+                .isEqualTo("spec.encoderWeights");
+        assertThat(field(refusedRun("\"model\": \"icnet\", \"freezeEncoder\": true"))).isEqualTo("spec.freezeEncoder");
+        assertThat(field(refusedRun("\"encoderWeights\": \"imagenet\""))).isEqualTo("spec.encoderWeights");
+        assertThat(field(refusedRun("\"encoder\": \"resnet50\""))).isEqualTo("spec.encoder");
+    }
+
     @Test
     void unknownSpecField() {
         assertThat(field(refusedRun("\"epocs\": 3"))).isEqualTo("spec.epocs");
