@@ -196,8 +196,14 @@ class PretrainedEncoderTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("encoderWeights");
         assertThatThrownBy(() -> ModelSpec.of(Architecture.UNET, SIZE, 3).withEncoder(Encoder.NONE, null, true))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("freezeEncoder");
-        // The configuration with an encoder has the usual output at every accepted size's smallest.
         List<String> names = Networks.network(spec("imagenet", true)).conf().getVertices().keySet().stream().toList();
         assertThat(names).contains("vgg-input", "vgg5-pool", "bridge-conv1", "dec5-conv2", "dec1-conv2", "output");
+        // A shape test with 5 classes, as NetworkShapeTest's for the others: numClasses is used.
+        ModelSpec five = ModelSpec.of(Architecture.UNET, 64, 5).withEncoder(Encoder.VGG16, null, true);
+        var conf = Networks.network(five).conf();
+        var types = conf.getLayerActivationTypes(org.deeplearning4j.nn.conf.inputs.InputType.convolutional(64, 64, 3));
+        assertThat(types.get("output").getShape(false)).containsExactly(5, 64, 64);
+        assertThat(types.get("vgg5-pool").getShape(false)).containsExactly(512, 2, 2);
+        assertThat(types.get("dec5-conv2").getShape(false)).containsExactly(256, 4, 4);
     }
 }
