@@ -81,7 +81,9 @@ class StudyValidation {
         for (Param param : params) {
             typical.put(param.name(), probes(param).get(0).value());
         }
+        java.util.Set<String> typicalProblems = new java.util.HashSet<>();
         for (FieldProblem problem : specs.build(baseSpec, space.toParams(typical)).problems()) {
+            typicalProblems.add(TrialSpecs.Result.root(problem));
             if (!typical.containsKey(TrialSpecs.Result.root(problem))) {
                 errors.add(new FieldProblem("baseSpec." + problem.field(), problem.reason()));
             }
@@ -90,13 +92,19 @@ class StudyValidation {
             for (Probe probe : probes(param)) {
                 Map<String, Double> values = new LinkedHashMap<>(typical);
                 values.put(param.name(), probe.value());
+                // The parameter's own field, or a base-spec field that only this value makes wrong
+                // (a pspnet among the models of a spec with a U-Net encoder refuses "encoder").
                 Optional<FieldProblem> problem = specs.build(baseSpec, space.toParams(values)).problems().stream()
-                        .filter(p -> TrialSpecs.Result.root(p).equals(param.name()))
+                        .filter(p -> TrialSpecs.Result.root(p).equals(param.name())
+                                || !typical.containsKey(TrialSpecs.Result.root(p))
+                                        && !typicalProblems.contains(TrialSpecs.Result.root(p)))
                         .findFirst();
                 if (problem.isPresent()) {
                     String value = space.toParams(values).get(param.name()).toString();
+                    String reason = TrialSpecs.Result.root(problem.get()).equals(param.name()) ? problem.get().reason()
+                            : problem.get().field() + " " + problem.get().reason();
                     errors.add(new FieldProblem("space." + param.name() + probe.at(),
-                            "gives " + param.name() + " = " + value + ": " + problem.get().reason()));
+                            "gives " + param.name() + " = " + value + ": " + reason));
                     break; // one problem per parameter is enough to act on
                 }
             }

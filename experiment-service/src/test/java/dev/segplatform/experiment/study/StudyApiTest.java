@@ -82,6 +82,11 @@ class StudyApiTest extends ServiceTest {
         cases.put("space.classWeights.values[0]", body(BASE_SPEC,
                 "{\"learningRate\": {\"type\": \"uniform\", \"low\": 0.001, \"high\": 0.01},"
                         + " \"classWeights\": {\"type\": \"choice\", \"values\": [[1.0, 0.0, 1.0]]}}", "tpe", 4, 1, null));
+        // A base spec with a U-Net encoder cannot search the model over pspnet: the study is refused
+        // naming the model's value, not accepted with trials that could not run.
+        cases.put("space.model.values[1]", body(BASE_SPEC.replace("\"epochs\": 3", "\"epochs\": 3, \"encoder\": \"vgg16\""),
+                "{\"learningRate\": {\"type\": \"uniform\", \"low\": 0.001, \"high\": 0.01},"
+                        + " \"model\": {\"type\": \"choice\", \"values\": [\"unet\", \"pspnet\"]}}", "tpe", 4, 1, null));
         cases.put("space.loss.type", body(BASE_SPEC,
                 "{\"learningRate\": {\"type\": \"uniform\", \"low\": 0.001, \"high\": 0.01},"
                         + " \"loss\": {\"type\": \"uniform\", \"low\": 0, \"high\": 1}}", "tpe", 4, 1, null));
