@@ -109,10 +109,12 @@ public final class UNet extends SegmentationNetwork {
      */
     @Override
     public ComputationGraph init() {
+        // The weights first: a missing file fails before the whole graph is initialised for nothing.
+        ComputationGraph source = encoder == Encoder.VGG16 ? Vgg16Weights.source(encoderWeights) : null;
         ComputationGraph graph = super.init();
-        if (encoder == Encoder.VGG16) {
+        if (source != null) {
             Vgg16Blocks.setNormalization(graph);
-            Vgg16Weights.copy(Vgg16Weights.source(encoderWeights), graph);
+            Vgg16Weights.copy(source, graph);
         }
         return graph;
     }

@@ -2,6 +2,7 @@ package dev.segplatform.core.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.segplatform.core.bundle.ModelBundle;
 import dev.segplatform.core.dataset.PetData;
@@ -16,6 +17,7 @@ import dev.segplatform.core.model.serving.InferenceGraph;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.IntStream;
@@ -37,10 +39,17 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * {@code ModelSerializer} as the zoo's file is. The encoder computes what the zoo's network computes
  * with those weights, a frozen encoder stays as loaded while the decoder learns, a fine-tuned one
  * changes, and the network learns on generated pets and survives a bundle round trip.
+ *
+ * <p>The file is written once and each network trained once (one frozen, read by path; one
+ * fine-tuned, read from the zoo's cache folder), on few pets with a narrow decoder: VGG16's
+ * encoder is the same whatever the decoder, and what is checked here is where weights come from
+ * and which of them move, not how well the network segments.
  */
 class PretrainedEncoderTest {
 
     private static final int SIZE = 32;
+    /** The decoder's width; the encoder is VGG16's at any width. */
+    private static final int WIDTH = 4;
     /** The zoo configuration's names of its thirteen convolutions (pools are 2, 5, 9, 13, 17). */
     private static final String[] ZOO_CONVS = {"0", "1", "3", "4", "6", "7", "8", "10", "11", "12", "14", "15", "16"};
     private static final String[] UNET_CONVS = {"vgg1-conv1", "vgg1-conv2", "vgg2-conv1", "vgg2-conv2", "vgg3-conv1",
@@ -50,16 +59,30 @@ class PretrainedEncoderTest {
     static Path dir;
     static Path zooFile;
     static ComputationGraph zoo;
+    static PetData pets;
+    /** The frozen network, its weights before training, and its training. */
+    static ModelSpec frozenSpec;
+    static ComputationGraph frozen;
+    static Map<String, INDArray> frozenBefore;
+    static TrainingResult frozenTraining;
 
     @BeforeAll
-    static void writeZooFile() throws Exception {
+    static void writeZooFileAndTrainAFrozenUnet() throws Exception {
         zoo = VGG16.builder().numClasses(10).inputShape(new int[] {3, SIZE, SIZE}).seed(7).build().init();
         zooFile = dir.resolve("vgg16-zoo-format.zip");
         ModelSerializer.writeModel(zoo, zooFile.toFile(), false);
+        pets = LearningData.pets(SIZE);
+
+        frozenSpec = spec(zooFile.toString(), true);
+        SegmentationTrainer trainer = new SegmentationTrainer(frozenSpec);
+        frozen = trainer.graph();
+        frozenBefore = new HashMap<>();
+        frozen.paramTable().forEach((name, value) -> frozenBefore.put(name, value.dup()));
+        frozenTraining = train(trainer, 32);
     }
 
     private static ModelSpec spec(String weights, boolean freeze) {
-        return ModelSpec.of(Architecture.UNET, SIZE, 3).withOptimizer(Optimizer.ADAM, 1e-3, 0)
+        return ModelSpec.of(Architecture.UNET, SIZE, 3).withWidth(WIDTH).withOptimizer(Optimizer.ADAM, 2e-3, 0)
                 .withEncoder(Encoder.VGG16, weights, freeze);
     }
 
@@ -78,10 +101,35 @@ class PretrainedEncoderTest {
         }
     }
 
+    private static void assertTheNormalisationIsUntouched(ComputationGraph unet) {
+        INDArray norm = unet.paramTable().get("vgg-input_W");
+        assertThat(norm.getDouble(0, 2, 0, 0)).isEqualTo(255.0);
+        assertThat(norm.getDouble(0, 0, 0, 0)).isEqualTo(0.0);
+        assertThat(unet.paramTable().get("vgg-input_b").getDouble(0)).isEqualTo(-103.939, within(1e-4));
+    }
+
+    /** Two epochs on the first {@code images} training pets; the training loss must fall. */
+    private static TrainingResult train(SegmentationTrainer trainer, int images) {
+        TrainingResult result = trainer.train(first(pets.train(), images), first(pets.validation(), 16),
+                TrainingOptions.of(2, 8).withTrainEvalLimit(8), new TrainingListener() {
+                    @Override
+                    public void onEpoch(EpochResult r) {
+                        System.out.printf("vgg16 frozen=%s epoch %d: loss %.4f val_miou %.3f%n",
+                                trainer.spec().freezeEncoder(), r.epoch(), r.loss(), r.valMeanIou());
+                    }
+                });
+        assertThat(result.stopped()).isFalse();
+        assertThat(result.last().loss()).as("training loss falls").isLessThan(result.epochs().get(0).loss());
+        return result;
+    }
+
+    private static SegmentationDataset first(SegmentationDataset data, int n) {
+        return data.subset(IntStream.range(0, n).toArray());
+    }
+
     @Test
     void theEncoderComputesWhatTheZoosVgg16ComputesOnImageNetNormalisedInput() {
-        ComputationGraph unet = Networks.build(spec(zooFile.toString(), true));
-        assertEncoderHoldsTheZoosWeights(unet, true);
+        assertEncoderHoldsTheZoosWeights(frozen, true);
 
         INDArray rgb = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, SIZE, SIZE);
         // What the ImageNet weights expect: BGR on the 0-255 scale minus the ImageNet means.
@@ -93,7 +141,7 @@ class PretrainedEncoderTest {
             bgr.get(NDArrayIndex.all(), NDArrayIndex.point(c)).subi(means[c]);
         }
         Map<String, INDArray> zooActivations = zoo.feedForward(bgr.reshape('c', 2, 3 * SIZE * SIZE), false);
-        Map<String, INDArray> ours = unet.feedForward(rgb, false);
+        Map<String, INDArray> ours = frozen.feedForward(rgb, false);
         for (String[] pair : new String[][] {{"1", "vgg1-relu2"}, {"8", "vgg3-relu3"}, {"16", "vgg5-relu3"}}) {
             INDArray expected = zooActivations.get(pair[0]);
             INDArray actual = ours.get(pair[1]);
@@ -104,63 +152,33 @@ class PretrainedEncoderTest {
         }
     }
 
-    private static SegmentationDataset first(SegmentationDataset data, int n) {
-        return data.subset(IntStream.range(0, n).toArray());
-    }
-
-    private static SegmentationTrainer train(ModelSpec spec, PetData pets) {
-        SegmentationTrainer trainer = new SegmentationTrainer(spec);
-        TrainingResult result = trainer.train(first(pets.train(), 64), first(pets.validation(), 32),
-                TrainingOptions.of(3, 16).withTrainEvalLimit(32), new TrainingListener() {
-                    @Override
-                    public void onEpoch(EpochResult r) {
-                        System.out.printf("vgg16 frozen=%s epoch %d: loss %.4f val_miou %.3f%n", spec.freezeEncoder(),
-                                r.epoch(), r.loss(), r.valMeanIou());
-                    }
-                });
-        assertThat(result.stopped()).isFalse();
-        assertThat(result.last().loss()).as("training loss falls").isLessThan(result.epochs().get(0).loss());
-        return trainer;
-    }
-
     @Test
     void aFrozenEncoderStaysAsLoadedWhileTheDecoderLearnsAndItsBundleLoadsAgain() throws Exception {
-        PetData pets = LearningData.pets(SIZE);
-        ModelSpec spec = spec(zooFile.toString(), true);
-        ComputationGraph untrained = Networks.build(spec);
-        SegmentationTrainer trainer = train(spec, pets);
-        ComputationGraph graph = trainer.graph();
-
-        assertEncoderHoldsTheZoosWeights(graph, true);
-        assertThat(graph.paramTable().get("dec1-conv1_W")).isNotEqualTo(untrained.paramTable().get("dec1-conv1_W"));
-        assertThat(graph.paramTable().get("bridge-conv1_W")).isNotEqualTo(untrained.paramTable().get("bridge-conv1_W"));
+        assertEncoderHoldsTheZoosWeights(frozen, true);
+        assertTheNormalisationIsUntouched(frozen);
+        // Every other parameter learned.
+        List<String> learned = frozen.paramTable().keySet().stream().filter(name -> !name.startsWith("vgg")).toList();
+        assertThat(learned).contains("bridge-conv1_W", "dec1-conv1_W", "dec5-conv2_W", "head_W");
+        for (String name : learned) {
+            assertThat(frozen.paramTable().get(name)).as(name).isNotEqualTo(frozenBefore.get(name));
+        }
 
         Path file = dir.resolve("vgg16-unet-bundle.zip");
-        ModelBundle.of(graph, spec, pets.validation().classNames(), Map.of(), "test").save(file);
+        ModelBundle.of(frozen, frozenSpec, pets.validation().classNames(), Map.of(), "test").save(file);
         ModelBundle loaded = ModelBundle.load(file);
-        assertThat(loaded.spec()).isEqualTo(spec);
-        assertThat(loaded.graph().getConfiguration()).isEqualTo(graph.getConfiguration());
+        assertThat(loaded.spec()).isEqualTo(frozenSpec);
+        assertThat(loaded.graph().getConfiguration()).isEqualTo(frozen.getConfiguration());
         INDArray features = pets.validation().features(new int[] {0, 1}, null);
-        INDArray expected = graph.outputSingle(false, features);
+        INDArray expected = frozen.outputSingle(false, features);
         assertThat(loaded.graph().outputSingle(false, features)).isEqualTo(expected);
         // Served as the inference service serves it: folded, to float rounding.
         INDArray served = InferenceGraph.fold(loaded.graph()).outputSingle(false, features);
         assertThat(served.sub(expected).amaxNumber().doubleValue()).isLessThan(1e-4);
     }
 
+    /** ImageNet from the zoo's cache folder, without downloading; fine-tuned, the encoder then changes. */
     @Test
-    void aFineTunedEncoderChanges() {
-        PetData pets = LearningData.pets(SIZE);
-        SegmentationTrainer trainer = train(spec(zooFile.toString(), false), pets);
-        assertEncoderHoldsTheZoosWeights(trainer.graph(), false);
-        // The input normalisation is never trained.
-        INDArray norm = trainer.graph().paramTable().get("vgg-input_W");
-        assertThat(norm.getDouble(0, 2, 0, 0)).isEqualTo(255.0);
-        assertThat(norm.getDouble(0, 0, 0, 0)).isEqualTo(0.0);
-    }
-
-    @Test
-    void imagenetIsReadFromTheZoosCacheFolderWithoutDownloading() throws Exception {
+    void imagenetIsReadFromTheZoosCacheFolderAndAFineTunedEncoderChanges() throws Exception {
         File base = Files.createDirectories(dir.resolve("dl4j-home")).toFile();
         DL4JResources.setBaseDirectory(base);
         try {
@@ -168,9 +186,15 @@ class PretrainedEncoderTest {
             assertThat(cached).isEqualTo(base.toPath().resolve("models/vgg16/vgg16_dl4j_inference.zip"));
             Files.createDirectories(cached.getParent());
             Files.copy(zooFile, cached);
-            ModelSpec spec = spec(null, true);
+            ModelSpec spec = spec(null, false);
             assertThat(spec.encoderWeights()).isEqualTo("imagenet");
-            assertEncoderHoldsTheZoosWeights(Networks.build(spec), true);
+            SegmentationTrainer trainer = new SegmentationTrainer(spec);
+            assertEncoderHoldsTheZoosWeights(trainer.graph(), true);
+
+            train(trainer, 16);
+            assertEncoderHoldsTheZoosWeights(trainer.graph(), false);
+            // The input normalisation is never trained.
+            assertTheNormalisationIsUntouched(trainer.graph());
         } finally {
             DL4JResources.resetBaseDirectoryLocation();
         }
