@@ -2,12 +2,18 @@ package dev.segplatform.core.model;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.net.URL;
+import java.net.URLConnection;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.zip.Adler32;
+import java.util.zip.CheckedInputStream;
 import org.deeplearning4j.common.resources.DL4JResources;
 import org.deeplearning4j.common.resources.ResourceType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -17,6 +23,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.util.ModelSerializer;
 import org.deeplearning4j.zoo.PretrainedType;
+import org.deeplearning4j.zoo.ZooModel;
 import org.deeplearning4j.zoo.model.VGG16;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -27,8 +34,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * ImageNet the zoo's file is looked for, in order: (1) in the zoo's cache folder, where DL4J keeps
  * what it downloaded ({@link #imagenetCacheFile()}: {@code ~/.deeplearning4j/models/vgg16/vgg16_dl4j_inference.zip},
  * the base folder moved by the system property {@code org.deeplearning4j.resources.directory}), read
- * as it is; (2) downloaded by DL4J's {@code ZooModel.initPretrained(PretrainedType.IMAGENET)} into
- * that folder, its checksum checked by DL4J. A machine without network gets the file copied into
+ * as it is; (2) downloaded into that folder from the address DL4J's zoo downloads it from
+ * ({@code ZooModel.pretrainedUrl(IMAGENET)}), its checksum checked as the zoo checks it, but with
+ * timeouts (see {@link #download}). A machine without network gets the file copied into
  * the cache folder, or names its own copy by path.
  *
  * <p>The file is any graph in the zoo's format (written by {@code ModelSerializer}): its thirteen
@@ -40,6 +48,41 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Vgg16Weights {
 
     private Vgg16Weights() {
+    }
+
+    /**
+     * DL4J's own download ({@code ZooModel.initPretrained}) waits without limit for a connection and
+     * for each read, so a trainer on a network that drops packets would hang its run; these bound
+     * both, generously for a file of hundreds of megabytes from a distant server.
+     */
+    private static final int CONNECT_TIMEOUT_MS = 30_000;
+    private static final int READ_TIMEOUT_MS = 60_000;
+
+    /**
+     * Downloads {@code url} to {@code target} as DL4J's zoo would (same address, same Adler-32
+     * checksum, 0 meaning unchecked), but with timeouts, and into a temporary file moved into place
+     * only once complete and checked, so that a failed download never leaves a partial file where
+     * the next run would read it as the weights.
+     */
+    static void download(URL url, long checksum, Path target, int connectTimeoutMs, int readTimeoutMs)
+            throws IOException {
+        Files.createDirectories(target.getParent());
+        Path part = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
+        try {
+            URLConnection connection = url.openConnection();
+            connection.setConnectTimeout(connectTimeoutMs);
+            connection.setReadTimeout(readTimeoutMs);
+            Adler32 adler = new Adler32();
+            try (InputStream in = new CheckedInputStream(connection.getInputStream(), adler)) {
+                Files.copy(in, part, StandardCopyOption.REPLACE_EXISTING);
+            }
+            if (checksum != 0 && adler.getValue() != checksum) {
+                throw new IOException("checksum " + adler.getValue() + " of the download, expected " + checksum);
+            }
+            Files.move(part, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(part);
+        }
     }
 
     /** Where DL4J's zoo keeps the ImageNet VGG16 file once downloaded. */
@@ -58,13 +101,16 @@ public final class Vgg16Weights {
                 if (Files.isRegularFile(cached)) {
                     return ModelSerializer.restoreComputationGraph(cached.toFile(), false);
                 }
+                ZooModel zoo = VGG16.builder().build();
                 try {
-                    return (ComputationGraph) VGG16.builder().build().initPretrained(PretrainedType.IMAGENET);
+                    download(new URL(zoo.pretrainedUrl(PretrainedType.IMAGENET)), zoo.pretrainedChecksum(PretrainedType.IMAGENET),
+                            cached, CONNECT_TIMEOUT_MS, READ_TIMEOUT_MS);
                 } catch (IOException | RuntimeException e) {
-                    throw new IllegalStateException("encoderWeights imagenet: " + cached + " is missing and DL4J could not"
-                            + " download it (" + e.getMessage() + "); copy the zoo's vgg16_dl4j_inference.zip there, or"
+                    throw new IllegalStateException("encoderWeights imagenet: " + cached + " is missing and could not"
+                            + " be downloaded (" + e + "); copy the zoo's vgg16_dl4j_inference.zip there, or"
                             + " give its path as encoderWeights", e);
                 }
+                return ModelSerializer.restoreComputationGraph(cached.toFile(), false);
             }
             Path file = Path.of(encoderWeights);
             if (!Files.isRegularFile(file)) {
