@@ -86,6 +86,11 @@ class BadInputTest extends ServiceTest {
         assertThat(field(refusedRun("\"model\": \"icnet\", \"freezeEncoder\": true"))).isEqualTo("spec.freezeEncoder");
         assertThat(field(refusedRun("\"encoderWeights\": \"imagenet\""))).isEqualTo("spec.encoderWeights");
         assertThat(field(refusedRun("\"encoder\": \"resnet50\""))).isEqualTo("spec.encoder");
+        // A weights path is relative to the trainer's weights root and cannot leave it.
+        assertThat(field(refusedRun("\"encoder\": \"vgg16\", \"encoderWeights\": \"/etc/passwd\"")))
+                .isEqualTo("spec.encoderWeights");
+        assertThat(field(refusedRun("\"encoder\": \"vgg16\", \"encoderWeights\": \"vgg16/../../x.zip\"")))
+                .isEqualTo("spec.encoderWeights");
     }
 
     @Test

@@ -13,6 +13,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param workerId          identity reported when claiming jobs; defaults to host name and pid
  * @param slots             how many jobs this process trains at once
  * @param datasetsRoot      folder that {@code oxford-pet} dataset paths are resolved against
+ * @param weightsRoot       folder that a run spec's {@code encoderWeights} paths are resolved against
+ *                          (never outside it); {@code imagenet} is DL4J's zoo cache, not this folder
  * @param workDir           scratch space: generated data sets, checkpoints in flight
  * @param maxDevices        the most devices one job may use ({@code spec.devices}); CPU workers here,
  *                          GPUs under the CUDA backend
@@ -34,6 +36,7 @@ public record TrainerProperties(
         String workerId,
         @DefaultValue("1") int slots,
         @DefaultValue("./data/datasets") Path datasetsRoot,
+        @DefaultValue("./data/weights") Path weightsRoot,
         @DefaultValue("./data/trainer") Path workDir,
         @DefaultValue("2") int maxDevices,
         @DefaultValue("10s") Duration heartbeatInterval,

@@ -21,12 +21,19 @@ import jakarta.validation.constraints.Size;
 public record DatasetSpec(
         @NotNull DatasetType type,
         @Size(min = 1, max = 1024)
-        @Pattern(regexp = "^(?!/)(?!.*(^|/)\\.\\.(/|$))[^\\x00\\\\]+$",
-                message = "must be a relative path without '..', backslashes or NUL bytes")
+        @Pattern(regexp = RELATIVE_PATH, message = RELATIVE_PATH_MESSAGE)
         String path,
         @Min(10) @Max(1_000_000) Integer count,
         Long seed,
         @DecimalMin(value = "0.0", inclusive = false) @DecimalMax(value = "0.9") Double validationFraction) {
+
+    /**
+     * A path a trainer resolves under one of its roots: relative, without {@code ..} segments,
+     * backslashes or NUL bytes, so that a spec cannot name a file outside the root. The trainer
+     * checks again after resolving it.
+     */
+    public static final String RELATIVE_PATH = "^(?!/)(?!.*(^|/)\\.\\.(/|$))[^\\x00\\\\]+$";
+    public static final String RELATIVE_PATH_MESSAGE = "must be a relative path without '..', backslashes or NUL bytes";
 
     /** Reported as the field {@code source}: which of path or count is needed depends on the type. */
     @AssertTrue(message = "oxford-pet needs a path; synthetic needs a count")

@@ -7,6 +7,7 @@ import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.PositiveOrZero;
 import jakarta.validation.constraints.Size;
@@ -43,8 +44,9 @@ import java.util.List;
  * @param encoder               the U-Net's encoder: {@code none} (default, trained from scratch) or
  *                              {@code vgg16} (pretrained); unet only
  * @param encoderWeights        with an encoder: {@code imagenet} (default; the zoo's file from the
- *                              trainer's DL4J cache folder, else downloaded by DL4J) or a path to a
- *                              weights file of the zoo's format on the trainer's disk
+ *                              trainer's DL4J cache folder, else downloaded by DL4J) or the path of a
+ *                              weights file of the zoo's format relative to the trainer's
+ *                              {@code trainer.weights-root}
  * @param freezeEncoder         with an encoder: keep its weights as loaded (default true, the
  *                              study's recipe) or fine-tune them (false)
  */
@@ -71,7 +73,10 @@ public record RunSpec(
         @Valid ClassWeights classWeights,
         KeepModel keep,
         ModelEncoder encoder,
-        @Size(max = ModelLimits.MAX_ENCODER_WEIGHTS_LENGTH) String encoderWeights,
+        @Size(max = ModelLimits.MAX_ENCODER_WEIGHTS_LENGTH)
+        @Pattern(regexp = DatasetSpec.RELATIVE_PATH, message = "must be \"imagenet\" or a path relative to the"
+                + " trainer's trainer.weights-root, without '..', backslashes or NUL bytes")
+        String encoderWeights,
         Boolean freezeEncoder) {
 
     public static final List<Double> DEFAULT_ICNET_LOSS_WEIGHTS = List.of(0.4, 0.4, 1.0);

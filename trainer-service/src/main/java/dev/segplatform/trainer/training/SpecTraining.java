@@ -27,6 +27,7 @@ import dev.segplatform.trainer.dataset.DatasetResolver;
 import dev.segplatform.trainer.job.JobTraining;
 import dev.segplatform.trainer.job.Lease;
 import dev.segplatform.trainer.job.StopReason;
+import dev.segplatform.trainer.weights.EncoderWeightsResolver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -68,11 +69,14 @@ class SpecTraining implements JobTraining {
 
     private final ExperimentClient client;
     private final DatasetResolver datasets;
+    private final EncoderWeightsResolver encoderWeights;
     private final TrainerProperties properties;
 
-    SpecTraining(ExperimentClient client, DatasetResolver datasets, TrainerProperties properties) {
+    SpecTraining(ExperimentClient client, DatasetResolver datasets, EncoderWeightsResolver encoderWeights,
+                 TrainerProperties properties) {
         this.client = client;
         this.datasets = datasets;
+        this.encoderWeights = encoderWeights;
         this.properties = properties;
     }
 
@@ -91,7 +95,8 @@ class SpecTraining implements JobTraining {
     private StopReason train(Lease lease, RunSpec spec, Path dir) throws Exception {
         JobClaim claim = lease.claim();
         PetData data = datasets.load(spec.dataset(), spec.imageSize(), spec.seed());
-        ModelSpec model = RunSpecMapping.modelSpec(spec, data.train().classPixelCounts());
+        // The bundle's spec names the weights file this trainer read (absolute), the run's spec the path given.
+        ModelSpec model = encoderWeights.resolve(RunSpecMapping.modelSpec(spec, data.train().classPixelCounts()));
         Checkpoints.Loaded start = resume(lease, dir)
                 .orElseGet(() -> new Checkpoints.Loaded(Networks.build(model), TrainState.fresh()));
         ComputationGraph graph = start.graph();

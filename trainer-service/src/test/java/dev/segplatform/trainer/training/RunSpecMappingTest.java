@@ -144,7 +144,8 @@ class RunSpecMappingTest {
                 classWeights(4.0),
                 // A pretrained encoder: unet only ("encoder" also covers "encoderWeights" refusals).
                 encoder(ModelEncoder.VGG16, null, null, "encoder"), encoder(ModelEncoder.VGG16, "imagenet", false, "encoder"),
-                encoder(ModelEncoder.VGG16, "/weights/vgg16.zip", true, "encoder"),
+                encoder(ModelEncoder.VGG16, "weights/vgg16.zip", true, "encoder"),
+                encoder(ModelEncoder.VGG16, "../vgg16.zip", true, "encoder"),
                 encoder(ModelEncoder.VGG16, "x".repeat(ModelLimits.MAX_ENCODER_WEIGHTS_LENGTH), true, "encoder"),
                 encoder(ModelEncoder.VGG16, "x".repeat(ModelLimits.MAX_ENCODER_WEIGHTS_LENGTH + 1), true, "encoder"),
                 encoder(ModelEncoder.NONE, "imagenet", null, "encoderWeights"), encoder(null, null, true, "freezeEncoder"),
@@ -228,12 +229,12 @@ class RunSpecMappingTest {
 
     @Test
     void theMappingCarriesTheEncoder() {
-        RunSpec vgg = encoder(ModelEncoder.VGG16, "/models/vgg16.zip", false, "encoder").change()
+        RunSpec vgg = encoder(ModelEncoder.VGG16, "models/vgg16.zip", false, "encoder").change()
                 .apply(spec(ModelArchitecture.UNET));
         assertThat(VALIDATOR.validate(vgg.withDefaults())).isEmpty();
         ModelSpec m = RunSpecMapping.modelSpec(vgg, PIXELS);
         assertThat(m.encoder()).isEqualTo(Encoder.VGG16);
-        assertThat(m.encoderWeights()).isEqualTo("/models/vgg16.zip");
+        assertThat(m.encoderWeights()).isEqualTo("models/vgg16.zip");
         assertThat(m.freezeEncoder()).isFalse();
 
         // The study's recipe by default: ImageNet weights, frozen.
@@ -270,6 +271,11 @@ class RunSpecMappingTest {
                 "encoderWeights").change().apply(spec(ModelArchitecture.UNET)))).containsExactly("encoderWeights");
         assertThat(fieldsRefused(encoder(ModelEncoder.VGG16, " ", null, "encoderWeights").change()
                 .apply(spec(ModelArchitecture.UNET)))).containsExactly("encoderWeights");
+        // A path is relative to the trainer's weights root and cannot leave it.
+        for (String outside : List.of("/etc/vgg16.zip", "../vgg16.zip", "models/../../vgg16.zip", "models\\vgg16.zip")) {
+            assertThat(fieldsRefused(encoder(ModelEncoder.VGG16, outside, null, "encoderWeights").change()
+                    .apply(spec(ModelArchitecture.UNET)))).as(outside).containsExactly("encoderWeights");
+        }
     }
 
     @Test
