@@ -44,7 +44,7 @@ import java.util.List;
  * @param encoder               the U-Net's encoder: {@code none} (default, trained from scratch) or
  *                              {@code vgg16} (pretrained); unet only
  * @param encoderWeights        with an encoder: {@code imagenet} (default; the zoo's file from the
- *                              trainer's DL4J cache folder, else downloaded by DL4J) or the path of a
+ *                              trainer's DL4J cache folder, else downloaded there) or the path of a
  *                              weights file of the zoo's format relative to the trainer's
  *                              {@code trainer.weights-root}
  * @param freezeEncoder         with an encoder: keep its weights as loaded (default true, the
