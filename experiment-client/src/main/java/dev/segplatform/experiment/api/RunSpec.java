@@ -2,6 +2,7 @@ package dev.segplatform.experiment.api;
 
 import dev.segplatform.core.model.ModelLimits;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
@@ -40,6 +41,9 @@ import java.util.List;
  *                              {@code median-frequency} or one number per class
  * @param keep                  which epoch's model the bundle holds: {@code best} by {@code val_mean_iou}
  *                              (default) or {@code last}
+ * @param distributed           train across Spark executors ({@link Distributed}); absent = on this
+ *                              trainer alone, on {@code devices} devices. Not together with
+ *                              {@code devices > 1}: the two are different ways to spread one run
  */
 public record RunSpec(
         @NotNull ModelArchitecture model,
@@ -61,7 +65,8 @@ public record RunSpec(
         @Min(1) @Max(10_000) Integer earlyStoppingPatience,
         LossFunction loss,
         @Valid ClassWeights classWeights,
-        KeepModel keep) {
+        KeepModel keep,
+        @Valid Distributed distributed) {
 
     public static final List<Double> DEFAULT_ICNET_LOSS_WEIGHTS = List.of(0.4, 0.4, 1.0);
 
@@ -79,6 +84,17 @@ public record RunSpec(
                 earlyStoppingPatience,
                 loss == null ? LossFunction.CROSS_ENTROPY : loss,
                 classWeights == null ? ClassWeights.none() : classWeights,
-                keep == null ? KeepModel.BEST : keep);
+                keep == null ? KeepModel.BEST : keep,
+                distributed == null ? null : distributed.withDefaults());
+    }
+
+    /**
+     * Reported as the field {@code distributed}: Spark's workers and ParallelWrapper's devices are two
+     * ways to spread one run, and a trainer drives one or the other. Package-private, so JSON does not
+     * see it as a property.
+     */
+    @AssertTrue(message = "cannot be combined with devices > 1: use workers for Spark, or devices on one machine")
+    boolean isDistributed() {
+        return distributed == null || devices == null || devices <= 1;
     }
 }
