@@ -97,4 +97,13 @@ public record RunSpec(
     boolean isDistributed() {
         return distributed == null || devices == null || devices <= 1;
     }
+
+    /**
+     * Reported as the field {@code augment}: a distributed run's minibatches are cut once and read by
+     * the executors in every epoch, so there are no per-epoch flips to give it (yet).
+     */
+    @AssertTrue(message = "flips are not applied to distributed runs: leave augment off")
+    boolean isAugment() {
+        return distributed == null || augment == null || !augment;
+    }
 }

@@ -197,6 +197,9 @@ class RunSpecMappingTest {
         RunSpec unet = spec(ModelArchitecture.UNET);
         assertThat(fieldsRefused(distributed(2, 4, 2).change().apply(unet))).containsExactly("distributed");
         assertThat(fieldsRefused(distributed(2, 4, 1).change().apply(unet))).isEmpty();
+        RunSpec flipped = new RunSpec(unet.model(), unet.epochs(), unet.batchSize(), unet.learningRate(), unet.imageSize(),
+                null, null, null, null, unet.dataset(), null, null, true, null, null, null, null, new Distributed(2, null));
+        assertThat(fieldsRefused(flipped)).containsExactly("augment");
         assertThat(fieldsRefused(distributed(0, 4, null).change().apply(unet))).containsExactly("distributed.workers");
         assertThat(fieldsRefused(distributed(null, 4, null).change().apply(unet))).containsExactly("distributed.workers");
         assertThat(fieldsRefused(distributed(65, 4, null).change().apply(unet))).containsExactly("distributed.workers");
