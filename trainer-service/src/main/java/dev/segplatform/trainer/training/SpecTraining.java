@@ -153,7 +153,7 @@ class SpecTraining implements JobTraining {
      * run then stops as on any shutdown, at the last whole round (the graph's state), and is given back.
      */
     private TrainingResult trainOnSpark(Lease lease, ModelSpec model, ComputationGraph graph, SparkTrainingOptions spark,
-            PetData data, TrainingOptions options, JobListener listener) throws InterruptedException {
+            PetData data, TrainingOptions options, JobListener listener) throws Exception {
         JobClaim claim = lease.claim();
         try (SparkDriver.Session session = sparkDriver.open(claim.runId(), spark.workers(),
                 () -> lease.stopReason() != null)) {
@@ -169,7 +169,7 @@ class SpecTraining implements JobTraining {
             }
             try {
                 return trainer.train(data.train(), data.validation(), options, listener);
-            } catch (RuntimeException e) {
+            } catch (Exception e) { // Spark throws SparkException, a checked exception, undeclared
                 if (lease.stopReason() != StopReason.SHUTDOWN && !jvmShuttingDown()) {
                     throw e;
                 }
