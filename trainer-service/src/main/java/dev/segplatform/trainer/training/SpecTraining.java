@@ -46,7 +46,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * Trains a claimed run as its spec says, through segmentation-core's {@link SegmentationTrainer}
- * (or, for a spec with {@code distributed}, spark-training's {@link SparkSegmentationTrainer}), and wraps the job around it: a checkpoint after each epoch, the epoch's metrics logged in one
+ * (or, for a spec with {@code distributed}, spark-training's {@link SparkSegmentationTrainer}), and
+ * wraps the job around it: a checkpoint after each epoch, the epoch's metrics logged in one
  * batch (step = 1-based epoch), progress on every heartbeat, early stopping on {@code val_loss},
  * and the model bundle plus sample masks at the end. The bundle holds the epoch of highest
  * {@code val_mean_iou} unless the spec says {@code keep: last}: that epoch's weights are kept as
