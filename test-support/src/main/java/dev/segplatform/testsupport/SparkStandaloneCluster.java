@@ -1,4 +1,4 @@
-package dev.segplatform.spark;
+package dev.segplatform.testsupport;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  * {@code RELEASE} file and an empty {@code jars/}), so the executors load exactly the class path the
  * application names, in its order (segmentation-core's ND4J fix ahead of ND4J).
  */
-final class StandaloneCluster implements AutoCloseable {
+public final class SparkStandaloneCluster implements AutoCloseable {
 
     private final Path dir;
     private final int workers;
@@ -31,7 +31,7 @@ final class StandaloneCluster implements AutoCloseable {
     private final int masterUiPort;
     private final List<Process> processes = new ArrayList<>();
 
-    private StandaloneCluster(Path dir, int workers, int masterPort, int masterUiPort) {
+    private SparkStandaloneCluster(Path dir, int workers, int masterPort, int masterUiPort) {
         this.dir = dir;
         this.workers = workers;
         this.masterPort = masterPort;
@@ -43,12 +43,12 @@ final class StandaloneCluster implements AutoCloseable {
      * returns at once, so the caller can prepare its data while they start; {@link #awaitWorkers}
      * waits until the master lists them all alive.
      */
-    static StandaloneCluster launch(Path dir, int workers, int coresPerWorker, String workerMemory)
+    public static SparkStandaloneCluster launch(Path dir, int workers, int coresPerWorker, String workerMemory)
             throws IOException, InterruptedException {
         Path home = dir.resolve("spark-home").toAbsolutePath();
         Files.createDirectories(home.resolve("jars"));
         Files.writeString(home.resolve("RELEASE"), "an empty Spark home for tests\n");
-        StandaloneCluster cluster = new StandaloneCluster(dir.toAbsolutePath(), workers, freePort(), freePort());
+        SparkStandaloneCluster cluster = new SparkStandaloneCluster(dir.toAbsolutePath(), workers, freePort(), freePort());
         try {
             cluster.start("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
                     "--port", Integer.toString(cluster.masterPort), "--webui-port", Integer.toString(cluster.masterUiPort));
@@ -66,17 +66,17 @@ final class StandaloneCluster implements AutoCloseable {
         }
     }
 
-    String masterUrl() {
+    public String masterUrl() {
         return "spark://127.0.0.1:" + masterPort;
     }
 
     /** The test JVM's own class path, which the executors get as theirs. */
-    static String testClassPath() {
+    public static String testClassPath() {
         String surefire = System.getProperty("surefire.test.class.path");
         return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
     }
 
-    Path sparkHome() {
+    public Path sparkHome() {
         return dir.resolve("spark-home");
     }
 
@@ -98,11 +98,19 @@ final class StandaloneCluster implements AutoCloseable {
         processes.add(builder.start());
     }
 
+    /**
+     * The master's JSON status page: its workers, and the applications that run or ran on them
+     * ({@code activeapps}, {@code completedapps}, each with its {@code name}).
+     */
+    public String status() throws IOException, InterruptedException {
+        URI page = URI.create("http://127.0.0.1:" + masterUiPort + "/json/");
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(page).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     /** Polls the master's JSON status page until every worker is alive. */
-    void awaitWorkers(Duration timeout) throws Exception {
+    public void awaitWorkers(Duration timeout) throws Exception {
         int n = workers;
-        HttpClient http = HttpClient.newHttpClient();
-        URI status = URI.create("http://127.0.0.1:" + masterUiPort + "/json/");
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {
@@ -112,7 +120,7 @@ final class StandaloneCluster implements AutoCloseable {
                 }
             }
             try {
-                last = http.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString()).body();
+                last = status();
                 if (last.replaceAll("\\s", "").contains("\"aliveworkers\":" + n)) {
                     return;
                 }
