@@ -43,6 +43,8 @@ class DistributedTrainingTest {
 
     /** The Spark module's own test data: 400 synthetic pets at 32 px, on which two epochs learn. */
     private static final String PETS = "{\"type\": \"synthetic\", \"count\": 400, \"seed\": 2024}";
+    /** Fewer pets where only the resumption is checked: short epochs, and still many rounds in each. */
+    private static final String FEW_PETS = "{\"type\": \"synthetic\", \"count\": 160, \"seed\": 2024}";
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static SparkStandaloneCluster cluster;
 
@@ -169,7 +171,7 @@ class DistributedTrainingTest {
         String body = """
                 {"spec": {"model": "unet", "epochs": 3, "batchSize": 8, "learningRate": 0.003, "imageSize": 32,
                  "width": 8, "seed": 5, "dataset": %s, "distributed": {"workers": 2, "averagingFrequency": 2}}}"""
-                .formatted(PETS);
+                .formatted(FEW_PETS);
         long runId = Platform.post("/api/experiments/" + experimentId + "/runs", body).get("id").asLong();
 
         Path firstLog;
