@@ -19,7 +19,7 @@ class StandaloneClusterTrainingTest {
     @Test
     void parameterAveragingOnAStandaloneClusterOfTwoWorkersLearnsThePets() throws Exception {
         try (SparkStandaloneCluster cluster = SparkStandaloneCluster.launch(Path.of("target", "spark-cluster"),
-                PetsOnSpark.WORKERS, 1, "2g")) {
+                PetsOnSpark.WORKERS, 1, "2g", SparkExecutors.javaOptions())) {
             PetsOnSpark.pets(); // loads ND4J and the data while the cluster's JVMs start
             cluster.awaitWorkers(Duration.ofMinutes(3));
             SparkConf conf = PetsOnSpark.conf(cluster.masterUrl(), "standalone-spark-training-test")

@@ -1,5 +1,6 @@
 package dev.segplatform.testsupport;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -10,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * A Spark standalone cluster on this machine: one master and {@code n} workers, each a JVM of its
@@ -29,10 +32,12 @@ public final class SparkStandaloneCluster implements AutoCloseable {
     private final int workers;
     private final int masterPort;
     private final int masterUiPort;
+    private final String javaOptions;
     private final List<Process> processes = new ArrayList<>();
 
-    private SparkStandaloneCluster(Path dir, int workers, int masterPort, int masterUiPort) {
+    private SparkStandaloneCluster(Path dir, int workers, int masterPort, int masterUiPort, String javaOptions) {
         this.dir = dir;
+        this.javaOptions = javaOptions;
         this.workers = workers;
         this.masterPort = masterPort;
         this.masterUiPort = masterUiPort;
@@ -41,14 +46,16 @@ public final class SparkStandaloneCluster implements AutoCloseable {
     /**
      * Launches the master and {@code workers} workers of {@code coresPerWorker} cores each and
      * returns at once, so the caller can prepare its data while they start; {@link #awaitWorkers}
-     * waits until the master lists them all alive.
+     * waits until the master lists them all alive. {@code javaOptions} are the Java 17 options Spark's
+     * launcher would give the master and workers (spark-training's {@code SparkExecutors.javaOptions()}).
      */
-    public static SparkStandaloneCluster launch(Path dir, int workers, int coresPerWorker, String workerMemory)
-            throws IOException, InterruptedException {
+    public static SparkStandaloneCluster launch(Path dir, int workers, int coresPerWorker, String workerMemory,
+                                                String javaOptions) throws IOException, InterruptedException {
         Path home = dir.resolve("spark-home").toAbsolutePath();
         Files.createDirectories(home.resolve("jars"));
         Files.writeString(home.resolve("RELEASE"), "an empty Spark home for tests\n");
-        SparkStandaloneCluster cluster = new SparkStandaloneCluster(dir.toAbsolutePath(), workers, freePort(), freePort());
+        SparkStandaloneCluster cluster = new SparkStandaloneCluster(dir.toAbsolutePath(), workers, freePort(), freePort(),
+                javaOptions);
         try {
             cluster.start("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
                     "--port", Integer.toString(cluster.masterPort), "--webui-port", Integer.toString(cluster.masterUiPort));
@@ -70,10 +77,16 @@ public final class SparkStandaloneCluster implements AutoCloseable {
         return "spark://127.0.0.1:" + masterPort;
     }
 
-    /** The test JVM's own class path, which the executors get as theirs. */
+    /**
+     * This JVM's own class path (under Surefire its real one, not the manifest-only jar), with every
+     * entry made absolute: the executors get it as theirs, and start in a worker's folder.
+     */
     public static String testClassPath() {
         String surefire = System.getProperty("surefire.test.class.path");
-        return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+        String path = surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+        return Arrays.stream(path.split(File.pathSeparator)).filter(entry -> !entry.isBlank())
+                .map(entry -> Path.of(entry).toAbsolutePath().toString())
+                .collect(Collectors.joining(File.pathSeparator));
     }
 
     public Path sparkHome() {
@@ -86,7 +99,7 @@ public final class SparkStandaloneCluster implements AutoCloseable {
         // Master and workers only schedule and launch: a small heap, and no optimizing compiler
         // time spent on code that runs a few times.
         command.addAll(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
-        command.addAll(List.of(System.getProperty("spark.java-options", "").trim().split("\\s+")));
+        command.addAll(List.of(javaOptions.trim().split("\\s+")));
         command.addAll(List.of("-cp", testClassPath(), mainClass));
         command.addAll(List.of(args));
         command.removeIf(String::isEmpty);

@@ -12,6 +12,7 @@ import dev.segplatform.experiment.api.ArtifactInfo;
 import dev.segplatform.experiment.api.ArtifactPaths;
 import dev.segplatform.experiment.api.MetricHistory;
 import dev.segplatform.experiment.client.ExperimentClient;
+import dev.segplatform.spark.SparkExecutors;
 import dev.segplatform.testsupport.ServiceProcess;
 import dev.segplatform.testsupport.SparkStandaloneCluster;
 import java.awt.image.BufferedImage;
@@ -50,7 +51,8 @@ class DistributedTrainingTest {
 
     @BeforeAll
     static void startCluster() throws Exception {
-        cluster = SparkStandaloneCluster.launch(Platform.ROOT.resolve("spark-cluster"), 2, 1, "2g");
+        cluster = SparkStandaloneCluster.launch(Platform.ROOT.resolve("spark-cluster"), 2, 1, "2g",
+                SparkExecutors.javaOptions());
         Platform.experimentService(); // starts while the cluster's JVMs do
         cluster.awaitWorkers(Duration.ofMinutes(3));
     }

@@ -58,7 +58,7 @@ final class Platform {
         java.util.Map<String, String> withToken = new java.util.HashMap<>(environment);
         withToken.putIfAbsent("TRAINER_INTERNAL_TOKEN", INTERNAL_TOKEN);
         // Every trainer JVM starts with Spark's Java 17 options, as bin/platform's and the image's do.
-        withToken.putIfAbsent("JDK_JAVA_OPTIONS", sparkJavaOptions());
+        withToken.putIfAbsent("JDK_JAVA_OPTIONS", dev.segplatform.spark.SparkExecutors.javaOptions());
         String[] args = new String[extra.length + 5];
         args[0] = "--trainer.experiment-url=" + experimentService().url();
         args[1] = "--trainer.worker-id=" + name;
@@ -68,16 +68,6 @@ final class Platform {
         System.arraycopy(extra, 0, args, 5, extra.length);
         return ServiceProcess.onTestClasspath(TrainerServiceApplication.class,
                 ROOT.resolve(name + "-" + System.nanoTime() + ".log"), withToken, args);
-    }
-
-    /** What spark-training's build wrote from the pom property spark.java-options. */
-    static String sparkJavaOptions() throws java.io.IOException {
-        try (var in = dev.segplatform.spark.SparkExecutors.class.getResourceAsStream("java-options")) {
-            if (in == null) {
-                throw new IllegalStateException("spark-training's java-options resource is missing");
-            }
-            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
-        }
     }
 
     static long experiment(String name) throws Exception {
