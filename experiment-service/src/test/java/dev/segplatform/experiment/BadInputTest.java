@@ -93,6 +93,17 @@ class BadInputTest extends ServiceTest {
                 .isEqualTo("spec.encoderWeights");
     }
 
+    /** Spark's workers and ParallelWrapper's devices are two ways to spread a run: not both, and within bounds. */
+    @Test
+    void distributedWithDevicesFlipsOrOutOfBounds() {
+        assertThat(field(refusedRun("\"devices\": 2, \"distributed\": {\"workers\": 2}"))).isEqualTo("spec.distributed");
+        assertThat(field(refusedRun("\"augment\": true, \"distributed\": {\"workers\": 2}"))).isEqualTo("spec.augment");
+        assertThat(field(refusedRun("\"distributed\": {\"workers\": 0}"))).isEqualTo("spec.distributed.workers");
+        assertThat(field(refusedRun("\"distributed\": {\"averagingFrequency\": 4}"))).isEqualTo("spec.distributed.workers");
+        assertThat(field(refusedRun("\"distributed\": {\"workers\": 2, \"averagingFrequency\": 0}")))
+                .isEqualTo("spec.distributed.averagingFrequency");
+    }
+
     @Test
     void unknownSpecField() {
         assertThat(field(refusedRun("\"epocs\": 3"))).isEqualTo("spec.epocs");

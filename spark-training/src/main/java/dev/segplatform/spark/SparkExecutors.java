@@ -1,6 +1,10 @@
 package dev.segplatform.spark;
 
 import dev.segplatform.core.runtime.NativeBackend;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import org.apache.spark.SparkConf;
 
 /**
@@ -26,5 +30,21 @@ public final class SparkExecutors {
                 + " -D" + NativeBackend.HELPERS_DISABLED_PROPERTY + "=" + !selection.helpers();
         String existing = conf.get(EXECUTOR_JAVA_OPTIONS, "").trim();
         return conf.set(EXECUTOR_JAVA_OPTIONS, existing.isEmpty() ? options : existing + " " + options);
+    }
+
+    /**
+     * The Java 17 options Spark's own launcher adds to every JVM it starts ({@code --add-opens ...}),
+     * as this module's build wrote them from the pom property {@code spark.java-options}: a JVM that
+     * runs a Spark driver, master or worker itself must start with them.
+     */
+    public static String javaOptions() {
+        try (InputStream in = SparkExecutors.class.getResourceAsStream("java-options")) {
+            if (in == null) {
+                throw new IllegalStateException("spark-training's java-options resource is missing");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.segplatform.spark;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.segplatform.testsupport.SparkStandaloneCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.spark.SparkConf;
@@ -17,15 +18,15 @@ class StandaloneClusterTrainingTest {
 
     @Test
     void parameterAveragingOnAStandaloneClusterOfTwoWorkersLearnsThePets() throws Exception {
-        try (StandaloneCluster cluster = StandaloneCluster.launch(Path.of("target", "spark-cluster"),
-                PetsOnSpark.WORKERS, 1, "2g")) {
+        try (SparkStandaloneCluster cluster = SparkStandaloneCluster.launch(Path.of("target", "spark-cluster"),
+                PetsOnSpark.WORKERS, 1, "2g", SparkExecutors.javaOptions())) {
             PetsOnSpark.pets(); // loads ND4J and the data while the cluster's JVMs start
             cluster.awaitWorkers(Duration.ofMinutes(3));
             SparkConf conf = PetsOnSpark.conf(cluster.masterUrl(), "standalone-spark-training-test")
                     .set("spark.executor.memory", "1g")
                     .set("spark.executor.cores", "1")
                     .set("spark.cores.max", Integer.toString(PetsOnSpark.WORKERS))
-                    .set("spark.executor.extraClassPath", StandaloneCluster.testClassPath())
+                    .set("spark.executor.extraClassPath", SparkStandaloneCluster.testClassPath())
                     .set("spark.executor.extraJavaOptions",
                             "-Dorg.bytedeco.javacpp.maxbytes=3G -Dorg.bytedeco.javacpp.maxphysicalbytes=4G");
             try (JavaSparkContext sc = new JavaSparkContext(SparkExecutors.withNativeBackend(conf))) {

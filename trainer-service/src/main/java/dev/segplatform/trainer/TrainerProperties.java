@@ -3,6 +3,7 @@ package dev.segplatform.trainer;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -29,6 +30,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param internalTokenFile where to read the token when {@code internalToken} is not set; the default is
  *                          where an experiment service with its default data dir, started from the same
  *                          folder, generates it. Read when first needed, so the trainer may start first
+ * @param spark             where runs with {@code distributed} train (see {@link Spark})
  */
 @ConfigurationProperties("trainer")
 public record TrainerProperties(
@@ -44,7 +46,8 @@ public record TrainerProperties(
         @DefaultValue("10s") Duration idleBackoffMax,
         @DefaultValue("4") int sampleMasks,
         String internalToken,
-        @DefaultValue("./data/internal-token") Path internalTokenFile) {
+        @DefaultValue("./data/internal-token") Path internalTokenFile,
+        @DefaultValue Spark spark) {
 
     public TrainerProperties {
         if (internalToken != null && internalToken.isBlank()) {
@@ -55,6 +58,40 @@ public record TrainerProperties(
         }
         if (slots < 1) {
             throw new IllegalArgumentException("trainer.slots must be at least 1");
+        }
+        if (spark == null) {
+            spark = new Spark(null, null, null);
+        }
+    }
+
+    /**
+     * Spark, for runs whose spec has {@code distributed}: this trainer is the Spark driver (in its own
+     * JVM, which therefore starts with Spark's Java 17 options), the executors are wherever the master
+     * says.
+     *
+     * @param master    {@code spark://host:7077} (a standalone cluster), {@code k8s://https://host:443}
+     *                  (Spark on Kubernetes) or {@code local[N]}, passed to Spark as written; absent =
+     *                  {@code local[W]} with W the run's {@code distributed.workers}: executors as threads
+     *                  of this JVM
+     * @param exportDir where a run's minibatch files are written for the executors to read: on a
+     *                  cluster, a shared file system mounted at the same path on every machine; absent =
+     *                  the run's folder under {@code work-dir}, which only executors on this machine see
+     * @param conf      more Spark settings, passed as written (for example {@code spark.driver.host},
+     *                  {@code spark.executor.memory}, {@code spark.executor.extraClassPath}); in
+     *                  properties {@code trainer.spark.conf[spark.driver.host]=10.0.0.5}
+     */
+    public record Spark(String master, Path exportDir, Map<String, String> conf) {
+
+        public Spark {
+            if (master != null && master.isBlank()) {
+                master = null;
+            }
+            conf = conf == null ? Map.of() : Map.copyOf(conf);
+        }
+
+        /** The master a run of {@code workers} workers trains on. */
+        public String masterFor(int workers) {
+            return master != null ? master : "local[" + workers + "]";
         }
     }
 

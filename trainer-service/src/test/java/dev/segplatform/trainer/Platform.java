@@ -57,6 +57,8 @@ final class Platform {
             throws Exception {
         java.util.Map<String, String> withToken = new java.util.HashMap<>(environment);
         withToken.putIfAbsent("TRAINER_INTERNAL_TOKEN", INTERNAL_TOKEN);
+        // Every trainer JVM starts with Spark's Java 17 options, as bin/platform's and the image's do.
+        withToken.putIfAbsent("JDK_JAVA_OPTIONS", dev.segplatform.spark.SparkExecutors.javaOptions());
         String[] args = new String[extra.length + 5];
         args[0] = "--trainer.experiment-url=" + experimentService().url();
         args[1] = "--trainer.worker-id=" + name;

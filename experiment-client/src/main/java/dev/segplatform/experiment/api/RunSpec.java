@@ -2,6 +2,7 @@ package dev.segplatform.experiment.api;
 
 import dev.segplatform.core.model.ModelLimits;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
@@ -49,6 +50,9 @@ import java.util.List;
  *                              {@code trainer.weights-root}
  * @param freezeEncoder         with an encoder: keep its weights as loaded (default true, the
  *                              study's recipe) or fine-tune them (false)
+ * @param distributed           train across Spark executors ({@link Distributed}); absent = on this
+ *                              trainer alone, on {@code devices} devices. Not together with
+ *                              {@code devices > 1}: the two are different ways to spread one run
  */
 @EncoderFitsModel
 public record RunSpec(
@@ -77,7 +81,8 @@ public record RunSpec(
         @Pattern(regexp = DatasetSpec.RELATIVE_PATH, message = "must be \"imagenet\" or a path relative to the"
                 + " trainer's trainer.weights-root, without '..', backslashes or NUL bytes")
         String encoderWeights,
-        Boolean freezeEncoder) {
+        Boolean freezeEncoder,
+        @Valid Distributed distributed) {
 
     public static final List<Double> DEFAULT_ICNET_LOSS_WEIGHTS = List.of(0.4, 0.4, 1.0);
 
@@ -99,6 +104,26 @@ public record RunSpec(
                 encoder == null ? ModelEncoder.NONE : encoder,
                 encoder == null || encoder == ModelEncoder.NONE || encoderWeights != null ? encoderWeights
                         : ModelLimits.ENCODER_WEIGHTS_IMAGENET,
-                freezeEncoder != null ? freezeEncoder : encoder != null && encoder != ModelEncoder.NONE);
+                freezeEncoder != null ? freezeEncoder : encoder != null && encoder != ModelEncoder.NONE,
+                distributed == null ? null : distributed.withDefaults());
+    }
+
+    /**
+     * Reported as the field {@code distributed}: Spark's workers and ParallelWrapper's devices are two
+     * ways to spread one run, and a trainer drives one or the other. Package-private, so JSON does not
+     * see it as a property.
+     */
+    @AssertTrue(message = "cannot be combined with devices > 1: use workers for Spark, or devices on one machine")
+    boolean isDistributed() {
+        return distributed == null || devices == null || devices <= 1;
+    }
+
+    /**
+     * Reported as the field {@code augment}: a distributed run's minibatches are cut once and read by
+     * the executors in every epoch, so there are no per-epoch flips to give it (yet).
+     */
+    @AssertTrue(message = "flips are not applied to distributed runs: leave augment off")
+    boolean isAugment() {
+        return distributed == null || augment == null || !augment;
     }
 }

@@ -14,7 +14,9 @@ import dev.segplatform.core.train.TrainingResult;
 import dev.segplatform.spark.SparkExecutors;
 import dev.segplatform.spark.SparkSegmentationTrainer;
 import dev.segplatform.spark.SparkTrainingOptions;
+import dev.segplatform.testsupport.SparkStandaloneCluster;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -25,13 +27,15 @@ import org.apache.spark.api.java.JavaSparkContext;
 /**
  * One network, one data set, the same epochs, three ways: one trainer alone, DL4J's
  * {@code ParallelWrapper} with two workers in one JVM, and DL4J's Spark parameter averaging with
- * two workers ({@code local[2]}: two executor threads of this JVM). Prints the training images/s
+ * two workers ({@code local[2]}: two executor threads of this JVM; with {@code --cluster} also on a
+ * Spark standalone cluster of two single-core workers started on this machine, whose executors are
+ * JVMs of their own, as across machines). Prints the training images/s
  * of the last epoch (the first includes oneDNN's kernel choice and Spark's start) and the
  * validation mean IoU each reaches, run by {@code bin/bench distributed}.
  *
  * <p>Options: {@code --size N} (64), {@code --width N} (8), {@code --count N} synthetic pets (400),
  * {@code --epochs N} (3), {@code --batch N} per worker (8), {@code --averaging N} minibatches per
- * worker between averagings (4). The single trainer and the wrapper run batch x 2, so each step of
+ * worker between averagings (4), {@code --cluster}. The single trainer and the wrapper run batch x 2, so each step of
  * every variant sees the same number of images.
  *
  * <p>The variants run one after another, so load from other work on a shared machine falls on
@@ -52,6 +56,7 @@ public final class DistributedBench {
         int epochs = 3;
         int batch = 8;
         int averaging = 4;
+        boolean cluster = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size" -> size = Integer.parseInt(args[++i]);
@@ -60,8 +65,9 @@ public final class DistributedBench {
                 case "--epochs" -> epochs = Integer.parseInt(args[++i]);
                 case "--batch" -> batch = Integer.parseInt(args[++i]);
                 case "--averaging" -> averaging = Integer.parseInt(args[++i]);
+                case "--cluster" -> cluster = true;
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; options: --size --width --count --epochs --batch --averaging");
+                        + "; options: --size --width --count --epochs --batch --averaging --cluster");
             }
         }
         NativeBackend.configure();
@@ -82,22 +88,44 @@ public final class DistributedBench {
         rows.add(local("one trainer, batch " + 2 * batch, spec, pets, whole));
         rows.add(local("ParallelWrapper, 2 x batch " + batch, spec, pets,
                 new TrainingOptions(epochs, batch, 0, false, 64, 32, 0, 2)));
-        SparkConf conf = new SparkConf().setMaster("local[2]").setAppName("distributed-bench")
-                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
-                .set("spark.driver.bindAddress", "127.0.0.1");
-        try (JavaSparkContext sc = new JavaSparkContext(SparkExecutors.withNativeBackend(conf))) {
-            long start = System.nanoTime();
-            SparkSegmentationTrainer spark = new SparkSegmentationTrainer(spec, Networks.build(spec), sc,
-                    new SparkTrainingOptions(2, averaging, target.resolve("bench-export").toAbsolutePath()), batch);
-            TrainingResult result = spark.train(pets.train(), pets.validation(),
-                    new TrainingOptions(epochs, batch, 0, false, 64, 32, 0, 1), null);
-            rows.add(row("Spark local[2], 2 x batch " + batch + ", averaging every " + averaging, result, start));
+        TrainingOptions perWorker = new TrainingOptions(epochs, batch, 0, false, 64, 32, 0, 1);
+        SparkTrainingOptions averaged = new SparkTrainingOptions(2, averaging,
+                target.resolve("bench-export").toAbsolutePath());
+        rows.add(spark("Spark local[2], 2 x batch " + batch + ", averaging every " + averaging,
+                sparkConf("local[2]"), spec, pets, averaged, perWorker));
+        if (cluster) {
+            try (SparkStandaloneCluster standalone = SparkStandaloneCluster.launch(target.resolve("bench-cluster"), 2,
+                    1, "2g", SparkExecutors.javaOptions())) {
+                standalone.awaitWorkers(Duration.ofMinutes(3));
+                SparkConf conf = sparkConf(standalone.masterUrl()).set("spark.executor.memory", "1g")
+                        .set("spark.executor.cores", "1").set("spark.cores.max", "2")
+                        .set("spark.executor.extraClassPath", SparkStandaloneCluster.testClassPath());
+                rows.add(spark("Spark cluster, 2 executor JVMs, same batches", conf, spec, pets, averaged,
+                        perWorker));
+            }
         }
 
         System.out.printf(Locale.ROOT, "%n%-52s %12s %14s %10s%n", "variant", "images/s", "val mean IoU", "seconds");
         for (Row r : rows) {
             System.out.printf(Locale.ROOT, "%-52s %12.1f %14.3f %10.1f%n", r.name(), r.imagesPerSecond(),
                     r.valMeanIou(), r.seconds());
+        }
+    }
+
+    private static SparkConf sparkConf(String master) {
+        return new SparkConf().setMaster(master).setAppName("distributed-bench")
+                .set("spark.ui.enabled", "false").set("spark.driver.host", "127.0.0.1")
+                .set("spark.driver.bindAddress", "127.0.0.1");
+    }
+
+    /** The Spark variant on {@code conf}'s master; the context's start is part of its seconds. */
+    private static Row spark(String name, SparkConf conf, ModelSpec spec, PetData pets, SparkTrainingOptions averaged,
+                             TrainingOptions perWorker) {
+        long start = System.nanoTime();
+        try (JavaSparkContext sc = new JavaSparkContext(SparkExecutors.withNativeBackend(conf))) {
+            SparkSegmentationTrainer trainer = new SparkSegmentationTrainer(spec, Networks.build(spec), sc, averaged,
+                    perWorker.batchSize());
+            return row(name, trainer.train(pets.train(), pets.validation(), perWorker, null), start);
         }
     }
 

@@ -6,8 +6,12 @@ import dev.segplatform.core.model.Encoder;
 import dev.segplatform.core.model.Loss;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Optimizer;
+import dev.segplatform.experiment.api.Distributed;
 import dev.segplatform.experiment.api.RunSpec;
+import dev.segplatform.spark.SparkTrainingOptions;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The run spec of the API to the model spec of the core: the one place the two meet. The limits
@@ -33,6 +37,21 @@ final class RunSpecMapping {
                 s.learningRate(), s.weightDecay(), s.icnetLossWeights(), Loss.valueOf(s.loss().name()),
                 classWeights(s.classWeights(), trainPixelsPerClass), Encoder.valueOf(s.encoder().name()),
                 s.encoderWeights(), s.freezeEncoder());
+    }
+
+    /**
+     * How a run with {@code distributed} spreads over Spark, or empty for a run trained on this trainer
+     * alone.
+     *
+     * @param exportDirectory where the run's minibatch files go: a folder every executor can read
+     */
+    static Optional<SparkTrainingOptions> sparkOptions(RunSpec spec, Path exportDirectory) {
+        Distributed distributed = spec.withDefaults().distributed();
+        if (distributed == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new SparkTrainingOptions(distributed.workers(), distributed.averagingFrequency(),
+                exportDirectory));
     }
 
     private static List<Double> classWeights(dev.segplatform.experiment.api.ClassWeights weights, long[] pixels) {

@@ -22,6 +22,8 @@ import dev.segplatform.experiment.api.MetricPoint;
 import dev.segplatform.experiment.api.Progress;
 import dev.segplatform.experiment.api.RunSpec;
 import dev.segplatform.experiment.client.ExperimentClient;
+import dev.segplatform.spark.SparkSegmentationTrainer;
+import dev.segplatform.spark.SparkTrainingOptions;
 import dev.segplatform.trainer.TrainerProperties;
 import dev.segplatform.trainer.dataset.DatasetResolver;
 import dev.segplatform.trainer.job.JobTraining;
@@ -44,8 +46,9 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 
 /**
- * Trains a claimed run as its spec says, through segmentation-core's {@link SegmentationTrainer},
- * and wraps the job around it: a checkpoint after each epoch, the epoch's metrics logged in one
+ * Trains a claimed run as its spec says, through segmentation-core's {@link SegmentationTrainer}
+ * (or, for a spec with {@code distributed}, spark-training's {@link SparkSegmentationTrainer}), and
+ * wraps the job around it: a checkpoint after each epoch, the epoch's metrics logged in one
  * batch (step = 1-based epoch), progress on every heartbeat, early stopping on {@code val_loss},
  * and the model bundle plus sample masks at the end. The bundle holds the epoch of highest
  * {@code val_mean_iou} unless the spec says {@code keep: last}: that epoch's weights are kept as
@@ -71,13 +74,15 @@ class SpecTraining implements JobTraining {
     private final DatasetResolver datasets;
     private final EncoderWeightsResolver encoderWeights;
     private final TrainerProperties properties;
+    private final SparkDriver sparkDriver;
 
     SpecTraining(ExperimentClient client, DatasetResolver datasets, EncoderWeightsResolver encoderWeights,
-                 TrainerProperties properties) {
+                 TrainerProperties properties, SparkDriver sparkDriver) {
         this.client = client;
         this.datasets = datasets;
         this.encoderWeights = encoderWeights;
         this.properties = properties;
+        this.sparkDriver = sparkDriver;
     }
 
     @Override
@@ -121,8 +126,10 @@ class SpecTraining implements JobTraining {
                     .withStartEpoch(start.state().epochsDone())
                     .withStartBatch(start.state().batchesDone())
                     .withDevices(spec.devices());
-            TrainingResult result = new SegmentationTrainer(model, graph)
-                    .train(data.train(), data.validation(), options, listener);
+            Optional<SparkTrainingOptions> spark = RunSpecMapping.sparkOptions(spec, exportDirectory(dir));
+            TrainingResult result = spark.isPresent()
+                    ? trainOnSpark(lease, model, graph, spark.get(), data, options, listener)
+                    : new SegmentationTrainer(model, graph).train(data.train(), data.validation(), options, listener);
             StopReason stop = lease.stopReason();
             if (result.stopped() && !listener.earlyStopped) {
                 return stopped(lease, stop, graph, listener.state.at(result.stoppedEpoch(), result.stoppedBatch()), dir);
@@ -139,6 +146,65 @@ class SpecTraining implements JobTraining {
         lease.write("log params", () -> client.logParams(claim.runId(), claim.leaseToken(), endParams));
         uploadModel(lease, kept, model, data, best ? end.bestEpochMetrics() : end.lastEpochMetrics(), keptEpoch, dir);
         return null;
+    }
+
+    /**
+     * The same epochs through DL4J's Spark parameter averaging, reporting to the same listener: the
+     * driver's graph is {@code graph}, averaged in place after every round, so the listener's
+     * checkpoints, best epoch and bundle are the averaged model's. Between averaging rounds the
+     * listener hears progress and is asked whether to stop, as between minibatches on one machine.
+     *
+     * <p>On SIGTERM Spark's own shutdown hook stops its context, which aborts the round in flight; the
+     * run then stops as on any shutdown, at the last whole round (the graph's state), and is given back.
+     */
+    private TrainingResult trainOnSpark(Lease lease, ModelSpec model, ComputationGraph graph, SparkTrainingOptions spark,
+            PetData data, TrainingOptions options, JobListener listener) throws Exception {
+        JobClaim claim = lease.claim();
+        try (SparkDriver.Session session = sparkDriver.open(claim.runId(), spark.workers(),
+                () -> lease.stopReason() != null)) {
+            if (session == null) {
+                return new TrainingResult(List.of(), true, options.startEpoch(), options.startBatch());
+            }
+            log.info("Run {}: {} Spark workers on {}, averaging every {} minibatches", claim.runId(), spark.workers(),
+                    session.context().master(), spark.averagingFrequency());
+            SparkSegmentationTrainer trainer = new SparkSegmentationTrainer(model, graph, session.context(), spark,
+                    options.batchSize());
+            if (trainer.graph() != graph) {
+                throw new IllegalStateException("DL4J's Spark training keeps its own copy of the graph");
+            }
+            try {
+                return trainer.train(data.train(), data.validation(), options, listener);
+            } catch (Exception e) { // Spark throws SparkException, a checked exception, undeclared
+                if (lease.stopReason() != StopReason.SHUTDOWN && !jvmShuttingDown()) {
+                    throw e;
+                }
+                log.info("Run {}: Spark stopped by the shutdown ({})", claim.runId(), e.getMessage());
+                lease.requestStop(StopReason.SHUTDOWN);
+                return new TrainingResult(List.of(), true, listener.atEpoch, listener.atBatch);
+            }
+        } finally {
+            if (properties.spark().exportDir() != null) {
+                deleteRecursively(spark.exportDirectory());
+            }
+        }
+    }
+
+    /** Where a distributed run's minibatch files go: under trainer.spark.export-dir, else the run's folder. */
+    private Path exportDirectory(Path runDir) {
+        Path shared = properties.spark().exportDir();
+        return shared == null ? runDir.resolve("minibatches") : shared.resolve(runDir.getFileName());
+    }
+
+    /** True once the JVM runs its shutdown hooks (the JDK refuses new hooks from then on). */
+    private static boolean jvmShuttingDown() {
+        Thread probe = new Thread(() -> { });
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException shuttingDown) {
+            return true;
+        }
     }
 
     /**
@@ -168,6 +234,9 @@ class SpecTraining implements JobTraining {
         private final Path dir;
         TrainState state;
         boolean earlyStopped;
+        /** Where the graph's weights stand: epochs done and minibatches into the next, as last reported. */
+        int atEpoch;
+        int atBatch;
 
         JobListener(Lease lease, RunSpec spec, ComputationGraph graph, PetData data, Path dir, TrainState state) {
             this.lease = lease;
@@ -176,10 +245,14 @@ class SpecTraining implements JobTraining {
             this.data = data;
             this.dir = dir;
             this.state = state;
+            this.atEpoch = state.epochsDone();
+            this.atBatch = state.batchesDone();
         }
 
         @Override
         public void onIteration(IterationProgress p) {
+            atEpoch = p.epoch();
+            atBatch = p.iteration();
             double perStep = p.elapsedSeconds() / Math.max(1, p.iteration() - startBatchOf(p.epoch()));
             long remaining = (long) (spec.epochs() - p.epoch() - 1) * p.iterationsPerEpoch()
                     + (p.iterationsPerEpoch() - p.iteration());
@@ -196,6 +269,8 @@ class SpecTraining implements JobTraining {
         @Override
         public void onEpoch(EpochResult result) {
             int epoch = result.epoch() + 1;
+            atEpoch = epoch;
+            atBatch = 0;
             Map<String, Double> metrics = metrics(result, data.validation().classNames());
             boolean improved = result.valLoss() < state.bestValLoss();
             double objective = metrics.get(OBJECTIVE);

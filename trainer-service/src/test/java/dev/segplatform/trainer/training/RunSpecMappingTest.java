@@ -11,6 +11,7 @@ import dev.segplatform.core.model.SegmentationNetwork;
 import dev.segplatform.core.model.Loss;
 import dev.segplatform.experiment.api.ClassWeights;
 import dev.segplatform.experiment.api.DatasetSpec;
+import dev.segplatform.experiment.api.Distributed;
 import dev.segplatform.experiment.api.KeepModel;
 import dev.segplatform.experiment.api.LossFunction;
 import dev.segplatform.experiment.api.DatasetType;
@@ -18,10 +19,12 @@ import dev.segplatform.experiment.api.ModelArchitecture;
 import dev.segplatform.experiment.api.ModelEncoder;
 import dev.segplatform.experiment.api.Optimizer;
 import dev.segplatform.experiment.api.RunSpec;
+import dev.segplatform.spark.SparkTrainingOptions;
 import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validation;
 import jakarta.validation.Validator;
 import jakarta.validation.ValidatorFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -57,11 +60,12 @@ class RunSpecMappingTest {
 
     /** Training pixels per class of a small trimap data set: pet, background, border. */
     static final long[] PIXELS = {3000, 6500, 500};
+    static final Path EXPORT = Path.of("minibatches");
 
     static RunSpec spec(ModelArchitecture model) {
         return new RunSpec(model, 1, 2, 0.01, 64, null, null, null, null,
                 new DatasetSpec(DatasetType.SYNTHETIC, null, 10, 1L, null), null, null, null, null, null, null, null, null, null,
-                null);
+                null, null);
     }
 
     /** One field changed, named as the API names it. */
@@ -76,35 +80,35 @@ class RunSpecMappingTest {
         return new Case("imageSize", "" + v, s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), s.learningRate(), v,
                 s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), s.width(),
                 s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep(), s.encoder(), s.encoderWeights(),
-                s.freezeEncoder()));
+                s.freezeEncoder(), s.distributed()));
     }
 
     static Case width(int v) {
         return new Case("width", "" + v, s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), s.learningRate(),
                 s.imageSize(), s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), v,
                 s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep(), s.encoder(), s.encoderWeights(),
-                s.freezeEncoder()));
+                s.freezeEncoder(), s.distributed()));
     }
 
     static Case learningRate(double v) {
         return new Case("learningRate", "" + v, s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), v, s.imageSize(),
                 s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), s.width(),
                 s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep(), s.encoder(), s.encoderWeights(),
-                s.freezeEncoder()));
+                s.freezeEncoder(), s.distributed()));
     }
 
     static Case weightDecay(double v, Optimizer optimizer) {
         return new Case("weightDecay", v + " (" + optimizer + ")", s -> new RunSpec(s.model(), s.epochs(), s.batchSize(),
                 s.learningRate(), s.imageSize(), optimizer, v, s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(),
                 s.width(), s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep(), s.encoder(), s.encoderWeights(),
-                s.freezeEncoder()));
+                s.freezeEncoder(), s.distributed()));
     }
 
     static Case icnetLossWeights(Double... v) {
         return new Case("icnetLossWeights", List.of(v).toString(), s -> new RunSpec(s.model(), s.epochs(), s.batchSize(),
                 s.learningRate(), s.imageSize(), s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(),
                 List.of(v), s.width(), s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep(), s.encoder(), s.encoderWeights(),
-                s.freezeEncoder()));
+                s.freezeEncoder(), s.distributed()));
     }
 
     static Case loss(LossFunction loss, ClassWeights weights) {
@@ -112,7 +116,7 @@ class RunSpecMappingTest {
                 s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), s.learningRate(), s.imageSize(), s.optimizer(),
                         s.weightDecay(), s.seed(), s.devices(), s.dataset(), s.icnetLossWeights(), s.width(), s.augment(),
                         s.earlyStoppingPatience(), loss, weights, s.keep(), s.encoder(), s.encoderWeights(),
-                s.freezeEncoder()));
+                s.freezeEncoder(), s.distributed()));
     }
 
     /** The encoder fields; {@code field} is the one a refusal names. */
@@ -120,7 +124,16 @@ class RunSpecMappingTest {
         return new Case(field, e + " " + weights + " " + freeze, s -> new RunSpec(s.model(), s.epochs(), s.batchSize(),
                 s.learningRate(), s.imageSize(), s.optimizer(), s.weightDecay(), s.seed(), s.devices(), s.dataset(),
                 s.icnetLossWeights(), s.width(), s.augment(), s.earlyStoppingPatience(), s.loss(), s.classWeights(),
-                s.keep(), e, weights, freeze));
+                s.keep(), e, weights, freeze, s.distributed()));
+    }
+
+    static Case distributed(Integer workers, Integer averagingFrequency, Integer devices) {
+        return new Case("distributed", workers + " workers, every " + averagingFrequency + ", devices " + devices,
+                s -> new RunSpec(s.model(), s.epochs(), s.batchSize(), s.learningRate(), s.imageSize(), s.optimizer(),
+                        s.weightDecay(), s.seed(), devices, s.dataset(), s.icnetLossWeights(), s.width(), s.augment(),
+                        s.earlyStoppingPatience(), s.loss(), s.classWeights(), s.keep(), s.encoder(), s.encoderWeights(),
+                        s.freezeEncoder(),
+                        new Distributed(workers, averagingFrequency)));
     }
 
     static Case classWeights(Double... v) {
@@ -149,7 +162,10 @@ class RunSpecMappingTest {
                 encoder(ModelEncoder.VGG16, "x".repeat(ModelLimits.MAX_ENCODER_WEIGHTS_LENGTH), true, "encoder"),
                 encoder(ModelEncoder.VGG16, "x".repeat(ModelLimits.MAX_ENCODER_WEIGHTS_LENGTH + 1), true, "encoder"),
                 encoder(ModelEncoder.NONE, "imagenet", null, "encoderWeights"), encoder(null, null, true, "freezeEncoder"),
-                encoder(ModelEncoder.NONE, null, false, "encoder"));
+                encoder(ModelEncoder.NONE, null, false, "encoder"),
+                distributed(0, null, null), distributed(1, null, null), distributed(64, 1, 1), distributed(65, 4, null),
+                distributed(null, 4, null), distributed(2, 0, null), distributed(2, 10_000, null),
+                distributed(2, 10_001, null), distributed(2, 4, 2));
     }
 
     static Stream<Arguments> everyLimitOfEveryArchitecture() {
@@ -173,6 +189,11 @@ class RunSpecMappingTest {
             return;
         }
         ModelSpec modelSpec = RunSpecMapping.modelSpec(run, PIXELS);
+        if (run.distributed() != null) {
+            SparkTrainingOptions spark = RunSpecMapping.sparkOptions(run, EXPORT).orElseThrow();
+            assertThat(spark.workers()).isEqualTo(run.distributed().workers());
+            assertThat(spark.averagingFrequency()).isEqualTo(run.distributed().averagingFrequency());
+        }
         ComputationGraphConfiguration conf = Networks.network(modelSpec).conf();
         int side = modelSpec.inputSize();
         // The configuration's shapes are worked out for the input size: every layer fits.
@@ -192,6 +213,55 @@ class RunSpecMappingTest {
 
     private static List<String> fieldsRefused(RunSpec run) {
         return VALIDATOR.validate(run.withDefaults()).stream().map(v -> v.getPropertyPath().toString()).toList();
+    }
+
+    /**
+     * Spark's workers and ParallelWrapper's devices are two ways to spread one run: together they are
+     * refused naming {@code distributed}; bounds name the nested field.
+     */
+    @Test
+    void distributedIsRefusedWithSeveralDevicesAndOutsideItsBounds() {
+        RunSpec unet = spec(ModelArchitecture.UNET);
+        assertThat(fieldsRefused(distributed(2, 4, 2).change().apply(unet))).containsExactly("distributed");
+        assertThat(fieldsRefused(distributed(2, 4, 1).change().apply(unet))).isEmpty();
+        RunSpec flipped = new RunSpec(unet.model(), unet.epochs(), unet.batchSize(), unet.learningRate(), unet.imageSize(),
+                null, null, null, null, unet.dataset(), null, null, true, null, null, null, null, null, null, null,
+                new Distributed(2, null));
+        assertThat(fieldsRefused(flipped)).containsExactly("augment");
+        assertThat(fieldsRefused(distributed(0, 4, null).change().apply(unet))).containsExactly("distributed.workers");
+        assertThat(fieldsRefused(distributed(null, 4, null).change().apply(unet))).containsExactly("distributed.workers");
+        assertThat(fieldsRefused(distributed(65, 4, null).change().apply(unet))).containsExactly("distributed.workers");
+        assertThat(fieldsRefused(distributed(2, 0, null).change().apply(unet)))
+                .containsExactly("distributed.averagingFrequency");
+        assertThat(fieldsRefused(distributed(2, 10_001, null).change().apply(unet)))
+                .containsExactly("distributed.averagingFrequency");
+    }
+
+    @Test
+    void distributedMapsToSparkOptionsAndItsAbsenceToNone() {
+        assertThat(RunSpecMapping.sparkOptions(spec(ModelArchitecture.UNET), EXPORT)).isEmpty();
+
+        RunSpec run = distributed(3, null, null).change().apply(spec(ModelArchitecture.UNET));
+        assertThat(RunSpecMapping.sparkOptions(run, EXPORT)).contains(
+                new SparkTrainingOptions(3, Distributed.DEFAULT_AVERAGING_FREQUENCY, EXPORT));
+        assertThat(run.withDefaults().distributed()).isEqualTo(new Distributed(3, Distributed.DEFAULT_AVERAGING_FREQUENCY));
+    }
+
+    @Test
+    void distributedReadsAndWritesAsJsonWithoutExtraProperties() {
+        tools.jackson.databind.json.JsonMapper json = tools.jackson.databind.json.JsonMapper.builder().build();
+        String base = "{\"model\":\"unet\",\"epochs\":1,\"batchSize\":2,\"learningRate\":0.01,\"imageSize\":64,"
+                + "\"dataset\":{\"type\":\"synthetic\",\"count\":10}";
+        RunSpec read = json.readValue(base + ",\"distributed\":{\"workers\":2}}", RunSpec.class);
+        assertThat(read.distributed()).isEqualTo(new Distributed(2, null));
+        String written = json.writeValueAsString(read.withDefaults());
+        assertThat(written).contains("\"distributed\":{\"workers\":2,\"averagingFrequency\":4}");
+        assertThat(json.readValue(written, RunSpec.class)).isEqualTo(read.withDefaults());
+        // Absent stays absent: such a run trains as before.
+        RunSpec plain = json.readValue(base + "}", RunSpec.class).withDefaults();
+        assertThat(plain.distributed()).isNull();
+        tools.jackson.databind.JsonNode absent = json.readTree(json.writeValueAsString(plain)).get("distributed");
+        assertThat(absent == null || absent.isNull()).isTrue();
     }
 
     /** The smallest networks the API accepts initialise and predict a mask of the input's size. */
@@ -218,7 +288,7 @@ class RunSpecMappingTest {
     void theMappingCarriesEveryFieldAndTheDataSetsClassCount() {
         RunSpec run = new RunSpec(ModelArchitecture.ICNET, 3, 4, 0.05, 96, Optimizer.ADAMW, 0.01, 9L, 1,
                 new DatasetSpec(DatasetType.SYNTHETIC, null, 10, 1L, null), List.of(0.2, 0.3, 0.5), 8, null, null,
-                LossFunction.DICE, ClassWeights.of(List.of(1.0, 2.0, 3.0, 4.0, 5.0)), KeepModel.LAST, null, null, null);
+                LossFunction.DICE, ClassWeights.of(List.of(1.0, 2.0, 3.0, 4.0, 5.0)), KeepModel.LAST, null, null, null, null);
 
         ModelSpec m = RunSpecMapping.modelSpec(run, new long[] {1, 2, 3, 4, 5});
 

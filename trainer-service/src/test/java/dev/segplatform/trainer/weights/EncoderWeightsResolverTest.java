@@ -23,7 +23,7 @@ class EncoderWeightsResolverTest {
     private EncoderWeightsResolver resolver(Path root) {
         return new EncoderWeightsResolver(new TrainerProperties(URI.create("http://localhost:1"), "w", 1,
                 dir.resolve("datasets"), root, dir.resolve("work"), 1, Duration.ofSeconds(1), Duration.ofSeconds(1),
-                Duration.ofSeconds(1), 0, "token", dir.resolve("token")));
+                Duration.ofSeconds(1), 0, "token", dir.resolve("token"), null));
     }
 
     private static ModelSpec vgg(String weights) {

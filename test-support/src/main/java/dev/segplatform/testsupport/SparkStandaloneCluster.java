@@ -1,5 +1,6 @@
-package dev.segplatform.spark;
+package dev.segplatform.testsupport;
 
+import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -10,8 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * A Spark standalone cluster on this machine: one master and {@code n} workers, each a JVM of its
@@ -23,16 +26,18 @@ import java.util.concurrent.TimeUnit;
  * {@code RELEASE} file and an empty {@code jars/}), so the executors load exactly the class path the
  * application names, in its order (segmentation-core's ND4J fix ahead of ND4J).
  */
-final class StandaloneCluster implements AutoCloseable {
+public final class SparkStandaloneCluster implements AutoCloseable {
 
     private final Path dir;
     private final int workers;
     private final int masterPort;
     private final int masterUiPort;
+    private final String javaOptions;
     private final List<Process> processes = new ArrayList<>();
 
-    private StandaloneCluster(Path dir, int workers, int masterPort, int masterUiPort) {
+    private SparkStandaloneCluster(Path dir, int workers, int masterPort, int masterUiPort, String javaOptions) {
         this.dir = dir;
+        this.javaOptions = javaOptions;
         this.workers = workers;
         this.masterPort = masterPort;
         this.masterUiPort = masterUiPort;
@@ -41,14 +46,16 @@ final class StandaloneCluster implements AutoCloseable {
     /**
      * Launches the master and {@code workers} workers of {@code coresPerWorker} cores each and
      * returns at once, so the caller can prepare its data while they start; {@link #awaitWorkers}
-     * waits until the master lists them all alive.
+     * waits until the master lists them all alive. {@code javaOptions} are the Java 17 options Spark's
+     * launcher would give the master and workers (spark-training's {@code SparkExecutors.javaOptions()}).
      */
-    static StandaloneCluster launch(Path dir, int workers, int coresPerWorker, String workerMemory)
-            throws IOException, InterruptedException {
+    public static SparkStandaloneCluster launch(Path dir, int workers, int coresPerWorker, String workerMemory,
+                                                String javaOptions) throws IOException, InterruptedException {
         Path home = dir.resolve("spark-home").toAbsolutePath();
         Files.createDirectories(home.resolve("jars"));
         Files.writeString(home.resolve("RELEASE"), "an empty Spark home for tests\n");
-        StandaloneCluster cluster = new StandaloneCluster(dir.toAbsolutePath(), workers, freePort(), freePort());
+        SparkStandaloneCluster cluster = new SparkStandaloneCluster(dir.toAbsolutePath(), workers, freePort(), freePort(),
+                javaOptions);
         try {
             cluster.start("master", "org.apache.spark.deploy.master.Master", "--host", "127.0.0.1",
                     "--port", Integer.toString(cluster.masterPort), "--webui-port", Integer.toString(cluster.masterUiPort));
@@ -66,17 +73,23 @@ final class StandaloneCluster implements AutoCloseable {
         }
     }
 
-    String masterUrl() {
+    public String masterUrl() {
         return "spark://127.0.0.1:" + masterPort;
     }
 
-    /** The test JVM's own class path, which the executors get as theirs. */
-    static String testClassPath() {
+    /**
+     * This JVM's own class path (under Surefire its real one, not the manifest-only jar), with every
+     * entry made absolute: the executors get it as theirs, and start in a worker's folder.
+     */
+    public static String testClassPath() {
         String surefire = System.getProperty("surefire.test.class.path");
-        return surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+        String path = surefire != null && !surefire.isBlank() ? surefire : System.getProperty("java.class.path");
+        return Arrays.stream(path.split(File.pathSeparator)).filter(entry -> !entry.isBlank())
+                .map(entry -> Path.of(entry).toAbsolutePath().toString())
+                .collect(Collectors.joining(File.pathSeparator));
     }
 
-    Path sparkHome() {
+    public Path sparkHome() {
         return dir.resolve("spark-home");
     }
 
@@ -86,7 +99,7 @@ final class StandaloneCluster implements AutoCloseable {
         // Master and workers only schedule and launch: a small heap, and no optimizing compiler
         // time spent on code that runs a few times.
         command.addAll(List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
-        command.addAll(List.of(System.getProperty("spark.java-options", "").trim().split("\\s+")));
+        command.addAll(List.of(javaOptions.trim().split("\\s+")));
         command.addAll(List.of("-cp", testClassPath(), mainClass));
         command.addAll(List.of(args));
         command.removeIf(String::isEmpty);
@@ -98,11 +111,19 @@ final class StandaloneCluster implements AutoCloseable {
         processes.add(builder.start());
     }
 
+    /**
+     * The master's JSON status page: its workers, and the applications that run or ran on them
+     * ({@code activeapps}, {@code completedapps}, each with its {@code name}).
+     */
+    public String status() throws IOException, InterruptedException {
+        URI page = URI.create("http://127.0.0.1:" + masterUiPort + "/json/");
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(page).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+    }
+
     /** Polls the master's JSON status page until every worker is alive. */
-    void awaitWorkers(Duration timeout) throws Exception {
+    public void awaitWorkers(Duration timeout) throws Exception {
         int n = workers;
-        HttpClient http = HttpClient.newHttpClient();
-        URI status = URI.create("http://127.0.0.1:" + masterUiPort + "/json/");
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "";
         while (System.nanoTime() < deadline) {
@@ -112,7 +133,7 @@ final class StandaloneCluster implements AutoCloseable {
                 }
             }
             try {
-                last = http.send(HttpRequest.newBuilder(status).build(), HttpResponse.BodyHandlers.ofString()).body();
+                last = status();
                 if (last.replaceAll("\\s", "").contains("\"aliveworkers\":" + n)) {
                     return;
                 }

@@ -1,0 +1,87 @@
+package dev.segplatform.trainer.training;
+
+import dev.segplatform.spark.SparkExecutors;
+import dev.segplatform.trainer.TrainerProperties;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.springframework.stereotype.Component;
+
+/**
+ * The Spark driver inside this trainer: a Spark context for each run with {@code distributed}, on the
+ * master {@code trainer.spark.master} names ({@code local[W]} for a run of W workers when it names
+ * none), stopped when the run's attempt ends. Spark allows one context per JVM, so distributed runs
+ * on one trainer take turns; a run that waits keeps its lease (the heartbeat goes on) and stops
+ * waiting when it is cancelled or the trainer shuts down.
+ */
+@Component
+class SparkDriver {
+
+    private final TrainerProperties.Spark settings;
+    private final Semaphore oneContext = new Semaphore(1);
+
+    SparkDriver(TrainerProperties properties) {
+        this.settings = properties.spark();
+    }
+
+    /**
+     * A context for one run of {@code workers} workers, or null if {@code stopRequested} turned true
+     * while another run held Spark.
+     */
+    Session open(long runId, int workers, BooleanSupplier stopRequested) throws InterruptedException {
+        requireJavaOptions();
+        while (!oneContext.tryAcquire(1, TimeUnit.SECONDS)) {
+            if (stopRequested.getAsBoolean()) {
+                return null;
+            }
+        }
+        try {
+            SparkConf conf = new SparkConf()
+                    .setAppName("segplatform-run-" + runId)
+                    .setMaster(settings.masterFor(workers))
+                    // Spark's application UI serves its REST API with Jersey 2, which Boot's Jersey
+                    // replaces; untried, so off unless trainer.spark.conf turns it on.
+                    .set("spark.ui.enabled", "false");
+            settings.conf().forEach(conf::set);
+            return new Session(new JavaSparkContext(SparkExecutors.withNativeBackend(conf)));
+        } catch (RuntimeException | Error e) {
+            oneContext.release();
+            throw e;
+        }
+    }
+
+    /**
+     * Spark's classes reach into the JDK's internals, which Java 17 opens only when the JVM starts
+     * with Spark's options; without them a run would fail deep in Spark with an access error.
+     */
+    private static void requireJavaOptions() {
+        if (!Object.class.getModule().isOpen("sun.nio.ch", SparkDriver.class.getModule())) {
+            throw new IllegalStateException("this trainer's JVM was started without Spark's Java 17 options "
+                    + "(--add-opens ..., spark-training's java-options), so it cannot train runs with distributed");
+        }
+    }
+
+    /** One run's Spark context; closing it stops the context and lets the next distributed run start one. */
+    final class Session implements AutoCloseable {
+        private final JavaSparkContext context;
+
+        private Session(JavaSparkContext context) {
+            this.context = context;
+        }
+
+        JavaSparkContext context() {
+            return context;
+        }
+
+        @Override
+        public void close() {
+            try {
+                context.stop();
+            } finally {
+                oneContext.release();
+            }
+        }
+    }
+}
