@@ -37,7 +37,7 @@ import tools.jackson.databind.json.JsonMapper;
  * Runs with {@code distributed} through the real experiment service and real trainer processes whose
  * Spark driver trains on a real Spark standalone cluster: a master and two single-core workers as JVMs
  * of their own, each starting an executor JVM per application. The job behaves like every job
- * (metrics per epoch, checkpoints, shutdown, a killed driver and resume, the bundle) and the model,
+ * (metrics per epoch, checkpoints, shutdown, a killed driver and resume, CANCEL, the bundle) and the model,
  * averaged across the executors, learns and is served by the inference service.
  */
 class DistributedTrainingTest {
@@ -206,6 +206,40 @@ class DistributedTrainingTest {
         Path bundle = Files.createTempDirectory(Platform.ROOT, "spark-resumed-").resolve("bundle.zip");
         client.downloadArtifact(runId, ArtifactPaths.MODEL_BUNDLE, bundle);
         assertThat(ModelBundle.load(bundle).descriptor().trainingRunId()).isEqualTo(Long.toString(runId));
+    }
+
+    /**
+     * CANCEL, answered to the trainer's heartbeat, stops a distributed run between averaging rounds:
+     * the run ends CANCELLED long before its epochs are done, and the trainer stops the run's Spark
+     * application, so the cluster's executors are free again while the trainer lives on.
+     */
+    @Test
+    void aCancelledRunStopsBetweenRoundsAndItsSparkApplicationEnds() throws Exception {
+        ExperimentClient client = Platform.client();
+        long experimentId = Platform.experiment("distributed-cancel");
+        String body = """
+                {"spec": {"model": "unet", "epochs": 50, "batchSize": 8, "learningRate": 0.003, "imageSize": 32,
+                 "width": 8, "seed": 7, "dataset": %s, "distributed": {"workers": 2, "averagingFrequency": 1}}}"""
+                .formatted(FEW_PETS);
+        try (ServiceProcess trainer = trainerOnCluster("spark-cancel")) {
+            long runId = Platform.post("/api/experiments/" + experimentId + "/runs", body).get("id").asLong();
+            Platform.await(runId, Duration.ofMinutes(5), run -> run.get("progress") != null
+                    && !run.get("progress").isNull() && run.get("progress").get("step").asLong() > 0);
+            Platform.cancel(runId);
+            JsonNode run = Platform.awaitEnd(runId, Duration.ofMinutes(3));
+
+            assertThat(run.get("status").asString()).as(run + "\nlog: " + trainer.log()).isEqualTo("CANCELLED");
+            assertThat(client.metricHistory(runId, "val_loss").history()).hasSizeLessThan(50);
+            String application = "segplatform-run-" + runId;
+            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+            while (!JSON.readTree(cluster.status()).get("completedapps").findValuesAsString("name").contains(application)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(250);
+            }
+            assertThat(JSON.readTree(cluster.status()).get("completedapps").findValuesAsString("name"))
+                    .as("the run's application, ended while its trainer runs").contains(application);
+            assertThat(trainer.isAlive()).isTrue();
+        }
     }
 
     /** Waits until {@code epochs} epochs have their validation loss logged (or the run has ended). */
