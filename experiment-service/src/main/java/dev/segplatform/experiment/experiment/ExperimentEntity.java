@@ -14,6 +14,7 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import org.hibernate.annotations.BatchSize;
 
 /** An experiment: a named group of runs. Deleting one only marks it, so it can be restored. */
 @Entity
@@ -30,7 +31,9 @@ class ExperimentEntity {
     private Instant updatedAt;
     private Instant deletedAt;
 
+    // A page of the list loads its experiments' tags in one query, not one per experiment.
     @ElementCollection(fetch = FetchType.EAGER)
+    @BatchSize(size = 1000)
     @CollectionTable(name = "experiment_tag", joinColumns = @JoinColumn(name = "experiment_id"))
     @MapKeyColumn(name = "key")
     @Column(name = "value")

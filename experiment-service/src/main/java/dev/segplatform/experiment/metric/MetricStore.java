@@ -71,14 +71,18 @@ public class MetricStore {
 
     @Transactional(readOnly = true)
     public List<MetricHistory.Point> history(long runId, String key) {
-        requireRun(runId);
-        return jdbc.sql("""
+        List<MetricHistory.Point> points = jdbc.sql("""
                         select value, step, timestamp_ms from metric
                         where run_id = :runId and key = :key order by step, timestamp_ms""")
                 .param("runId", runId)
                 .param("key", key)
                 .query((rs, n) -> new MetricHistory.Point(rs.getDouble("value"), rs.getLong("step"), rs.getLong("timestamp_ms")))
                 .list();
+        // Only an empty history asks whether the run exists: one round trip for the usual read.
+        if (points.isEmpty()) {
+            requireRun(runId);
+        }
+        return points;
     }
 
     /**

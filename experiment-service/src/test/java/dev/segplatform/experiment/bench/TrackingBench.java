@@ -26,7 +26,7 @@ import tools.jackson.databind.JsonNode;
  * {@code bin/bench tracking}: metric ingestion (8 concurrent writers, 1000-point batches) and job
  * claims (4 concurrent claimers) through the REST API of a real service on embedded PostgreSQL,
  * each beside the same work done in-process on the same database (no HTTP, no JSON), so the
- * service's overhead reads as a ratio.
+ * service's overhead reads as a ratio. With {@code --scale}: the reads at scale ({@link TrackingScaleBench}).
  */
 public final class TrackingBench {
 
@@ -35,6 +35,10 @@ public final class TrackingBench {
     private static final int BATCH = 1000;
 
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--scale")) {
+            TrackingScaleBench.main(args);
+            return;
+        }
         double seconds = args.length > 0 ? Double.parseDouble(args[0]) : 10;
         int jobs = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
         Path dataDir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "bench-data")), "tracking-");
@@ -69,7 +73,7 @@ public final class TrackingBench {
         }
     }
 
-    private static double ingestHttp(Api api, long experimentId, double seconds) throws Exception {
+    static double ingestHttp(Api api, long experimentId, double seconds) throws Exception {
         List<Long> runs = new ArrayList<>();
         List<String> tokens = new ArrayList<>();
         for (int w = 0; w < WRITERS; w++) {

@@ -14,14 +14,14 @@ import java.util.stream.Collectors;
  */
 enum RunAttribute {
     // A run without a job (an MLflow client's) keeps its status and times on the run row.
-    STATUS("coalesce(j.status, r.status)", "text", Kind.STATUS, "status"),
-    NAME("r.name", "text", Kind.TEXT, "name", "run_name"),
-    RUN_ID("r.id", "bigint", Kind.NUMBER, "run_id", "id"),
-    EXPERIMENT_ID("r.experiment_id", "bigint", Kind.NUMBER, "experiment_id"),
-    ATTEMPT("coalesce(j.attempt, 0)", "integer", Kind.NUMBER, "attempt"),
-    CREATED_TIME("r.created_at", "timestamptz", Kind.TIME, "created_time", "created"),
-    START_TIME("coalesce(j.started_at, r.started_at)", "timestamptz", Kind.TIME, "start_time"),
-    END_TIME("coalesce(j.ended_at, r.ended_at)", "timestamptz", Kind.TIME, "end_time");
+    STATUS("coalesce(j.status, r.status)", "text", Kind.STATUS, false, "status"),
+    NAME("r.name", "text", Kind.TEXT, false, "name", "run_name"),
+    RUN_ID("r.id", "bigint", Kind.NUMBER, true, "run_id", "id"),
+    EXPERIMENT_ID("r.experiment_id", "bigint", Kind.NUMBER, true, "experiment_id"),
+    ATTEMPT("coalesce(j.attempt, 0)", "integer", Kind.NUMBER, true, "attempt"),
+    CREATED_TIME("r.created_at", "timestamptz", Kind.TIME, true, "created_time", "created"),
+    START_TIME("coalesce(j.started_at, r.started_at)", "timestamptz", Kind.TIME, false, "start_time"),
+    END_TIME("coalesce(j.ended_at, r.ended_at)", "timestamptz", Kind.TIME, false, "end_time");
 
     enum Kind { STATUS, TEXT, NUMBER, TIME }
 
@@ -42,12 +42,15 @@ enum RunAttribute {
     final String column;
     final String sqlType;
     final Kind kind;
+    /** Never null (a not-null column, or a coalesce with a constant), so a sort by it needs no null handling. */
+    final boolean present;
     private final List<String> names;
 
-    RunAttribute(String column, String sqlType, Kind kind, String... names) {
+    RunAttribute(String column, String sqlType, Kind kind, boolean present, String... names) {
         this.column = column;
         this.sqlType = sqlType;
         this.kind = kind;
+        this.present = present;
         this.names = List.of(names);
     }
 

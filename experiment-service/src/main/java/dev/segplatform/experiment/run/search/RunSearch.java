@@ -8,9 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -61,7 +63,7 @@ public class RunSearch {
     @Transactional(readOnly = true)
     public Page search(Query query) {
         Filter filter = FilterParser.parse(query.filter());
-        List<Order> orders = Order.parseAll(query.orderBy());
+        List<Order> parsed = Order.parseAll(query.orderBy());
         Map<String, Object> params = new HashMap<>();
         List<String> where = new ArrayList<>();
         List<Long> experimentIds = new ArrayList<>(query.experimentIds() == null ? List.of() : query.experimentIds());
@@ -83,32 +85,71 @@ public class RunSearch {
             where.add("coalesce(j.status, r.status) = :status");
             params.put("status", query.status().name());
         }
-        for (int i = 0; i < filter.clauses().size(); i++) {
-            where.add(condition(filter.clauses().get(i), i, params));
+        // A sort key that the filter also tests is present on every matching run: it is joined (one
+        // row per run, by the table's primary key) and the filter's tests of it apply to the joined
+        // row, so the sort can walk an index on (key, value, run_id) from the page's start and stop
+        // after one page, instead of sorting every match.
+        List<String> joins = new ArrayList<>();
+        List<Order> orders = new ArrayList<>();
+        Set<Integer> joinedClauses = new HashSet<>();
+        for (int i = 0; i < parsed.size(); i++) {
+            Order order = parsed.get(i);
+            List<Integer> tests = new ArrayList<>();
+            for (int c = 0; c < filter.clauses().size(); c++) {
+                Filter.Clause clause = filter.clauses().get(c);
+                if (order.entity() != null && clause.entity() == order.entity() && clause.key().equals(order.key())
+                        && !joinedClauses.contains(c)) {
+                    tests.add(c);
+                }
+            }
+            if (tests.isEmpty()) {
+                orders.add(order);
+                continue;
+            }
+            String alias = "o" + i;
+            joins.add("join " + table(order.entity()) + " " + alias + " on " + alias + ".run_id = r.id and " + alias
+                    + ".key = :orderKey" + i);
+            for (int c : tests) {
+                where.add(test(alias, filter.clauses().get(c), c, params));
+                joinedClauses.add(c);
+            }
+            orders.add(order.present(alias + ".value"));
+        }
+        for (int c = 0; c < filter.clauses().size(); c++) {
+            if (!joinedClauses.contains(c)) {
+                where.add(condition(filter.clauses().get(c), c, params));
+            }
         }
         orders.forEach(order -> params.putAll(order.params()));
         String canonical = orders.stream().map(Order::canonical).collect(Collectors.joining(", "));
-        // Ties on every key go by id, in the first key's direction (one key: as that key sorts).
+        // Ties on every key go by id, in the first key's direction (one key: as that key sorts). The id is
+        // the first joined table's copy when the first key is joined, so the index that sorts holds it too.
         boolean idAscending = orders.get(0).ascending();
+        String id = orders.get(0).expression().equals("o0.value") ? "o0.run_id" : "r.id";
+        // Keys no run lacks sort as they are; a key some runs lack sorts them last in either direction.
+        boolean present = orders.stream().allMatch(Order::present);
         if (query.pageToken() != null && !query.pageToken().isBlank()) {
             PageToken token = PageToken.decode(query.pageToken(), canonical, orders.size());
-            where.add(after(orders, token, idAscending, params));
+            where.add(after(orders, token, id, idAscending, present, params));
         }
         params.put("limit", query.maxResults() + 1);
-        List<String> columns = new ArrayList<>(List.of("r.id"));
+        List<String> columns = new ArrayList<>(List.of(id + " as id"));
         List<String> sort = new ArrayList<>();
         for (int i = 0; i < orders.size(); i++) {
             Order order = orders.get(i);
             columns.add("(" + order.expression() + ") is null as sort_null" + i);
             columns.add("cast((" + order.expression() + ") as text) as sort_value" + i);
-            sort.add("(" + order.expression() + ") is null");
+            if (!present) {
+                sort.add("(" + order.expression() + ") is null");
+            }
             sort.add("(" + order.expression() + ") " + (order.ascending() ? "asc" : "desc"));
         }
-        sort.add("r.id " + (idAscending ? "asc" : "desc"));
+        sort.add(id + " " + (idAscending ? "asc" : "desc"));
         record Row(long id, List<PageToken.Key> keys) {
         }
         List<Row> rows = jdbc.sql("select " + String.join(", ", columns)
                         + " from run r left join job j on j.run_id = r.id join experiment e on e.id = r.experiment_id"
+                        + joins.stream().map(join -> " " + join).collect(Collectors.joining())
                         + " where " + String.join(" and ", where)
                         + " order by " + String.join(", ", sort) + " limit :limit")
                 .params(params)
@@ -130,12 +171,29 @@ public class RunSearch {
     }
 
     /**
-     * The rows after the token's row in the sort: greater on the first key, or equal on it and greater
-     * on the second, and so on, with the id last. Nulls sort last under either direction, so after a
-     * null only nulls follow, and after a value every null does.
+     * The rows after the token's row in the sort. When every key is present and all sort one way, that
+     * is one row comparison, which an index on the same columns answers by starting at the token's row.
+     * Otherwise: greater on the first key, or equal on it and greater on the second, and so on, with the
+     * id last; nulls sort last under either direction, so after a null only nulls follow, and after a
+     * value every null does.
      */
-    private static String after(List<Order> orders, PageToken token, boolean idAscending, Map<String, Object> params) {
+    private static String after(List<Order> orders, PageToken token, String id, boolean idAscending, boolean present,
+                                Map<String, Object> params) {
         params.put("afterId", token.id());
+        boolean oneWay = orders.stream().allMatch(order -> order.ascending() == idAscending);
+        if (present && oneWay && token.keys().stream().noneMatch(PageToken.Key::sortNull)) {
+            List<String> left = new ArrayList<>();
+            List<String> right = new ArrayList<>();
+            for (int i = 0; i < orders.size(); i++) {
+                params.put("afterValue" + i, token.keys().get(i).sortValue());
+                left.add(orders.get(i).expression());
+                right.add("cast(:afterValue" + i + " as " + orders.get(i).sqlType() + ")");
+            }
+            left.add(id);
+            right.add(":afterId");
+            return "(" + String.join(", ", left) + ") " + (idAscending ? ">" : "<") + " (" + String.join(", ", right)
+                    + ")";
+        }
         List<String> alternatives = new ArrayList<>();
         List<String> equalSoFar = new ArrayList<>();
         for (int i = 0; i < orders.size(); i++) {
@@ -157,7 +215,7 @@ public class RunSearch {
             alternatives.add(and(equalSoFar, greater));
             equalSoFar.add(equal);
         }
-        alternatives.add(and(equalSoFar, "r.id " + (idAscending ? ">" : "<") + " :afterId"));
+        alternatives.add(and(equalSoFar, id + " " + (idAscending ? ">" : "<") + " :afterId"));
         return "(" + String.join(" or ", alternatives) + ")";
     }
 
@@ -167,10 +225,17 @@ public class RunSearch {
         return "(" + String.join(" and ", all) + ")";
     }
 
-    /** One clause as SQL; identifiers come from fixed text or the attribute whitelist, values are bound. */
-    private static String condition(Filter.Clause clause, int i, Map<String, Object> params) {
-        String value = ":v" + i;
-        String key = ":k" + i;
+    private static String table(Filter.Entity entity) {
+        return switch (entity) {
+            case METRIC -> "latest_metric";
+            case PARAM -> "run_param";
+            case TAG -> "run_tag";
+            case ATTRIBUTE -> throw new IllegalArgumentException("attributes are columns of the run");
+        };
+    }
+
+    /** The clause's value, bound as {@code :v<i>}, and its comparison as SQL after the compared expression. */
+    private static String comparison(Filter.Clause clause, int i, Map<String, Object> params) {
         Object bound;
         if (clause.value() instanceof Filter.Number number) {
             bound = number.value();
@@ -181,34 +246,53 @@ public class RunSearch {
         }
         params.put("v" + i, bound);
         params.put("k" + i, clause.key());
-        String comparison = clause.op() == Filter.Op.IN || clause.op() == Filter.Op.NOT_IN
+        String value = ":v" + i;
+        return clause.op() == Filter.Op.IN || clause.op() == Filter.Op.NOT_IN
                 ? clause.op().sql + " (" + value + ")" : clause.op().sql + " " + value;
-        return switch (clause.entity()) {
-            // NaN sorts above every number in PostgreSQL; a diverged run must not pass "> 0.8".
-            case METRIC -> "exists (select 1 from latest_metric m" + i + " where m" + i + ".run_id = r.id and m" + i
-                    + ".key = " + key + " and m" + i + ".value <> 'NaN' and m" + i + ".value " + comparison + ")";
-            case PARAM -> "exists (select 1 from run_param p" + i + " where p" + i + ".run_id = r.id and p" + i
-                    + ".key = " + key + " and p" + i + ".value " + comparison + ")";
-            case TAG -> "exists (select 1 from run_tag t" + i + " where t" + i + ".run_id = r.id and t" + i
-                    + ".key = " + key + " and t" + i + ".value " + comparison + ")";
-            case ATTRIBUTE -> {
-                RunAttribute attribute = RunAttribute.of(clause.key(), "filter");
-                if (attribute.kind == RunAttribute.Kind.STATUS) {
-                    // One status may stand for several (MLflow's KILLED), so every status test is a set test.
-                    params.put("v" + i, RunAttribute.platformStatuses(bound instanceof List<?> list
-                            ? list.stream().map(Object::toString).toList() : List.of(bound.toString())));
-                    boolean positive = clause.op() == Filter.Op.EQ || clause.op() == Filter.Op.IN;
-                    yield attribute.column + (positive ? " in (" : " not in (") + value + ")";
-                }
-                yield attribute.kind == RunAttribute.Kind.TIME
-                        ? attribute.column + " " + clause.op().sql + " to_timestamp(" + value + " / 1000.0)"
-                        : attribute.column + " " + comparison;
-            }
-        };
     }
 
-    /** The sort: an SQL expression over {@code r} and {@code j}, its type for keyset casts, and direction. */
-    record Order(String canonical, String expression, String sqlType, boolean ascending, Map<String, Object> params) {
+    /** A metric, param or tag clause as a test of the row {@code alias} of its table that has its key. */
+    private static String test(String alias, Filter.Clause clause, int i, Map<String, Object> params) {
+        String comparison = comparison(clause, i, params);
+        // NaN sorts above every number in PostgreSQL; a diverged run must not pass "> 0.8".
+        return clause.entity() == Filter.Entity.METRIC
+                ? "(" + alias + ".value <> 'NaN' and " + alias + ".value " + comparison + ")"
+                : alias + ".value " + comparison;
+    }
+
+    /** One clause as SQL; identifiers come from fixed text or the attribute whitelist, values are bound. */
+    private static String condition(Filter.Clause clause, int i, Map<String, Object> params) {
+        if (clause.entity() != Filter.Entity.ATTRIBUTE) {
+            String alias = switch (clause.entity()) {
+                case METRIC -> "m";
+                case PARAM -> "p";
+                default -> "t";
+            } + i;
+            return "exists (select 1 from " + table(clause.entity()) + " " + alias + " where " + alias
+                    + ".run_id = r.id and " + alias + ".key = :k" + i + " and " + test(alias, clause, i, params) + ")";
+        }
+        String comparison = comparison(clause, i, params);
+        Object bound = params.get("v" + i);
+        String value = ":v" + i;
+        RunAttribute attribute = RunAttribute.of(clause.key(), "filter");
+        if (attribute.kind == RunAttribute.Kind.STATUS) {
+            // One status may stand for several (MLflow's KILLED), so every status test is a set test.
+            params.put("v" + i, RunAttribute.platformStatuses(bound instanceof List<?> list
+                    ? list.stream().map(Object::toString).toList() : List.of(bound.toString())));
+            boolean positive = clause.op() == Filter.Op.EQ || clause.op() == Filter.Op.IN;
+            return attribute.column + (positive ? " in (" : " not in (") + value + ")";
+        }
+        return attribute.kind == RunAttribute.Kind.TIME
+                ? attribute.column + " " + clause.op().sql + " to_timestamp(" + value + " / 1000.0)"
+                : attribute.column + " " + comparison;
+    }
+
+    /**
+     * The sort: an SQL expression over {@code r} and {@code j}, its type for keyset casts, and direction;
+     * for a metric, param or tag key its entity and key; present when no run can lack a value.
+     */
+    record Order(String canonical, String expression, String sqlType, boolean ascending, Map<String, Object> params,
+                 Filter.Entity entity, String key, boolean present) {
 
         static List<Order> parseAll(List<String> orderBy) {
             List<String> keys = orderBy == null ? List.of()
@@ -235,23 +319,29 @@ public class RunSearch {
             }
             boolean ascending = rest.equals("asc");
             String canonical = id.entity().name().toLowerCase(Locale.ROOT) + "." + id.key() + " " + (ascending ? "asc" : "desc");
+            Map<String, Object> params = Map.of("orderKey" + index, id.key());
             return switch (id.entity()) {
                 case METRIC -> new Order(canonical,
-                        "select m.value from latest_metric m where m.run_id = r.id and m.key = :orderKey" + index + "",
-                        "double precision", ascending, Map.of("orderKey" + index, id.key()));
+                        "select m.value from latest_metric m where m.run_id = r.id and m.key = :orderKey" + index,
+                        "double precision", ascending, params, id.entity(), id.key(), false);
                 case PARAM -> new Order(canonical,
-                        "select p.value from run_param p where p.run_id = r.id and p.key = :orderKey" + index + "",
-                        "text", ascending, Map.of("orderKey" + index, id.key()));
+                        "select p.value from run_param p where p.run_id = r.id and p.key = :orderKey" + index,
+                        "text", ascending, params, id.entity(), id.key(), false);
                 case TAG -> new Order(canonical,
-                        "select t.value from run_tag t where t.run_id = r.id and t.key = :orderKey" + index + "",
-                        "text", ascending, Map.of("orderKey" + index, id.key()));
+                        "select t.value from run_tag t where t.run_id = r.id and t.key = :orderKey" + index,
+                        "text", ascending, params, id.entity(), id.key(), false);
                 case ATTRIBUTE -> attribute(RunAttribute.of(id.key(), "orderBy"), ascending);
             };
         }
 
         private static Order attribute(RunAttribute attribute, boolean ascending) {
             return new Order("attribute." + attribute.name() + " " + (ascending ? "asc" : "desc"),
-                    attribute.column, attribute.sqlType, ascending, Map.of());
+                    attribute.column, attribute.sqlType, ascending, Map.of(), null, null, attribute.present);
+        }
+
+        /** The same key read from a joined row that every matching run has. */
+        Order present(String column) {
+            return new Order(canonical, column, sqlType, ascending, params, entity, key, true);
         }
     }
 
