@@ -25,8 +25,14 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /** The runtime side of {@link FastConvolution}. */
 final class FastConvolutionImpl extends ConvolutionLayer {
 
-    /** Primitives kept per input shape; a layer sees a few (training batch, last batch, single images). */
-    private static final int SHAPES_KEPT = 4;
+    /**
+     * Input shapes whose primitives a layer keeps. Training sees two (the batch and the last, partial
+     * one); the inference service's dynamic batching sends every batch size from 1 to its maximum (8
+     * by default), and a shape dropped here is built again on its next call (oneDNN compiles its
+     * kernels then, and reorders the weights), so the cache holds them all. Each kept shape costs its
+     * primitives and oneDNN's reordered copies of the weights and of the batch's activations.
+     */
+    static final int SHAPES_KEPT = 12;
 
     private final boolean enabled;
     private final Map<OneDnnConvolution.Geometry, OneDnnConvolution> convolutions = new LinkedHashMap<>(8, 0.75f, true) {

@@ -5,6 +5,7 @@ import static dev.segplatform.core.model.layer.GraphChecks.relativeDifference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.segplatform.core.runtime.NativeBackend;
+import java.util.stream.IntStream;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -112,18 +113,27 @@ class FastConvolutionTest {
         assertThat(relativeDifference(fast.params(), reference.params())).isLessThan(1e-4);
     }
 
-    /** A layer keeps primitives for four input shapes and frees the oldest set for a fifth. */
+    /**
+     * A layer keeps primitives for every batch size up to the inference service's largest batch (and
+     * a few more), frees the oldest set beyond that, and rebuilds it when that shape comes back.
+     */
     @Test
-    void freesTheOldestShapeAndRebuildsItWhenItComesBack() {
+    void keepsEveryBatchSizeOfDynamicBatchingAndFreesTheOldestBeyond() {
         ComputationGraph fast = graph(true, DataType.FLOAT, 3, 1, 8, true, ConvolutionMode.Same, 0);
         ComputationGraph reference = reference(DataType.FLOAT, 3, 1, 1, 8, true, ConvolutionMode.Same, 0);
-        for (int batch : new int[] {1, 2, 3, 4, 5, 6, 1}) {
+        FastConvolutionImpl layer = (FastConvolutionImpl) fast.getLayer("conv");
+        int[] batches = IntStream.concat(IntStream.rangeClosed(1, FastConvolutionImpl.SHAPES_KEPT + 2), IntStream.of(1))
+                .toArray();
+        for (int batch : batches) {
             Nd4j.getRandom().setSeed(50 + batch);
             INDArray x = Nd4j.randn(DataType.FLOAT, batch, 3, 8, 8);
             assertThat(relativeDifference(fast.outputSingle(false, x), reference.outputSingle(false, x))).as("batch " + batch)
                     .isLessThan(1e-5);
+            if (batch == 8) {
+                assertThat(layer.shapesBuilt()).as("batch sizes 1 to 8, all kept").isEqualTo(8);
+            }
         }
-        assertThat(((FastConvolutionImpl) fast.getLayer("conv")).shapesBuilt()).isEqualTo(4);
+        assertThat(layer.shapesBuilt()).isEqualTo(FastConvolutionImpl.SHAPES_KEPT);
     }
 
     @Test
