@@ -8,6 +8,7 @@ import dev.segplatform.trainer.TrainerProperties;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -16,6 +17,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -24,6 +26,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.AfterEach;
@@ -38,7 +41,10 @@ import org.slf4j.LoggerFactory;
  * is no cluster here): with the settings the chart gives trainers, Spark's Kubernetes cluster manager
  * (spark-kubernetes and its fabric8 client, on the trainer's class path) asks the API for the
  * trainer's own pod and creates one executor pod per worker from the chart's pod template, owned by
- * the trainer's pod. No executor ever starts; what is checked is the pod Spark asks Kubernetes for.
+ * the trainer's pod. The test then does what the kubelet would: it runs each pod's command, the
+ * image's {@code docker/spark-executor.sh}, with the pod's environment, as a process here, on a
+ * folder laid out like the image's {@code /app} (BOOT-INF/classes, BOOT-INF/classpath.idx) that holds
+ * this test's class path; the executors register with the driver and run a job.
  */
 class SparkOnKubernetesDriverTest {
 
@@ -111,7 +117,7 @@ class SparkOnKubernetesDriverTest {
     }
 
     @Test
-    void sparkCreatesOneExecutorPodPerWorkerFromTheTemplateOwnedByTheTrainersPod(@TempDir Path dir) throws Exception {
+    void sparkCreatesOneExecutorPodPerWorkerFromTheTemplateOwnedByTheTrainersPodAndTheImagesScriptRunsThem(@TempDir Path dir) throws Exception {
         Path template = Files.writeString(dir.resolve("executor-pod-template.yaml"), POD_TEMPLATE);
         // The keys the chart writes into a trainer pool's application.yml, with this machine's addresses.
         Map<String, String> conf = Map.ofEntries(
@@ -136,10 +142,32 @@ class SparkOnKubernetesDriverTest {
         SparkConf sparkConf = SparkDriver.sparkConf(settings, 42, 2);
 
         JavaSparkContext context = new JavaSparkContext(sparkConf);
+        List<Process> executors = new ArrayList<>();
         try {
             assertThat(twoPodsCreated.await(2, TimeUnit.MINUTES)).as("executor pods created; requests: %s", requests).isTrue();
+            // Under target/, kept after the run for the executors' logs; its class path is symbolic links.
+            Path work = Path.of("target/spark-on-kubernetes").toAbsolutePath();
+            deleteRecursively(work);
+            Path app = imageLikeAppFolder(work.resolve("app"));
+            for (Pod pod : createdPods) {
+                executors.add(runLikeTheKubelet(pod, app, work));
+            }
+            // The executors' JVMs register with the driver (which lists itself as well).
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            while (context.sc().statusTracker().getExecutorInfos().length < 3) {
+                assertThat(executors).as("executor processes; logs in target/spark-on-kubernetes").allMatch(Process::isAlive);
+                assertThat(System.nanoTime()).as("executors registered; logs in target/spark-on-kubernetes").isLessThan(deadline);
+                Thread.sleep(500);
+            }
+            List<Integer> doubled = context.parallelize(List.of(1, 2, 3, 4), 2).map(x -> x * 2).collect();
+            assertThat(doubled).containsExactly(2, 4, 6, 8);
         } finally {
             context.stop();
+            for (Process executor : executors) {
+                if (!executor.waitFor(1, TimeUnit.MINUTES)) {
+                    executor.destroyForcibly();
+                }
+            }
         }
 
         assertThat(requests).contains("GET /api/v1/namespaces/" + NAMESPACE + "/pods/" + DRIVER_POD);
@@ -188,6 +216,69 @@ class SparkOnKubernetesDriverTest {
                 .containsExactlyInAnyOrder("1", "2");
     }
 
+    private static void deleteRecursively(Path path) throws IOException {
+        if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var paths = Files.walk(path)) {
+            for (Path each : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(each);
+            }
+        }
+    }
+
+    /**
+     * A folder laid out as the trainer image's /app with this test's class path in place of the Boot
+     * jar's: BOOT-INF/classes, BOOT-INF/lib/ and BOOT-INF/classpath.idx naming them in order, and the
+     * image's script and Logback file.
+     */
+    private static Path imageLikeAppFolder(Path app) throws IOException {
+        Path lib = Files.createDirectories(app.resolve("BOOT-INF/lib"));
+        Files.createSymbolicLink(app.resolve("BOOT-INF/classes"), Path.of("target/classes").toAbsolutePath());
+        StringBuilder index = new StringBuilder();
+        int n = 0;
+        for (String entry : System.getProperty("surefire.test.class.path").split(java.io.File.pathSeparator)) {
+            Path source = Path.of(entry).toAbsolutePath();
+            String name = String.format("%03d-%s", n++, source.getFileName());
+            Files.createSymbolicLink(lib.resolve(name), source);
+            index.append("- \"BOOT-INF/lib/").append(name).append("\"\n");
+        }
+        Files.writeString(app.resolve("BOOT-INF/classpath.idx"), index);
+        Path docker = Path.of("../docker").toAbsolutePath().normalize();
+        Files.copy(docker.resolve("spark-executor.sh"), app.resolve("spark-executor.sh"));
+        Files.copy(docker.resolve("spark-executor-logback.xml"), app.resolve("spark-executor-logback.xml"));
+        return app;
+    }
+
+    /**
+     * The pod's container as a process: its command and arguments, its environment (the downward
+     * API's pod IP and name filled in as the kubelet would), JVM options as the image gives them.
+     */
+    private static Process runLikeTheKubelet(Pod pod, Path app, Path logs) throws IOException {
+        Container container = pod.getSpec().getContainers().get(0);
+        List<String> command = new ArrayList<>(List.of("bash", app.resolve("spark-executor.sh").toString()));
+        command.addAll(container.getArgs());
+        ProcessBuilder builder = new ProcessBuilder(command);
+        Map<String, String> environment = builder.environment();
+        for (EnvVar variable : container.getEnv()) {
+            if (variable.getValue() != null) {
+                environment.put(variable.getName(), variable.getValue());
+            }
+        }
+        environment.put("SPARK_EXECUTOR_POD_IP", "127.0.0.1");
+        environment.put("SPARK_EXECUTOR_POD_NAME", pod.getMetadata().getName());
+        environment.put("SPARK_EXECUTOR_APP_DIR", app.toString());
+        // Spark's local-dir emptyDir (/var/data/spark-...) in the pod; here, the test's folder.
+        environment.put("SPARK_LOCAL_DIRS", logs.toString());
+        // The image's JDK_JAVA_OPTIONS (bin/images: Spark's Java 17 options); this JVM started with them.
+        environment.put("JDK_JAVA_OPTIONS", String.join(" ", java.lang.management.ManagementFactory.getRuntimeMXBean()
+                .getInputArguments().stream().filter(arg -> arg.startsWith("--add-opens") || arg.startsWith("-XX:+Ignore")).toList()));
+        // The template's JAVA_TOOL_OPTIONS points /tmp at the pod's emptyDir; here, the test's folder.
+        environment.put("JAVA_TOOL_OPTIONS", "-Djava.io.tmpdir=" + logs);
+        Path log = logs.resolve(pod.getMetadata().getName() + ".log");
+        return builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+
     private static String env(Container container, String name) {
         return container.getEnv().stream().filter(env -> env.getName().equals(name)).map(EnvVar::getValue)
                 .findFirst().orElseThrow(() -> new AssertionError("no env " + name + " in " + container.getEnv()));
@@ -222,8 +313,15 @@ class SparkOnKubernetesDriverTest {
                 exchange.getResponseBody().flush();
                 stopped.await(3, TimeUnit.MINUTES);
             } else if (method.equals("GET") && path.equals(pods)) {
+                // The executor pods, running: Spark's poll drops registered executors whose pods are gone.
+                String items = createdPods.stream().map(pod -> {
+                    Pod running = Serialization.clone(pod);
+                    running.setStatus(new PodStatusBuilder().withPhase("Running").build());
+                    return Serialization.asJson(running);
+                }).collect(Collectors.joining(","));
                 send(exchange, 200, """
-                        {"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": "1"}, "items": []}""");
+                        {"apiVersion": "v1", "kind": "PodList", "metadata": {"resourceVersion": "1"}, "items": [%s]}"""
+                        .formatted(items));
             } else if (method.equals("DELETE")) {
                 send(exchange, 200, """
                         {"apiVersion": "v1", "kind": "Status", "status": "Success"}""");
