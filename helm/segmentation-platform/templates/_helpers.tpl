@@ -58,6 +58,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
+{{/* The trainers' own ServiceAccount, with the Role that lets them run Spark executor pods; only with trainers.spark.kubernetes.enabled. */}}
+{{- define "segplatform.trainerServiceAccountName" -}}
+{{- include "segplatform.componentName" (dict "root" . "component" "trainer") -}}
+{{- end -}}
+
 {{/* Images ---------------------------------------------------------------------------------- */}}
 
 {{/* (dict "root" $ "image" .Values.gateway.image): registry/repository:tag, `-cuda` for CUDA images. */}}

@@ -85,7 +85,9 @@ class EveryScenarioTest {
             PodSpec spec = pod.getSpec();
             assertThat(spec.getSecurityContext().getRunAsNonRoot()).as(workload).isTrue();
             assertThat(spec.getSecurityContext().getRunAsUser()).as(workload).isPositive();
-            assertThat(spec.getAutomountServiceAccountToken()).as(workload).isFalse();
+            // Only trainers that are Spark drivers on Kubernetes call the Kubernetes API.
+            boolean sparkDriver = scenario == Scenario.SPARK_ON_KUBERNETES && "trainer".equals(component(pod));
+            assertThat(spec.getAutomountServiceAccountToken()).as(workload).isEqualTo(sparkDriver);
             for (Container container : spec.getContainers()) {
                 var security = container.getSecurityContext();
                 assertThat(security.getReadOnlyRootFilesystem()).as(workload).isTrue();
@@ -172,9 +174,15 @@ class EveryScenarioTest {
         // The gateway: one rule on its port, from anywhere unless networkPolicy.gatewayFrom says otherwise.
         var gatewayRules = rendered.get(NetworkPolicy.class, "gateway").getSpec().getIngress();
         assertThat(gatewayRules).singleElement().satisfies(rule -> assertThat(rule.getFrom()).isNullOrEmpty());
-        // Trainers take no traffic at all: no policy opens them.
-        assertThat(rendered.all(NetworkPolicy.class)).noneSatisfy(policy -> assertThat(
-                policy.getSpec().getPodSelector().getMatchLabels()).containsEntry("app.kubernetes.io/component", "trainer"));
+        // Trainers take no traffic, but from their Spark executors when those run on Kubernetes.
+        List<NetworkPolicy> intoTrainers = rendered.all(NetworkPolicy.class).stream().filter(policy ->
+                "trainer".equals(policy.getSpec().getPodSelector().getMatchLabels().get("app.kubernetes.io/component"))).toList();
+        if (scenario == Scenario.SPARK_ON_KUBERNETES) {
+            assertThat(intoTrainers).singleElement().satisfies(policy ->
+                    assertThat(allowedFrom(policy)).containsExactly("spark-executor"));
+        } else {
+            assertThat(intoTrainers).isEmpty();
+        }
     }
 
     @ParameterizedTest
@@ -247,7 +255,7 @@ class EveryScenarioTest {
         return Quantity.getAmountInBytes(quantity).longValueExact();
     }
 
-    private static List<String> allowedFrom(NetworkPolicy policy) {
+    static List<String> allowedFrom(NetworkPolicy policy) {
         return policy.getSpec().getIngress().stream()
                 .flatMap(rule -> rule.getFrom().stream())
                 .map(peer -> peer.getPodSelector().getMatchLabels().get("app.kubernetes.io/component"))

@@ -29,7 +29,13 @@ enum Scenario {
             "ingress.hosts[0].host", "seg.example.org",
             "ingress.tls[0].secretName", "seg-tls",
             "ingress.tls[0].hosts[0]", "seg.example.org",
-            "gateway.trustedProxies", "10\\.42\\.\\d+\\.\\d+"));
+            "gateway.trustedProxies", "10\\.42\\.\\d+\\.\\d+")),
+
+    /** Distributed runs on Spark on Kubernetes: trainers create executor pods. */
+    SPARK_ON_KUBERNETES(Chart.values(
+            "trainers.spark.kubernetes.enabled", true,
+            "trainers.spark.kubernetes.exportVolume.existingClaim", "spark-minibatches",
+            "trainers.pools.gpu.enabled", true));
 
     /** Secret values that every scenario sets on top of its own values. */
     static final String ADMIN_KEY = "admin-key-0123456789abcdef";

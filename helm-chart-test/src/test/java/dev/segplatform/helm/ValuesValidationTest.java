@@ -38,6 +38,9 @@ class ValuesValidationTest {
                 Arguments.of(Map.of("gateway.apiKeys.keys[0].name", "ci", "gateway.apiKeys.keys[0].role", "root",
                         "gateway.apiKeys.keys[0].sha256", "ab".repeat(32)), "/gateway/apiKeys/keys/0/role"),
                 Arguments.of(Map.of("trainers.datasets.enabled", true), "/trainers/datasets/existingClaim"),
+                Arguments.of(Map.of("trainers.spark.kubernetes.enabled", true),
+                        "/trainers/spark/kubernetes/exportVolume/existingClaim"),
+                Arguments.of(Map.of("trainers.spark.kubernetes.executor.heapMiB", 0), "/trainers/spark/kubernetes/executor/heapMiB"),
                 Arguments.of(Map.of("gatway.replicas", 2), "additional properties 'gatway' not allowed"),
                 Arguments.of(Map.of("trainers.pools.Big_Pool.enabled", true), "invalid propertyName 'Big_Pool'"),
                 // Not expressible in the schema; the templates fail instead.

@@ -70,7 +70,8 @@ public record TrainerProperties(
      * says.
      *
      * @param master    {@code spark://host:7077} (a standalone cluster), {@code k8s://https://host:443}
-     *                  (Spark on Kubernetes) or {@code local[N]}, passed to Spark as written; absent =
+     *                  (Spark on Kubernetes: one executor pod per worker unless {@code conf} sets
+     *                  {@code spark.executor.instances}) or {@code local[N]}, passed to Spark as written; absent =
      *                  {@code local[W]} with W the run's {@code distributed.workers}: executors as threads
      *                  of this JVM
      * @param exportDir where a run's minibatch files are written for the executors to read: on a

@@ -19,6 +19,9 @@ import org.springframework.stereotype.Component;
 @Component
 class SparkDriver {
 
+    static final String KUBERNETES_MASTER = "k8s://";
+    static final String EXECUTOR_INSTANCES = "spark.executor.instances";
+
     private final TrainerProperties.Spark settings;
     private final Semaphore oneContext = new Semaphore(1);
 
@@ -38,18 +41,34 @@ class SparkDriver {
             }
         }
         try {
-            SparkConf conf = new SparkConf()
-                    .setAppName("segplatform-run-" + runId)
-                    .setMaster(settings.masterFor(workers))
-                    // Spark's application UI serves its REST API with Jersey 2, which Boot's Jersey
-                    // replaces; untried, so off unless trainer.spark.conf turns it on.
-                    .set("spark.ui.enabled", "false");
-            settings.conf().forEach(conf::set);
+            SparkConf conf = sparkConf(settings, runId, workers);
             return new Session(new JavaSparkContext(SparkExecutors.withNativeBackend(conf)));
         } catch (RuntimeException | Error e) {
             oneContext.release();
             throw e;
         }
+    }
+
+    /**
+     * The Spark settings of one run: the master, the run's name, {@code trainer.spark.conf} as written
+     * and what follows from the run's workers. On Kubernetes ({@code k8s://}) Spark starts as many
+     * executor pods as {@code spark.executor.instances} says (its default is 2), so a run of W workers
+     * asks for W pods unless the settings name a number; a standalone master instead gives an
+     * application the cores it has (up to {@code spark.cores.max}), which is the cluster's to set, and
+     * {@code local[W]} is already W threads.
+     */
+    static SparkConf sparkConf(TrainerProperties.Spark settings, long runId, int workers) {
+        SparkConf conf = new SparkConf()
+                .setAppName("segplatform-run-" + runId)
+                .setMaster(settings.masterFor(workers))
+                // Spark's application UI serves its REST API with Jersey 2, which Boot's Jersey
+                // replaces; untried, so off unless trainer.spark.conf turns it on.
+                .set("spark.ui.enabled", "false");
+        if (settings.masterFor(workers).startsWith(KUBERNETES_MASTER)) {
+            conf.set(EXECUTOR_INSTANCES, Integer.toString(workers));
+        }
+        settings.conf().forEach(conf::set);
+        return conf;
     }
 
     /**
