@@ -310,15 +310,18 @@ public final class PlatformDemo {
         }
         Files.write(out.resolve("mask.png"), mask.raw().body());
         Files.write(out.resolve("overlay.png"), overlay.raw().body());
-        segmented(name, model, summary.body()).forEach(console::println);
+        String stem = name.substring(0, name.lastIndexOf('.'));
+        double petIou = SamplePetIou.of(mask.raw().body(),
+                pets.resolve("annotations").resolve("trimaps").resolve(stem + ".png"));
+        segmented(name, model, summary.body(), petIou).forEach(console::println);
     }
 
     /**
      * What the served model made of the sample: which model, where the images are, how much of each
-     * class. The model is the one that answered ({@code summary.model}): inference may swap in a
+     * class, and how well its pet matches the sample's trimap ({@link SamplePetIou}). The model is the one that answered ({@code summary.model}): inference may swap in a
      * better run between calls, and then {@code model}'s ranking belongs to another run.
      */
-    List<String> segmented(String image, JsonNode model, JsonNode summary) {
+    List<String> segmented(String image, JsonNode model, JsonNode summary, double petIou) {
         List<String> lines = new ArrayList<>();
         lines.add("");
         JsonNode served = summary.path("model");
@@ -342,6 +345,7 @@ public final class PlatformDemo {
                     String.format(Locale.ROOT, "%.1f%%", 100 * summary.path("fractions").path(c).asDouble()));
         }
         lines.addAll(classes.lines("  "));
+        lines.add(String.format(Locale.ROOT, "  pet IoU against the sample's trimap: %.3f", petIou));
         return lines;
     }
 }

@@ -68,7 +68,8 @@ class PlatformDemoTest {
         // The best network was promoted on purpose, and the segmentation came from the version it names.
         assertThat(output).containsPattern("Registered (unet|pspnet|icnet) \\(run \\d+, val_mean_iou [0-9.]+\\) "
                 + "as version 1 of pets; production -> version 1")
-                .contains("  served as pets version 1 (alias production)");
+                .contains("  served as pets version 1 (alias production)")
+                .containsPattern("  pet IoU against the sample's trimap: [01]\\.\\d{3}");
 
         BufferedImage mask = ImageIO.read(data.resolve("demo/mask.png").toFile());
         BufferedImage overlay = ImageIO.read(data.resolve("demo/overlay.png").toFile());
