@@ -140,19 +140,14 @@ public final class ScaleFill {
                         + " else 't' || " + pick("r.id", "20 + k.i", 5) + " end"
                         + " from run r cross join unnest(?::text[]) with ordinality k(key, i)"
                         + " where r.id between ? and ?", TAGS, runIds);
-                String value = value(steps);
-                execute(connection, "insert into metric (run_id, key, value, step, timestamp_ms)"
-                        + " select r.id, k.key, " + value + ", s.step,"
-                        + " (extract(epoch from r.created_at) * 1000)::bigint + s.step * 1000"
-                        + " from run r cross join unnest(?::text[]) with ordinality k(key, i)"
-                        + " cross join generate_series(0, " + (steps - 1) + ") s(step)"
-                        + " where r.id between ? and ?", METRICS, runIds);
-                execute(connection, "insert into latest_metric (run_id, key, value, step, timestamp_ms)"
-                        + " select r.id, k.key, " + value + ", s.step,"
-                        + " (extract(epoch from r.created_at) * 1000)::bigint + s.step * 1000"
-                        + " from run r cross join unnest(?::text[]) with ordinality k(key, i)"
-                        + " cross join (select " + (steps - 1) + " as step) s"
-                        + " where r.id between ? and ?", METRICS, runIds);
+                // Each key's points at steps s(step); latest_metric gets the same point at the last step.
+                String points = " (run_id, key, value, step, timestamp_ms) select r.id, k.key, " + value(steps)
+                        + ", s.step, (extract(epoch from r.created_at) * 1000)::bigint + s.step * 1000"
+                        + " from run r cross join unnest(?::text[]) with ordinality k(key, i) cross join ";
+                execute(connection, "insert into metric" + points + "generate_series(0, " + (steps - 1)
+                        + ") s(step) where r.id between ? and ?", METRICS, runIds);
+                execute(connection, "insert into latest_metric" + points + "(select " + (steps - 1)
+                        + " as step) s where r.id between ? and ?", METRICS, runIds);
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
