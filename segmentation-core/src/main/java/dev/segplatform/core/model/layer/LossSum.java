@@ -2,6 +2,7 @@ package dev.segplatform.core.model.layer;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
@@ -47,18 +48,19 @@ public class LossSum implements ILossFunction {
 
     @Override
     public INDArray computeScoreArray(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        INDArray sum = terms[0].computeScoreArray(labels, preOutput, activationFn, mask);
-        for (int i = 1; i < terms.length; i++) {
-            sum.addi(terms[i].computeScoreArray(labels, preOutput, activationFn, mask));
-        }
-        return sum;
+        return sum(term -> term.computeScoreArray(labels, preOutput, activationFn, mask));
     }
 
     @Override
     public INDArray computeGradient(INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-        INDArray sum = terms[0].computeGradient(labels, preOutput, activationFn, mask);
+        return sum(term -> term.computeGradient(labels, preOutput, activationFn, mask));
+    }
+
+    /** The terms' arrays added up, in place into the first term's (each term returns a new array). */
+    private INDArray sum(Function<ILossFunction, INDArray> part) {
+        INDArray sum = part.apply(terms[0]);
         for (int i = 1; i < terms.length; i++) {
-            sum.addi(terms[i].computeGradient(labels, preOutput, activationFn, mask));
+            sum.addi(part.apply(terms[i]));
         }
         return sum;
     }
