@@ -5,7 +5,8 @@ package dev.segplatform.core.image;
  * inference see identical pixels: pixel centres at half-integers (as OpenCV, PIL and
  * TensorFlow's {@code half_pixel_centers}), bilinear for images and nearest neighbour for class
  * masks, because interpolating class indices would invent classes (between pet 0 and border 2
- * lies background 1).
+ * lies background 1); a predicted mask is resized from the network's scores instead
+ * ({@link #bilinearArgmax}).
  */
 public final class Resize {
 
@@ -56,30 +57,19 @@ public final class Resize {
      */
     public static float[] bilinearPlanar(RgbImage image, int outWidth, int outHeight) {
         int w = image.width();
-        int h = image.height();
         byte[] rgb = image.rgb();
         float[] out = new float[3 * outWidth * outHeight];
         int plane = outWidth * outHeight;
-        int[] x0 = new int[outWidth];
-        int[] x1 = new int[outWidth];
-        float[] fx = new float[outWidth];
-        for (int x = 0; x < outWidth; x++) {
-            double sx = Math.max(0, (x + 0.5) * w / outWidth - 0.5);
-            x0[x] = Math.min((int) sx, w - 1);
-            x1[x] = Math.min(x0[x] + 1, w - 1);
-            fx[x] = (float) (sx - x0[x]);
-        }
+        Taps xs = Taps.of(w, outWidth);
+        Taps ys = Taps.of(image.height(), outHeight);
         for (int y = 0; y < outHeight; y++) {
-            double sy = Math.max(0, (y + 0.5) * h / outHeight - 0.5);
-            int y0 = Math.min((int) sy, h - 1);
-            int y1 = Math.min(y0 + 1, h - 1);
-            float fy = (float) (sy - y0);
-            int r0 = y0 * w * 3;
-            int r1 = y1 * w * 3;
+            int r0 = ys.low[y] * w * 3;
+            int r1 = ys.high[y] * w * 3;
+            float fy = ys.fraction[y];
             for (int x = 0; x < outWidth; x++) {
-                int a = x0[x] * 3;
-                int b = x1[x] * 3;
-                float wx = fx[x];
+                int a = xs.low[x] * 3;
+                int b = xs.high[x] * 3;
+                float wx = xs.fraction[x];
                 for (int c = 0; c < 3; c++) {
                     float top = (rgb[r0 + a + c] & 0xFF) * (1 - wx) + (rgb[r0 + b + c] & 0xFF) * wx;
                     float bottom = (rgb[r1 + a + c] & 0xFF) * (1 - wx) + (rgb[r1 + b + c] & 0xFF) * wx;
@@ -88,5 +78,67 @@ public final class Resize {
             }
         }
         return out;
+    }
+
+    /**
+     * The class mask of per-class scores resized bilinearly: each class's plane ({@code scores[c *
+     * height * width + y * width + x]}, from {@code offset}) interpolated at the output pixel, then
+     * the class with the highest score (the lower index on a tie). Interpolating scores, not class
+     * indices, invents no class: a pixel only takes a class whose score is high around it, and the
+     * boundary between two classes falls between the pixels of the small map instead of on their
+     * edges, which is what a mask scaled up several times needs to follow an outline.
+     */
+    public static byte[] bilinearArgmax(float[] scores, int offset, int classes, int width, int height,
+                                        int outWidth, int outHeight) {
+        if (classes < 1 || classes > 256 || scores.length - offset < (long) classes * width * height) {
+            throw new IllegalArgumentException("expected " + classes + " (1 to 256) planes of " + width + "x" + height
+                    + " from " + offset + " in " + scores.length + " scores");
+        }
+        byte[] out = new byte[outWidth * outHeight];
+        int plane = width * height;
+        Taps xs = Taps.of(width, outWidth);
+        Taps ys = Taps.of(height, outHeight);
+        for (int y = 0; y < outHeight; y++) {
+            int r0 = offset + ys.low[y] * width;
+            int r1 = offset + ys.high[y] * width;
+            float fy = ys.fraction[y];
+            for (int x = 0; x < outWidth; x++) {
+                int a = xs.low[x];
+                int b = xs.high[x];
+                float wx = xs.fraction[x];
+                int best = 0;
+                float bestScore = Float.NEGATIVE_INFINITY;
+                for (int c = 0, p = 0; c < classes; c++, p += plane) {
+                    float top = scores[p + r0 + a] * (1 - wx) + scores[p + r0 + b] * wx;
+                    float bottom = scores[p + r1 + a] * (1 - wx) + scores[p + r1 + b] * wx;
+                    float score = top * (1 - fy) + bottom * fy;
+                    if (score > bestScore) {
+                        best = c;
+                        bestScore = score;
+                    }
+                }
+                out[y * outWidth + x] = (byte) best;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * For each destination pixel along one axis, the two source pixels around its centre and the
+     * weight of the second (half-pixel centres, clamped at the edges).
+     */
+    private record Taps(int[] low, int[] high, float[] fraction) {
+        static Taps of(int srcLength, int dstLength) {
+            int[] low = new int[dstLength];
+            int[] high = new int[dstLength];
+            float[] fraction = new float[dstLength];
+            for (int d = 0; d < dstLength; d++) {
+                double s = Math.max(0, (d + 0.5) * srcLength / dstLength - 0.5);
+                low[d] = Math.min((int) s, srcLength - 1);
+                high[d] = Math.min(low[d] + 1, srcLength - 1);
+                fraction[d] = (float) (s - low[d]);
+            }
+            return new Taps(low, high, fraction);
+        }
     }
 }

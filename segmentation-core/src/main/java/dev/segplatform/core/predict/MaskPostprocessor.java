@@ -8,10 +8,12 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Network output to class masks at the original image size: argmax over the channels at the
- * network's resolution, then a nearest-neighbour resize. Resizing probabilities and taking the
- * argmax afterwards would be smoother, but nearest on classes is what the training labels used and
- * can never produce a class the network did not predict.
+ * Network output to class masks at the original image size: each class's probabilities resized
+ * bilinearly to that size, then the argmax ({@link Resize#bilinearArgmax}). An image is usually
+ * several times the network's input; taking the argmax first and scaling the classes up by nearest
+ * neighbour gave masks whose outline was a staircase of the small map's pixels, off the pet's
+ * outline by up to half of such a pixel all round. At the network's own size this is the plain
+ * argmax.
  */
 public final class MaskPostprocessor {
 
@@ -35,18 +37,16 @@ public final class MaskPostprocessor {
         if (probabilities.size(1) > 256) {
             throw new IllegalArgumentException("at most 256 classes, got " + probabilities.size(1));
         }
+        int classes = (int) probabilities.size(1);
         int h = (int) probabilities.size(2);
         int w = (int) probabilities.size(3);
-        // dup('c') gives a fresh buffer holding exactly this array, even when argMax returned a view.
-        int[] argmax = probabilities.argMax(1).castTo(DataType.INT).dup('c').data().asInt();
+        // dup('c') gives a fresh buffer holding exactly this array, even when it is a view.
+        float[] scores = probabilities.castTo(DataType.FLOAT).dup('c').data().asFloat();
         List<ClassMask> masks = new ArrayList<>();
         for (int b = 0; b < sizes.size(); b++) {
-            byte[] small = new byte[w * h];
-            for (int i = 0; i < small.length; i++) {
-                small[i] = (byte) argmax[b * w * h + i];
-            }
             int[] size = sizes.get(b);
-            masks.add(ClassMask.wrap(size[0], size[1], Resize.nearest(small, w, h, size[0], size[1])));
+            masks.add(ClassMask.wrap(size[0], size[1],
+                    Resize.bilinearArgmax(scores, b * classes * w * h, classes, w, h, size[0], size[1])));
         }
         return masks;
     }

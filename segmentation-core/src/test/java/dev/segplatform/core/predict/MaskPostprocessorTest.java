@@ -13,30 +13,74 @@ import org.nd4j.linalg.factory.Nd4j;
 class MaskPostprocessorTest {
 
     @Test
-    void argmaxThenNearestResizeBackToTheOriginalSize() {
-        // 4 x 4 scores where class = (x + y) % 3 wins, but only class 0 and 2 are ever predicted
-        // in the left column: a resize must never blend them into class 1.
+    void atTheNetworksOwnSizeTheMaskIsTheArgmax() {
         INDArray probs = Nd4j.zeros(1, 3, 4, 4);
-        int[] expectedSmall = new int[16];
+        int[] expected = new int[16];
         for (int y = 0; y < 4; y++) {
             for (int x = 0; x < 4; x++) {
                 int cls = (x + y) % 3;
-                expectedSmall[y * 4 + x] = cls;
+                expected[y * 4 + x] = cls;
                 probs.putScalar(new long[] {0, cls, y, x}, 0.7);
                 probs.putScalar(new long[] {0, (cls + 1) % 3, y, x}, 0.2);
                 probs.putScalar(new long[] {0, (cls + 2) % 3, y, x}, 0.1);
             }
         }
-        ClassMask mask = MaskPostprocessor.toMask(probs, 10, 7);
-        assertThat(mask.width()).isEqualTo(10);
-        assertThat(mask.height()).isEqualTo(7);
-        for (int y = 0; y < 7; y++) {
-            for (int x = 0; x < 10; x++) {
-                int sx = Resize.nearestSource(x, 4, 10);
-                int sy = Resize.nearestSource(y, 4, 7);
-                assertThat(mask.get(x, y)).isEqualTo(expectedSmall[sy * 4 + sx]);
+        ClassMask mask = MaskPostprocessor.toMask(probs, 4, 4);
+        assertThat(mask.toArray()).containsExactly(expected);
+    }
+
+    /**
+     * A disc seen by a network at an eighth of its size, with each small pixel's probability the
+     * share of it the disc covers: scaled back up, the mask must follow the disc's outline, not the
+     * staircase of the small pixels that taking the argmax first and scaling classes up gives.
+     */
+    @Test
+    void anUpscaledMaskFollowsTheOutlineInsteadOfTheSmallMapsPixels() {
+        int big = 256;
+        int small = 32;
+        int factor = big / small;
+        double cx = 121.3;
+        double cy = 133.7;
+        double r = 70.4;
+        INDArray probs = Nd4j.zeros(1, 3, small, small);
+        for (int y = 0; y < small; y++) {
+            for (int x = 0; x < small; x++) {
+                int inside = 0;
+                for (int dy = 0; dy < factor; dy++) {
+                    for (int dx = 0; dx < factor; dx++) {
+                        inside += inDisc(x * factor + dx, y * factor + dy, cx, cy, r) ? 1 : 0;
+                    }
+                }
+                double share = inside / (double) (factor * factor);
+                probs.putScalar(new long[] {0, 0, y, x}, share);
+                probs.putScalar(new long[] {0, 1, y, x}, 1 - share);
             }
         }
+        int[] upscaled = MaskPostprocessor.toMask(probs, big, big).toArray();
+        byte[] argmaxFirst = new byte[small * small];
+        for (int i = 0; i < argmaxFirst.length; i++) {
+            argmaxFirst[i] = (byte) (probs.getDouble(0, 0, i / small, i % small) >= 0.5 ? 0 : 1);
+        }
+        byte[] staircase = Resize.nearest(argmaxFirst, small, small, big, big);
+        int wrong = 0;
+        int wrongStaircase = 0;
+        for (int y = 0; y < big; y++) {
+            for (int x = 0; x < big; x++) {
+                int truth = inDisc(x, y, cx, cy, r) ? 0 : 1;
+                wrong += upscaled[y * big + x] != truth ? 1 : 0;
+                wrongStaircase += staircase[y * big + x] != truth ? 1 : 0;
+            }
+        }
+        // The staircase misses a band along the whole outline; interpolated probabilities cross 0.5
+        // close to it, so fewer pixels are wrong than the outline is long.
+        assertThat(wrong).isLessThan(wrongStaircase / 2);
+        assertThat(wrong).isLessThan((int) (2 * Math.PI * r));
+    }
+
+    private static boolean inDisc(int x, int y, double cx, double cy, double r) {
+        double dx = x + 0.5 - cx;
+        double dy = y + 0.5 - cy;
+        return dx * dx + dy * dy <= r * r;
     }
 
     @Test
