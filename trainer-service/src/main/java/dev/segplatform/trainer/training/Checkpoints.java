@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -39,6 +40,9 @@ final class Checkpoints {
                 GraphArchive.write(graph, modelOut);
             }
             try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
+                // The model entry is a zip DL4J has already deflated: deflating it again cost a good
+                // part of every epoch and saved almost nothing.
+                zip.setLevel(Deflater.NO_COMPRESSION);
                 zip.putNextEntry(new ZipEntry(STATE));
                 zip.write(JSON.writeValueAsBytes(state));
                 zip.closeEntry();

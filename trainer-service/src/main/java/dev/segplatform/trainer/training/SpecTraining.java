@@ -34,6 +34,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -282,13 +283,14 @@ class SpecTraining implements JobTraining {
                     best || state.bestEpoch() == 0 ? epoch : state.bestEpoch(),
                     best || state.bestEpoch() == 0 ? metrics : state.bestEpochMetrics());
             try {
+                Path checkpoint = writeCheckpoint(graph, state, dir);
                 if (best && spec.withDefaults().keep() == KeepModel.BEST) {
                     // Before the checkpoint that names it best, so that a checkpoint never names a best
                     // epoch whose weights were not saved; bestGraph checks the epoch on the way back.
-                    saveBest(lease, graph, state, dir);
+                    saveBest(lease, checkpoint, state, dir);
                 }
                 // Checkpoint first: if the worker dies before the metrics land, the next attempt logs them.
-                uploadCheckpoint(lease, graph, state, dir);
+                uploadCheckpoint(lease, checkpoint);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -401,12 +403,12 @@ class SpecTraining implements JobTraining {
     }
 
     /**
-     * Keeps a new best epoch: locally for this attempt's bundle and, unless it is the last epoch
-     * (which the bundle takes straight from the graph), among the run's artifacts for a later attempt.
+     * Keeps a new best epoch, from the checkpoint just written for it (the same graph and state):
+     * locally for this attempt's bundle and, unless it is the last epoch (which the bundle takes
+     * straight from the graph), among the run's artifacts for a later attempt.
      */
-    private void saveBest(Lease lease, ComputationGraph graph, TrainState state, Path dir) throws IOException {
-        Path file = dir.resolve("best.zip");
-        Checkpoints.write(file, graph, state);
+    private void saveBest(Lease lease, Path checkpoint, TrainState state, Path dir) throws IOException {
+        Path file = Files.copy(checkpoint, dir.resolve("best.zip"), StandardCopyOption.REPLACE_EXISTING);
         RunSpec spec = lease.claim().spec();
         if (state.epochsDone() < spec.epochs()) {
             JobClaim claim = lease.claim();
@@ -415,10 +417,14 @@ class SpecTraining implements JobTraining {
         }
     }
 
-    private void uploadCheckpoint(Lease lease, ComputationGraph graph, TrainState state, Path dir) throws IOException {
-        JobClaim claim = lease.claim();
+    private static Path writeCheckpoint(ComputationGraph graph, TrainState state, Path dir) throws IOException {
         Path file = dir.resolve("checkpoint.zip");
         Checkpoints.write(file, graph, state);
+        return file;
+    }
+
+    private void uploadCheckpoint(Lease lease, Path file) {
+        JobClaim claim = lease.claim();
         lease.write("upload checkpoint", () -> client.uploadArtifact(claim.runId(), Checkpoints.ARTIFACT,
                 claim.leaseToken(), file, "application/zip"));
     }
@@ -426,7 +432,7 @@ class SpecTraining implements JobTraining {
     private StopReason stopped(Lease lease, StopReason stop, ComputationGraph graph, TrainState state, Path dir)
             throws IOException {
         if (stop != StopReason.LEASE_LOST) {
-            uploadCheckpoint(lease, graph, state, dir);
+            uploadCheckpoint(lease, writeCheckpoint(graph, state, dir));
         }
         log.info("Run {} stopped ({}) after {} epoch(s) and {} batch(es)", lease.claim().runId(), stop,
                 state.epochsDone(), state.batchesDone());
