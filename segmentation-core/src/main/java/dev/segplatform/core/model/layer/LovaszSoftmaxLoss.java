@@ -96,11 +96,13 @@ public class LovaszSoftmaxLoss implements ILossFunction {
         int[] rowOf = new int[pixels];
         int[] positions = new int[pixels];
         int[] scratch = new int[pixels];
+        int[] inClasses = new int[classes];
         for (int n = 0; n < images; n++) {
             int first = n * pixels;
             int present = 0;
             for (int c = 0; c < classes; c++) {
-                present += classPixels(y, m, maskColumns, classes, first, pixels, c) > 0 ? 1 : 0;
+                inClasses[c] = classPixels(y, m, maskColumns, classes, first, pixels, c);
+                present += inClasses[c] > 0 ? 1 : 0;
             }
             if (present == 0) {
                 continue; // nothing labelled (all masked): no loss, no gradient
@@ -108,7 +110,7 @@ public class LovaszSoftmaxLoss implements ILossFunction {
             double share = (double) pixels / present;
             double loss = 0;
             for (int c = 0; c < classes; c++) {
-                int inClass = classPixels(y, m, maskColumns, classes, first, pixels, c);
+                int inClass = inClasses[c];
                 if (inClass == 0) {
                     continue;
                 }
