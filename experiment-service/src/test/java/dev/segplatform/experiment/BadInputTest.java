@@ -74,6 +74,10 @@ class BadInputTest extends ServiceTest {
         assertThat(problem.toString()).contains("median-frequency");
         assertThat(field(refusedRun("\"classWeights\": [1.0, 0.0, 2.0]"))).startsWith("spec.classWeights.values[1]");
         assertThat(field(refusedRun("\"loss\": \"focal\""))).isEqualTo("spec.loss");
+        // A misspelt loss is refused with the accepted names, the Lovász option among them.
+        JsonNode misspelt = refusedRun("\"loss\": \"lovaz\"");
+        assertThat(field(misspelt)).isEqualTo("spec.loss");
+        assertThat(misspelt.get("errors").get(0).toString()).contains("'lovaz'").contains("lovasz").contains("dice");
         assertThat(field(refusedRun("\"keep\": \"first\""))).isEqualTo("spec.keep");
     }
 

@@ -87,6 +87,9 @@ class StudyApiTest extends ServiceTest {
         cases.put("space.model.values[1]", body(BASE_SPEC.replace("\"epochs\": 3", "\"epochs\": 3, \"encoder\": \"vgg16\""),
                 "{\"learningRate\": {\"type\": \"uniform\", \"low\": 0.001, \"high\": 0.01},"
                         + " \"model\": {\"type\": \"choice\", \"values\": [\"unet\", \"pspnet\"]}}", "tpe", 4, 1, null));
+        cases.put("space.loss.values[2]", body(BASE_SPEC,
+                "{\"learningRate\": {\"type\": \"uniform\", \"low\": 0.001, \"high\": 0.01},"
+                        + " \"loss\": {\"type\": \"choice\", \"values\": [\"cross-entropy\", \"lovasz\", \"lovaz\"]}}", "tpe", 4, 1, null));
         cases.put("space.loss.type", body(BASE_SPEC,
                 "{\"learningRate\": {\"type\": \"uniform\", \"low\": 0.001, \"high\": 0.01},"
                         + " \"loss\": {\"type\": \"uniform\", \"low\": 0, \"high\": 1}}", "tpe", 4, 1, null));
@@ -302,9 +305,9 @@ class StudyApiTest extends ServiceTest {
     @Test
     void gridSearchesLossAndClassWeights() {
         JsonNode study = create(body(BASE_SPEC.replace("\"epochs\": 3", "\"epochs\": 3, \"learningRate\": 0.01, \"batchSize\": 8"),
-                "{\"loss\": {\"type\": \"choice\", \"values\": [\"cross-entropy\", \"dice\"]},"
+                "{\"loss\": {\"type\": \"choice\", \"values\": [\"cross-entropy\", \"dice\", \"lovasz\"]},"
                         + " \"classWeights\": {\"type\": \"choice\", \"values\": [\"none\", \"median-frequency\", [1, 1, 4]]}}",
-                "grid", 6, 6, null));
+                "grid", 9, 9, null));
         Set<String> combos = new HashSet<>();
         study.get("trials").forEach(t -> combos.add(t.get("params").toString()));
         assertThat(combos).containsExactlyInAnyOrder(
@@ -313,7 +316,10 @@ class StudyApiTest extends ServiceTest {
                 "{\"loss\":\"cross-entropy\",\"classWeights\":[1,1,4]}",
                 "{\"loss\":\"dice\",\"classWeights\":\"none\"}",
                 "{\"loss\":\"dice\",\"classWeights\":\"median-frequency\"}",
-                "{\"loss\":\"dice\",\"classWeights\":[1,1,4]}");
+                "{\"loss\":\"dice\",\"classWeights\":[1,1,4]}",
+                "{\"loss\":\"lovasz\",\"classWeights\":\"none\"}",
+                "{\"loss\":\"lovasz\",\"classWeights\":\"median-frequency\"}",
+                "{\"loss\":\"lovasz\",\"classWeights\":[1,1,4]}");
     }
 
     @Test

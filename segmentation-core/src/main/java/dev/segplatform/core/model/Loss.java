@@ -12,11 +12,16 @@ import com.fasterxml.jackson.annotation.JsonProperty;
  * replacing it because Dice alone gives a near-flat gradient to a class while its predicted area is
  * tiny, which is exactly the trimap's thin border band at the start of training; the
  * cross-entropy term keeps every pixel's gradient alive while Dice weighs each class by its
- * overlap, not its pixel count.
+ * overlap, not its pixel count. {@link #LOVASZ}: that cross-entropy plus the Lovász-softmax loss
+ * (the convex surrogate of {@code 1 - IoU} per class, averaged over the classes present in each
+ * image, then over the images), added for the same reason as Dice: alone it only moves the pixels
+ * its sorted errors put at the front.
  */
 public enum Loss {
     @JsonProperty("cross-entropy")
     CROSS_ENTROPY,
     @JsonProperty("dice")
-    DICE
+    DICE,
+    @JsonProperty("lovasz")
+    LOVASZ
 }

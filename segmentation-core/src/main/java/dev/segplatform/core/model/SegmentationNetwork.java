@@ -2,6 +2,7 @@ package dev.segplatform.core.model;
 
 import dev.segplatform.core.model.layer.InputGradients;
 import dev.segplatform.core.model.layer.LossSum;
+import dev.segplatform.core.model.layer.LovaszSoftmaxLoss;
 import dev.segplatform.core.model.layer.SoftDiceLoss;
 import dev.segplatform.core.model.layer.PixelMeanLoss;
 import dev.segplatform.core.model.layer.PixelSoftmaxLoss;
@@ -87,6 +88,7 @@ public abstract class SegmentationNetwork {
         ILossFunction perPixel = switch (loss) {
             case CROSS_ENTROPY -> crossEntropy;
             case DICE -> new LossSum(crossEntropy, new SoftDiceLoss(DICE_SMOOTHING));
+            case LOVASZ -> new LossSum(crossEntropy, new LovaszSoftmaxLoss(pixelsPerImage));
         };
         return new PixelMeanLoss(perPixel, weight, pixelsPerImage);
     }

@@ -28,9 +28,10 @@ import java.util.concurrent.TimeUnit;
  * then each loss's best epoch. Plain cross-entropy is the baseline the others read against.
  *
  * <p>The border class is the point: it is a few percent of the pixels, and plain cross-entropy
- * leaves it near IoU 0 for many epochs; class weights and Dice are there to change that.
+ * leaves it near IoU 0 for many epochs; class weights, Dice and Lovász-softmax are there to change
+ * that.
  *
- * <p>Options: {@code --archs unet,pspnet,icnet}, {@code --losses ce,weighted,dice,weighted-dice},
+ * <p>Options: {@code --archs unet,pspnet,icnet}, {@code --losses ce,weighted,dice,weighted-dice,lovasz,weighted-lovasz},
  * {@code --size N} (64), {@code --pets N} (600), {@code --epochs N} (10), {@code --batch N} (16),
  * {@code --lr X} (0.003), {@code --seed N} (42; seeds the data and the weights),
  * {@code --data DIR} (where generated pets are kept, {@code target/quality-data}).
@@ -45,7 +46,9 @@ public final class QualityBench {
         CE("ce", Loss.CROSS_ENTROPY, false),
         WEIGHTED("weighted", Loss.CROSS_ENTROPY, true),
         DICE("dice", Loss.DICE, false),
-        WEIGHTED_DICE("weighted-dice", Loss.DICE, true);
+        WEIGHTED_DICE("weighted-dice", Loss.DICE, true),
+        LOVASZ("lovasz", Loss.LOVASZ, false),
+        WEIGHTED_LOVASZ("weighted-lovasz", Loss.LOVASZ, true);
 
         final String name;
         final Loss loss;
@@ -189,7 +192,7 @@ public final class QualityBench {
                 case "--seed" -> seed = Long.parseLong(args[++i]);
                 case "--data" -> data = Path.of(args[++i]);
                 default -> {
-                    System.err.println("usage: QualityBench [--archs unet,pspnet,icnet] [--losses ce,weighted,dice,weighted-dice] "
+                    System.err.println("usage: QualityBench [--archs unet,pspnet,icnet] [--losses ce,weighted,dice,weighted-dice,lovasz,weighted-lovasz] "
                             + "[--size N] [--pets N] [--epochs N] [--batch N] [--lr X] [--seed N] [--data DIR]");
                     System.exit(2);
                 }

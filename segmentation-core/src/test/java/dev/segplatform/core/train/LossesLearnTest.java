@@ -20,9 +20,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Each loss option trains: a small PSPNet (the quickest of the three networks) on the shared
- * synthetic pets, with median-frequency weighted cross-entropy and with cross-entropy + Dice,
- * lowers its training loss and beats the majority-class baseline's validation mean IoU. The
- * weighted Dice model is also saved as a bundle and loaded again, predicting the same.
+ * synthetic pets, with median-frequency weighted cross-entropy, with cross-entropy + Dice and with
+ * cross-entropy + Lovász-softmax, lowers its training loss and beats the majority-class baseline's
+ * validation mean IoU. The Dice and Lovász models (whose losses are ours, written into the bundle's
+ * configuration) are also saved as bundles and loaded again, predicting the same.
  */
 class LossesLearnTest {
 
@@ -66,8 +67,17 @@ class LossesLearnTest {
     void crossEntropyPlusDiceLearnsAndItsBundleLoadsAgain(@TempDir Path dir) throws Exception {
         PetData pets = LearningData.pets(32);
         ModelSpec spec = spec(pets, Loss.DICE, true);
-        SegmentationTrainer trainer = trainAndCheck(spec);
+        loadsAgain(trainAndCheck(spec), spec, pets, dir);
+    }
 
+    @Test
+    void crossEntropyPlusLovaszLearnsAndItsBundleLoadsAgain(@TempDir Path dir) throws Exception {
+        PetData pets = LearningData.pets(32);
+        ModelSpec spec = spec(pets, Loss.LOVASZ, false);
+        loadsAgain(trainAndCheck(spec), spec, pets, dir);
+    }
+
+    private static void loadsAgain(SegmentationTrainer trainer, ModelSpec spec, PetData pets, Path dir) throws Exception {
         Path file = dir.resolve("bundle.zip");
         ModelBundle.of(trainer.graph(), spec, pets.validation().classNames(), Map.of(), "test").save(file);
         ModelBundle loaded = ModelBundle.load(file);

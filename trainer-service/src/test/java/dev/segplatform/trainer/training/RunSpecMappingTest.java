@@ -151,6 +151,7 @@ class RunSpecMappingTest {
                 icnetLossWeights(0.0, 0.4, 1.0), icnetLossWeights(1e-6, 1e-6, 1e-6), icnetLossWeights(100.0, 100.0, 100.0),
                 icnetLossWeights(0.4, 0.4, 100.01), icnetLossWeights(0.4, 1.0), icnetLossWeights(-1.0, 0.4, 1.0),
                 loss(LossFunction.DICE, ClassWeights.none()), loss(LossFunction.DICE, ClassWeights.medianFrequency()),
+                loss(LossFunction.LOVASZ, ClassWeights.none()), loss(LossFunction.LOVASZ, ClassWeights.medianFrequency()),
                 loss(LossFunction.CROSS_ENTROPY, ClassWeights.medianFrequency()),
                 classWeights(1e-6, 1.0, 1.0), classWeights(1.0, 1.0, 100.0), classWeights(1.0, 1.0, 100.01),
                 classWeights(0.0, 1.0, 1.0), classWeights(-1.0, 1.0, 1.0), classWeights(1.0, null, 1.0),
@@ -295,6 +296,24 @@ class RunSpecMappingTest {
         assertThat(m).isEqualTo(new ModelSpec(Architecture.ICNET, 96, 5, 8, 9L,
                 dev.segplatform.core.model.Optimizer.ADAMW, 0.05, 0.01, List.of(0.2, 0.3, 0.5), Loss.DICE,
                 List.of(1.0, 2.0, 3.0, 4.0, 5.0), Encoder.NONE, null, false));
+    }
+
+    /** Every loss the API takes reaches the core under the same JSON name, so a spec means the same on both sides. */
+    @Test
+    void everyLossOfTheApiMapsToTheCoreLossOfTheSameName() throws Exception {
+        tools.jackson.databind.json.JsonMapper json = tools.jackson.databind.json.JsonMapper.builder().build();
+        for (LossFunction l : LossFunction.values()) {
+            String name = LossFunction.class.getField(l.name())
+                    .getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class).value();
+            RunSpec run = json.readValue("{\"model\":\"unet\",\"epochs\":1,\"batchSize\":2,\"learningRate\":0.01,"
+                    + "\"imageSize\":64,\"dataset\":{\"type\":\"synthetic\",\"count\":10},\"loss\":\"" + name + "\"}",
+                    RunSpec.class);
+            assertThat(run.loss()).isEqualTo(l);
+            Loss mapped = RunSpecMapping.modelSpec(run.withDefaults(), PIXELS).loss();
+            assertThat(Loss.class.getField(mapped.name()).getAnnotation(com.fasterxml.jackson.annotation.JsonProperty.class)
+                    .value()).as(name).isEqualTo(name);
+        }
+        assertThat(LossFunction.values()).hasSize(Loss.values().length).contains(LossFunction.LOVASZ);
     }
 
     @Test
