@@ -411,7 +411,7 @@ class RunSpecMappingTest {
         assertThat(listed.classWeights().values()).containsExactly(1.0, 2.5, 7.0);
         // Written back as it was read, so a stored spec and a run's params show the same form.
         assertThat(json.writeValueAsString(listed.withDefaults())).contains("\"classWeights\":[1.0,2.5,7.0]")
-                .contains("\"loss\":\"cross-entropy\"").contains("\"keep\":\"best\"");
+                .contains("\"loss\":\"dice\"").contains("\"keep\":\"best\"");
         assertThat(json.writeValueAsString(spec(ModelArchitecture.UNET).withDefaults())).contains("\"classWeights\":\"none\"");
         for (String bad : List.of("\"inverse\"", "{\"a\":1}", "true", "[1, \"x\"]")) {
             org.assertj.core.api.Assertions.assertThatThrownBy(
