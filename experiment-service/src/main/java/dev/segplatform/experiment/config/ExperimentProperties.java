@@ -18,6 +18,9 @@ import org.springframework.util.unit.DataSize;
  * @param sweepInterval    how often expired leases are collected
  * @param maxQueuedJobs    queued jobs beyond which new runs are refused with 503 and Retry-After
  * @param studyInterval    how often running tuning studies are advanced (new trials, pruning, completion)
+ * @param countCompactionInterval how often the deltas that triggers append to the run counts (runs per
+ *                         experiment and status, queued jobs) are folded into one row each, so the experiment
+ *                         list and the queue-full check sum a few rows rather than every change since the last fold
  * @param embeddedDbCheckInterval how often the service looks whether its embedded PostgreSQL still runs,
  *                         and starts it again if not
  * @param dbRetryAfter     the {@code Retry-After} of the 503 answered while the database cannot be reached
@@ -38,6 +41,7 @@ public record ExperimentProperties(
         @DefaultValue("5s") Duration sweepInterval,
         @DefaultValue("10000") int maxQueuedJobs,
         @DefaultValue("2s") Duration studyInterval,
+        @DefaultValue("10s") Duration countCompactionInterval,
         @DefaultValue("500ms") Duration embeddedDbCheckInterval,
         @DefaultValue("2s") Duration dbRetryAfter,
         String internalToken,

@@ -13,16 +13,14 @@ import org.springframework.transaction.annotation.Transactional;
 
 /**
  * What the experiment list shows beside each name: runs counted by status, the best latest
- * {@code val_mean_iou} and the last activity. One grouped query for a whole page of experiments,
- * walking each experiment's runs by {@code run_experiment_idx}, the job by its unique run id and the
- * latest value by {@code latest_metric}'s key; nothing scans metric history. A run an MLflow client
- * logged has no job and keeps its status on the run row; runs deleted through MLflow are not counted.
+ * {@code val_mean_iou} and the last activity. Read from what the triggers of migration V10 keep as runs,
+ * jobs and latest values change, never by grouping an experiment's runs: the counts are the sums of
+ * {@code run_count_delta}, the best value and the last activity are the first entries of
+ * {@code run_summary}'s per-experiment indexes. A run an MLflow client logged has no job and keeps its
+ * status on the run row; runs deleted through MLflow are not counted.
  */
 @Component
 class ExperimentSummaries {
-
-    /** The metric the list ranks by: the trainer's validation mean IoU. */
-    static final String BEST_METRIC = "val_mean_iou";
 
     /**
      * @param runCounts      every status, zero included, in lifecycle order
@@ -49,24 +47,32 @@ class ExperimentSummaries {
         Collection<Long> ids = updatedAt.keySet();
         if (!ids.isEmpty()) {
             jdbc.sql("""
-                            select r.experiment_id, coalesce(j.status, r.status) as status, count(*) as runs,
-                                   max(lm.value) filter (where lm.value <> 'NaN') as best,
-                                   max(greatest(r.created_at, j.started_at, j.heartbeat_at, j.ended_at,
-                                                r.started_at, r.ended_at)) as last_activity
-                            from run r
-                            left join job j on j.run_id = r.id
-                            left join latest_metric lm on lm.run_id = r.id and lm.key = :metric
-                            where r.experiment_id in (:ids) and r.deleted_at is null
-                            group by r.experiment_id, coalesce(j.status, r.status)""")
-                    .param("metric", BEST_METRIC)
+                            select experiment_id, status, sum(delta) as runs from run_count_delta
+                            where experiment_id in (:ids)
+                            group by experiment_id, status""")
                     .param("ids", ids)
                     .query(rs -> {
-                        long id = rs.getLong("experiment_id");
-                        counts.computeIfAbsent(id, k -> new EnumMap<>(JobStatus.class))
+                        counts.computeIfAbsent(rs.getLong("experiment_id"), k -> new EnumMap<>(JobStatus.class))
                                 .put(JobStatus.valueOf(rs.getString("status")), rs.getLong("runs"));
+                    });
+            // Each is one step into an index ordered within the experiment; NaN sorts above every number
+            // in PostgreSQL, so the best index leaves it out.
+            jdbc.sql("""
+                            select e.id,
+                                   (select s.val_mean_iou from run_summary s
+                                    where s.experiment_id = e.id and s.live and s.val_mean_iou <> 'NaN'
+                                    order by s.val_mean_iou desc limit 1) as best,
+                                   (select s.activity_at from run_summary s
+                                    where s.experiment_id = e.id and s.live
+                                    order by s.activity_at desc limit 1) as last_activity
+                            from experiment e
+                            where e.id in (:ids)""")
+                    .param("ids", ids)
+                    .query(rs -> {
+                        long id = rs.getLong("id");
                         double value = rs.getDouble("best");
                         if (!rs.wasNull()) {
-                            best.merge(id, value, Math::max);
+                            best.put(id, value);
                         }
                         Timestamp activity = rs.getTimestamp("last_activity");
                         if (activity != null) {
