@@ -70,18 +70,8 @@ begin
     return null;
 end $$;
 
-create function run_summary_of_job() returns trigger language plpgsql as $$
-begin
-    if tg_op <> 'DELETE' then
-        perform refresh_run_summary(new.run_id);
-    end if;
-    if tg_op = 'DELETE' or old.run_id <> new.run_id then
-        perform refresh_run_summary(old.run_id);
-    end if;
-    return null;
-end $$;
-
-create function run_summary_of_latest_metric() returns trigger language plpgsql as $$
+-- For rows of job and latest_metric, which name their run in run_id.
+create function run_summary_of_run_row() returns trigger language plpgsql as $$
 begin
     if tg_op <> 'DELETE' then
         perform refresh_run_summary(new.run_id);
@@ -156,21 +146,21 @@ create trigger run_summary_update after update on run
 -- Job: created, status or times changed (a heartbeat is activity), deleted (the run falls back to its
 -- own status; when the run itself is deleted, the summary's cascade has counted it out).
 create trigger job_run_summary_insert_delete after insert or delete on job
-    for each row execute function run_summary_of_job();
+    for each row execute function run_summary_of_run_row();
 create trigger job_run_summary_update after update on job
     for each row
     when ((old.run_id, old.status, old.started_at, old.heartbeat_at, old.ended_at)
           is distinct from (new.run_id, new.status, new.started_at, new.heartbeat_at, new.ended_at))
-    execute function run_summary_of_job();
+    execute function run_summary_of_run_row();
 -- The latest val_mean_iou; other keys are filtered out before any function runs.
 create trigger latest_metric_run_summary_insert after insert on latest_metric
-    for each row when (new.key = 'val_mean_iou') execute function run_summary_of_latest_metric();
+    for each row when (new.key = 'val_mean_iou') execute function run_summary_of_run_row();
 create trigger latest_metric_run_summary_update after update on latest_metric
     for each row when (new.key = 'val_mean_iou' or old.key = 'val_mean_iou')
-    execute function run_summary_of_latest_metric();
+    execute function run_summary_of_run_row();
 create trigger latest_metric_run_summary_delete after delete on latest_metric
     for each row when (old.key = 'val_mean_iou')
-    execute function run_summary_of_latest_metric();
+    execute function run_summary_of_run_row();
 
 create trigger run_summary_count_insert_delete after insert or delete on run_summary
     for each row execute function count_run_summary();
