@@ -34,24 +34,17 @@ final class Checkpoints {
     }
 
     static void write(Path file, ComputationGraph graph, TrainState state) throws IOException {
-        Path model = Files.createTempFile(file.toAbsolutePath().getParent(), "model-", ".zip");
-        try {
-            try (OutputStream modelOut = Files.newOutputStream(model)) {
-                GraphArchive.write(graph, modelOut);
-            }
-            try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
-                // The model entry is a zip DL4J has already deflated: deflating it again cost a good
-                // part of every epoch and saved almost nothing.
-                zip.setLevel(Deflater.NO_COMPRESSION);
-                zip.putNextEntry(new ZipEntry(STATE));
-                zip.write(JSON.writeValueAsBytes(state));
-                zip.closeEntry();
-                zip.putNextEntry(new ZipEntry(MODEL));
-                Files.copy(model, zip);
-                zip.closeEntry();
-            }
-        } finally {
-            Files.deleteIfExists(model);
+        try (OutputStream out = Files.newOutputStream(file); ZipOutputStream zip = new ZipOutputStream(out)) {
+            // The model entry is a zip DL4J has already deflated: deflating it again cost a good
+            // part of every epoch and saved almost nothing.
+            zip.setLevel(Deflater.NO_COMPRESSION);
+            zip.putNextEntry(new ZipEntry(STATE));
+            zip.write(JSON.writeValueAsBytes(state));
+            zip.closeEntry();
+            zip.putNextEntry(new ZipEntry(MODEL));
+            // Straight into the entry (GraphArchive leaves the stream open), not through a file first.
+            GraphArchive.write(graph, zip);
+            zip.closeEntry();
         }
     }
 
