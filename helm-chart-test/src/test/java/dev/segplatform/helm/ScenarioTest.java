@@ -47,6 +47,21 @@ class ScenarioTest {
     }
 
     @Test
+    void experimentSettingsReachItsConfigMapUnderTheServicesOwnNames() {
+        Map<String, Object> defaults = experimentSettings(rendered(Scenario.DEFAULTS));
+        assertThat(defaults).containsEntry("sweep-interval", "5s").containsEntry("count-compaction-interval", "10s")
+                .containsEntry("max-queued-jobs", 10000);
+        Map<String, Object> set = experimentSettings(Chart.render(Chart.values(
+                "experiment.countCompactionInterval", "30s", "experiment.sweepInterval", "2s")));
+        assertThat(set).containsEntry("count-compaction-interval", "30s").containsEntry("sweep-interval", "2s");
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> experimentSettings(Chart.Rendered rendered) {
+        return (Map<String, Object>) applicationYml(rendered.get(ConfigMap.class, "experiment-service")).get("experiment");
+    }
+
+    @Test
     void theArtifactStoreIsAKeptClaimOfTheConfiguredSizeAndClass() {
         Chart.Rendered rendered = Chart.render(Chart.values(
                 "experiment.persistence.size", "200Gi", "experiment.persistence.storageClass", "fast-ssd"));
