@@ -67,17 +67,19 @@ public final class MaskPostprocessor {
     }
 
     /** Per pixel the class with the highest score, the lower index on a tie, as bilinearArgmax picks. */
-    private static byte[] argmax(INDArray scores, int offset, int classes, int plane) {
-        FloatBuffer values = FloatArrays.buffer(scores);
+    private static byte[] argmax(INDArray probabilities, int offset, int classes, int plane) {
+        FloatBuffer values = FloatArrays.buffer(probabilities);
         byte[] out = new byte[plane];
         float[] best = new float[plane];
         java.util.Arrays.fill(best, Float.NEGATIVE_INFINITY);
-        // Class by class over whole planes: reads each plane in order instead of striding by a plane.
+        // Class by class over whole planes, each read in one bulk get: a plane at a time instead of
+        // a copy of every probability, and no per-element reads of native memory.
+        float[] scores = new float[plane];
         for (int c = 0; c < classes; c++) {
-            int base = offset + c * plane;
+            values.get(offset + c * plane, scores, 0, plane);
             byte label = (byte) c;
             for (int i = 0; i < plane; i++) {
-                float score = values.get(base + i);
+                float score = scores[i];
                 if (score > best[i]) {
                     best[i] = score;
                     out[i] = label;
