@@ -1,5 +1,6 @@
 package dev.segplatform.core.image;
 
+import java.util.Arrays;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
@@ -136,7 +137,7 @@ final class PngDecoder {
                         return null;
                     }
                     alphas = new byte[paletteEntries];
-                    java.util.Arrays.fill(alphas, (byte) 0xFF);
+                    Arrays.fill(alphas, (byte) 0xFF);
                     System.arraycopy(bytes, data, alphas, 0, length);
                 } else if (type == ICCP || isCritical(type)) {
                     return null;

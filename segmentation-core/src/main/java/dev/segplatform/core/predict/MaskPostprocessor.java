@@ -71,7 +71,7 @@ public final class MaskPostprocessor {
         FloatBuffer values = FloatArrays.buffer(probabilities);
         byte[] out = new byte[plane];
         float[] best = new float[plane];
-        java.util.Arrays.fill(best, Float.NEGATIVE_INFINITY);
+        Arrays.fill(best, Float.NEGATIVE_INFINITY);
         // Class by class over whole planes, each read in one bulk get: a plane at a time instead of
         // a copy of every probability, and no per-element reads of native memory.
         float[] scores = new float[plane];
