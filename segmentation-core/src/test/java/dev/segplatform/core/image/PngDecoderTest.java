@@ -112,6 +112,30 @@ class PngDecoderTest {
                 .isEqualTo(ImageDecoder.toRgb(ImageDecoder.read(shortPalette)).rgb());
     }
 
+    /**
+     * Ancillary chunks that do not change ImageIO's pixels (gamma, text) are skipped; a colour-key
+     * {@code tRNS} on RGB and an unknown critical chunk leave the file to ImageIO.
+     */
+    @Test
+    void ancillaryChunksAreSkippedAndChunksThatMayChangeThePixelsLeaveTheFileToImageIo() throws IOException {
+        byte[] samples = new byte[11 * 6 * 3];
+        random.nextBytes(samples);
+        samples[0] = 10;
+        samples[1] = 20;
+        samples[2] = 30;
+        byte[] plain = png(11, 6, 2, 0, samples, 3, 5, null, null, 2);
+        byte[] withGamma = insertChunk(insertChunk(plain, "gAMA", new byte[] {0, 0, (byte) 0xB1, (byte) 0x8F}),
+                "tEXt", "Comment\0hello".getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(PngDecoder.decode(withGamma)).isNotNull();
+        assertSamePixels(withGamma);
+        assertThat(ImageDecoder.decode(withGamma).rgb()).isEqualTo(samples);
+        byte[] colourKey = insertChunk(plain, "tRNS", new byte[] {0, 10, 0, 20, 0, 30});
+        byte[] unknownCritical = insertChunk(plain, "ABCD", new byte[] {1, 2, 3});
+        assertThat(PngDecoder.decode(colourKey)).isNull();
+        assertThat(ImageDecoder.decode(colourKey).rgb()).isEqualTo(ImageDecoder.toRgb(ImageDecoder.read(colourKey)).rgb());
+        assertThat(PngDecoder.decode(unknownCritical)).isNull();
+    }
+
     @Test
     void aWrongCrcIsIgnoredLikeImageIoDoes() throws IOException {
         byte[] samples = new byte[12 * 5 * 3];
