@@ -7,6 +7,10 @@ import dev.segplatform.core.dataset.SyntheticPets;
 import dev.segplatform.core.image.ImageDecoder;
 import dev.segplatform.core.image.RgbImage;
 import dev.segplatform.core.model.Architecture;
+import dev.segplatform.core.predict.ClassMask;
+import dev.segplatform.core.predict.ImagePreprocessor;
+import dev.segplatform.core.predict.MaskEncoder;
+import dev.segplatform.core.predict.MaskPostprocessor;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import dev.segplatform.core.runtime.NativeBackend;
@@ -17,6 +21,7 @@ import java.awt.Image;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -57,6 +62,10 @@ import org.springframework.context.ConfigurableApplicationContext;
  *       each batch size, weighted by how many batches of that size ran (goal at least 0.9x).
  *   <li>KServe v2 infer of the same image as a JSON tensor and as a binary tensor (mask output
  *       likewise), at concurrency 1 and 8 with batching on.
+ *   <li>The CPU a segment request spends on its image outside the forward pass, by stage (header
+ *       probe and decoding, preparing the input tensor, the mask from the probabilities, the mask
+ *       PNG), each run in a loop on one thread of this JVM, beside the forward pass per image: on a
+ *       machine with few cores every such millisecond is taken from the forward pass.
  * </ol>
  *
  * <p>The model is a U-Net of width 8 at 128 px with initial weights: speed does not depend on what
@@ -128,6 +137,7 @@ public final class ServingBench {
         // The forward pass the service runs (the bundle's Predictor), per batch size, measured just
         // before and just after the concurrency-8 rounds the service is held against.
         Predictor predictor = new Predictor(ModelBundle.load(bundle));
+        double[] stages = stageMillis(image, predictor);
         double[] rawSecondsPerBatch = new double[MAX_BATCH + 1];
 
         Map<Integer, Measurement> on = new LinkedHashMap<>();
@@ -207,6 +217,16 @@ public final class ServingBench {
             System.out.printf("%5d binary/json req/s: %.2fx%n", c, tensors.get("binary" + c).perSecond()
                     / tensors.get("json" + c).perSecond());
         }
+        System.out.printf("%nrequest-side CPU per image outside the forward pass (one thread, in a loop), %d-byte "
+                + "128x128 PNG -> PNG mask%n", image.length);
+        String[] names = {"probe + decode", "prepare (input tensor)", "postprocess (mask)", "encode (mask PNG)"};
+        double total = 0;
+        for (int i = 0; i < names.length; i++) {
+            System.out.printf("  %-24s %6.3f ms%n", names[i], stages[i]);
+            total += stages[i];
+        }
+        System.out.printf("  %-24s %6.3f ms  vs forward pass %.3f ms per image at batch 4 (%.3f at batch 1)%n", "total",
+                total, rawSecondsPerBatch[4] / 4 * 1000, rawSecondsPerBatch[1] * 1000);
         System.out.printf("%nload average at start %.1f, at end %.1f (%d cores): figures move with other work on "
                 + "the machine%n", loadStart, load(), Runtime.getRuntime().availableProcessors());
         System.exit(0);
@@ -303,6 +323,42 @@ public final class ServingBench {
         binary.put(header).asFloatBuffer().put(values);
         return new byte[][] {json.toString().getBytes(StandardCharsets.UTF_8), binary.array(),
                 Integer.toString(header.length).getBytes(StandardCharsets.US_ASCII)};
+    }
+
+    /**
+     * Milliseconds of this thread's CPU per image for each request-side stage: probe and decode,
+     * prepare, postprocess, encode; each stage repeated, after a warm-up, on the same inputs.
+     */
+    private static double[] stageMillis(byte[] png, Predictor predictor) throws Exception {
+        ImagePreprocessor preprocessor = new ImagePreprocessor(128);
+        MaskEncoder encoder = new MaskEncoder();
+        RgbImage rgb = ImageDecoder.decode(png, ImagePreprocessor.DEFAULT_MAX_PIXELS);
+        INDArray probabilities = predictor.probabilities(preprocessor.prepare(rgb).input());
+        ClassMask mask = MaskPostprocessor.toMask(probabilities, rgb.width(), rgb.height());
+        List<ThrowingRunnable> stages = List.of(
+                () -> ImageDecoder.decode(png, ImagePreprocessor.DEFAULT_MAX_PIXELS),
+                () -> preprocessor.prepare(rgb).input().close(),
+                () -> MaskPostprocessor.toMask(probabilities, rgb.width(), rgb.height()),
+                () -> encoder.png(mask));
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        double[] millis = new double[stages.size()];
+        for (int s = 0; s < millis.length; s++) {
+            for (int i = 0; i < 300; i++) {
+                stages.get(s).run();
+            }
+            int runs = 1000;
+            long start = threads.getCurrentThreadCpuTime();
+            for (int i = 0; i < runs; i++) {
+                stages.get(s).run();
+            }
+            millis[s] = (threads.getCurrentThreadCpuTime() - start) / 1e6 / runs;
+        }
+        return millis;
+    }
+
+    /** A stage of a request, which may throw what decoding throws. */
+    private interface ThrowingRunnable {
+        void run() throws Exception;
     }
 
     /** Seconds per forward pass at each batch size 1..{@link #MAX_BATCH} (index 0 unused). */

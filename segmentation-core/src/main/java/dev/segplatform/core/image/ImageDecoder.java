@@ -20,6 +20,11 @@ import javax.imageio.stream.ImageInputStream;
 /**
  * Decodes image bytes (JPEG, PNG, and anything else ImageIO reads) into 8-bit {@link RgbImage}s.
  *
+ * <p>The common PNGs (8 bits per sample, not interlaced) are decoded by {@link PngDecoder} and the
+ * sizes of PNGs and JPEGs are read from their headers directly, without ImageIO's streams and
+ * readers, because each request pays for them on the thread that competes with the forward pass;
+ * everything else goes through ImageIO, and both paths give the same pixels.
+ *
  * <p>The format is sniffed from the content, not the file name, because the Pet data set has PNGs
  * named {@code .jpg}. Grayscale (8 or 16 bit, with or without alpha) is replicated to three
  * channels from the raw samples: going through {@link BufferedImage#getRGB} would apply a gamma
@@ -39,6 +44,12 @@ public final class ImageDecoder {
 
     /** Decodes image bytes of any size. */
     public static RgbImage decode(byte[] bytes) throws IOException {
+        if (PngDecoder.isPng(bytes)) {
+            RgbImage png = PngDecoder.decode(bytes);
+            if (png != null) {
+                return png;
+            }
+        }
         return toRgb(read(bytes));
     }
 
@@ -56,6 +67,15 @@ public final class ImageDecoder {
 
     /** Reads width and height from the image header without decoding any pixel. */
     public static ImageSize probe(byte[] bytes) throws IOException {
+        if (PngDecoder.isPng(bytes)) {
+            return PngDecoder.probe(bytes);
+        }
+        if (JpegHeader.isJpeg(bytes)) {
+            ImageSize size = JpegHeader.probe(bytes);
+            if (size != null) {
+                return size;
+            }
+        }
         return probe(new ByteArrayInputStream(bytes));
     }
 
@@ -175,7 +195,7 @@ public final class ImageDecoder {
         }
     }
 
-    private static int overWhite(int value, int alpha, boolean premultiplied) {
+    static int overWhite(int value, int alpha, boolean premultiplied) {
         if (alpha >= 255) {
             return value;
         }

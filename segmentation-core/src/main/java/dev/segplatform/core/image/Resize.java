@@ -1,5 +1,7 @@
 package dev.segplatform.core.image;
 
+import java.nio.FloatBuffer;
+
 /**
  * Resizing with the conventions every part of the platform must share, so training and
  * inference see identical pixels: pixel centres at half-integers (as OpenCV, PIL and
@@ -50,6 +52,60 @@ public final class Resize {
             out[i] = (byte) Math.max(0, Math.min(255, Math.round(planar[i])));
         }
         return out;
+    }
+
+    /**
+     * The network input of {@link #bilinearPlanarBytes}, each byte already scaled to [0, 1] ({@code
+     * (b & 0xFF) / 255f}), written straight into {@code out} at {@code c * outH * outW + y * outW + x}
+     * (absolute puts, {@code out}'s position untouched): no planar array of floats or bytes in
+     * between, so the values can go directly into a tensor's native buffer. An image already at the
+     * output size is copied without interpolating, which gives the same values: at identity size
+     * every tap has weight 0 on its neighbour.
+     */
+    public static void bilinearPlanarUnit(RgbImage image, int outWidth, int outHeight, FloatBuffer out) {
+        if (out.capacity() < 3L * outWidth * outHeight) {
+            throw new IllegalArgumentException("buffer of " + out.capacity() + " floats for 3x" + outWidth + "x" + outHeight);
+        }
+        float[] unit = UNIT;
+        int w = image.width();
+        byte[] rgb = image.rgb();
+        int plane = outWidth * outHeight;
+        if (w == outWidth && image.height() == outHeight) {
+            for (int i = 0, p = 0; i < plane; i++, p += 3) {
+                out.put(i, unit[rgb[p] & 0xFF]);
+                out.put(plane + i, unit[rgb[p + 1] & 0xFF]);
+                out.put(2 * plane + i, unit[rgb[p + 2] & 0xFF]);
+            }
+            return;
+        }
+        Taps xs = Taps.of(w, outWidth);
+        Taps ys = Taps.of(image.height(), outHeight);
+        for (int y = 0; y < outHeight; y++) {
+            int r0 = ys.low[y] * w * 3;
+            int r1 = ys.high[y] * w * 3;
+            float fy = ys.fraction[y];
+            for (int x = 0; x < outWidth; x++) {
+                int a = xs.low[x] * 3;
+                int b = xs.high[x] * 3;
+                float wx = xs.fraction[x];
+                for (int c = 0; c < 3; c++) {
+                    // The same float expression as bilinearPlanar, so the rounding is the same.
+                    float top = (rgb[r0 + a + c] & 0xFF) * (1 - wx) + (rgb[r0 + b + c] & 0xFF) * wx;
+                    float bottom = (rgb[r1 + a + c] & 0xFF) * (1 - wx) + (rgb[r1 + b + c] & 0xFF) * wx;
+                    int v = Math.max(0, Math.min(255, Math.round(top * (1 - fy) + bottom * fy)));
+                    out.put(c * plane + y * outWidth + x, unit[v]);
+                }
+            }
+        }
+    }
+
+    /** {@code i / 255f} for every byte value. */
+    private static final float[] UNIT = new float[256];
+
+    static {
+        for (int i = 0; i < 256; i++) {
+            UNIT[i] = i / 255f;
+        }
     }
 
     /**

@@ -38,6 +38,11 @@ public final class ClassMask {
         return new ClassMask(width, height, classes);
     }
 
+    /** The class bytes themselves, not a copy: for encoders in this package, which must not change them. */
+    byte[] bytes() {
+        return classes;
+    }
+
     public int width() {
         return width;
     }

@@ -4,9 +4,11 @@ import dev.segplatform.core.image.ImageDecoder;
 import dev.segplatform.core.image.ImageSize;
 import dev.segplatform.core.image.Resize;
 import dev.segplatform.core.image.RgbImage;
+import dev.segplatform.core.model.kernel.FloatArrays;
 import dev.segplatform.core.model.kernel.Resampling;
 import java.io.IOException;
 import java.io.InputStream;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -59,12 +61,10 @@ public final class ImagePreprocessor {
 
     /** Prepares an already decoded image. */
     public PreparedImage prepare(RgbImage image) {
-        byte[] chw = Resize.bilinearPlanarBytes(image, imageSize, imageSize);
-        float[] input = new float[chw.length];
-        for (int i = 0; i < chw.length; i++) {
-            input[i] = (chw[i] & 0xFF) / 255f;
-        }
-        return new PreparedImage(Nd4j.create(input, new long[] {1, 3, imageSize, imageSize}, 'c'), image);
+        // Written in place into the tensor's own native memory: one allocation, no float[] copied in.
+        INDArray input = Nd4j.createUninitialized(DataType.FLOAT, new long[] {1, 3, imageSize, imageSize}, 'c');
+        Resize.bilinearPlanarUnit(image, imageSize, imageSize, FloatArrays.buffer(input));
+        return new PreparedImage(input, image);
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.segplatform.core.predict;
 
 import dev.segplatform.core.image.Resize;
+import dev.segplatform.core.model.kernel.FloatArrays;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,8 +14,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * bilinearly to that size, then the argmax ({@link Resize#bilinearArgmax}). An image is usually
  * several times the network's input; taking the argmax first and scaling the classes up by nearest
  * neighbour gave masks whose outline was a staircase of the small map's pixels, off the pet's
- * outline by up to half of such a pixel all round. At the network's own size this is the plain
- * argmax.
+ * outline by up to half of such a pixel all round. At the network's own size the interpolation is
+ * the identity (every neighbour weighs 0), so the argmax is taken directly, from the tensor's own
+ * memory when it is a dense float array: the same classes for any finite scores, without
+ * interpolating or copying the probabilities.
  */
 public final class MaskPostprocessor {
 
@@ -40,14 +44,48 @@ public final class MaskPostprocessor {
         int classes = (int) probabilities.size(1);
         int h = (int) probabilities.size(2);
         int w = (int) probabilities.size(3);
-        // dup('c') gives a fresh buffer holding exactly this array, even when it is a view.
-        float[] scores = probabilities.castTo(DataType.FLOAT).dup('c').data().asFloat();
         List<ClassMask> masks = new ArrayList<>();
+        float[] scores = null;
         for (int b = 0; b < sizes.size(); b++) {
             int[] size = sizes.get(b);
+            int offset = b * classes * w * h;
+            if (size[0] == w && size[1] == h) {
+                // At the network's own size the interpolation is the identity: the plain argmax,
+                // read from the tensor's memory where it is a dense float array.
+                masks.add(ClassMask.wrap(w, h,
+                        argmax(FloatArrays.dense(probabilities.castTo(DataType.FLOAT)), offset, classes, w * h)));
+                continue;
+            }
+            if (scores == null) {
+                // dup('c') gives a fresh buffer holding exactly this array, even when it is a view.
+                scores = probabilities.castTo(DataType.FLOAT).dup('c').data().asFloat();
+            }
             masks.add(ClassMask.wrap(size[0], size[1],
-                    Resize.bilinearArgmax(scores, b * classes * w * h, classes, w, h, size[0], size[1])));
+                    Resize.bilinearArgmax(scores, offset, classes, w, h, size[0], size[1])));
         }
         return masks;
+    }
+
+    /** Per pixel the class with the highest score, the lower index on a tie, as bilinearArgmax picks. */
+    private static byte[] argmax(INDArray probabilities, int offset, int classes, int plane) {
+        FloatBuffer values = FloatArrays.buffer(probabilities);
+        byte[] out = new byte[plane];
+        float[] best = new float[plane];
+        Arrays.fill(best, Float.NEGATIVE_INFINITY);
+        // Class by class over whole planes, each read in one bulk get: a plane at a time instead of
+        // a copy of every probability, and no per-element reads of native memory.
+        float[] scores = new float[plane];
+        for (int c = 0; c < classes; c++) {
+            values.get(offset + c * plane, scores, 0, plane);
+            byte label = (byte) c;
+            for (int i = 0; i < plane; i++) {
+                float score = scores[i];
+                if (score > best[i]) {
+                    best[i] = score;
+                    out[i] = label;
+                }
+            }
+        }
+        return out;
     }
 }

@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.segplatform.core.image.ImageSize;
 import dev.segplatform.core.image.ImageTooLargeException;
+import dev.segplatform.core.image.Resize;
+import dev.segplatform.core.image.RgbImage;
 import dev.segplatform.core.image.UnreadableImageException;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBuffer;
@@ -170,6 +172,35 @@ class ImagePreprocessorTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         assertThat(ImageIO.write(image, format, out)).isTrue();
         return out.toByteArray();
+    }
+
+    /**
+     * The input written straight into the tensor's memory equals, bit for bit, the reference path:
+     * bytes of {@link Resize#bilinearPlanarBytes} divided by 255 in a float array, at identity size
+     * (copied without interpolating), scaled up, scaled down and at odd sizes.
+     */
+    @Test
+    void theInputIsBitIdenticalToTheRoundedBilinearBytesOverTwoHundredFiftyFive() {
+        java.util.Random random = new java.util.Random(7);
+        for (int[] size : new int[][] {{16, 16}, {7, 5}, {40, 33}, {17, 16}, {16, 1}, {1, 1}, {255, 129}}) {
+            byte[] rgb = new byte[size[0] * size[1] * 3];
+            random.nextBytes(rgb);
+            RgbImage image = new RgbImage(size[0], size[1], rgb);
+            byte[] chw = Resize.bilinearPlanarBytes(image, 16, 16);
+            float[] reference = new float[chw.length];
+            for (int i = 0; i < chw.length; i++) {
+                reference[i] = (chw[i] & 0xFF) / 255f;
+            }
+            INDArray input = preprocessor.prepare(image).input();
+            assertThat(input.shape()).containsExactly(1, 3, 16, 16);
+            assertThat(input.dataType()).isEqualTo(DataType.FLOAT);
+            float[] actual = input.data().asFloat();
+            assertThat(actual).as("%dx%d", size[0], size[1]).hasSize(reference.length);
+            for (int i = 0; i < actual.length; i++) {
+                assertThat(Float.floatToRawIntBits(actual[i])).as("%dx%d value %d", size[0], size[1], i)
+                        .isEqualTo(Float.floatToRawIntBits(reference[i]));
+            }
+        }
     }
 
     /** A PNG signature and IHDR claiming a huge RGB image, with no pixel data at all. */

@@ -9,6 +9,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -116,5 +117,56 @@ class MaskEncoderTest {
         int gg = (int) Math.round(g * 0.5 + ((colour >> 8) & 0xFF) * 0.5);
         int bb = (int) Math.round(b * 0.5 + (colour & 0xFF) * 0.5);
         return (rr << 16) | (gg << 8) | bb;
+    }
+
+    /**
+     * The hand-written palette PNG reads back through ImageIO (and through the platform's own
+     * decoder) as exactly the class indices and palette, for masks with flat areas, noise and the
+     * edge cases of one pixel and one row, and with as many classes as colours given.
+     */
+    @Test
+    void palettePngsReadBackToTheClassesAndColours() throws IOException {
+        java.util.Random random = new java.util.Random(11);
+        int[] colours = new int[256];
+        for (int c = 0; c < colours.length; c++) {
+            colours[c] = random.nextInt(1 << 24);
+        }
+        List<String> names = new java.util.ArrayList<>();
+        for (int c = 0; c < 256; c++) {
+            names.add("class" + c);
+        }
+        MaskEncoder many = new MaskEncoder(names, colours, 0.5);
+        for (int[] size : new int[][] {{1, 1}, {300, 1}, {1, 40}, {128, 128}, {301, 203}}) {
+            int[] classes = new int[size[0] * size[1]];
+            for (int i = 0; i < classes.length; i++) {
+                int x = i % size[0];
+                int y = i / size[0];
+                // Flat regions of a few classes with some noise and every class somewhere.
+                classes[i] = (x * y) % 17 == 3 ? random.nextInt(256) : (x / 16 + y / 16) % 3;
+            }
+            ClassMask mask = ClassMask.of(size[0], size[1], classes);
+            for (MaskEncoder e : new MaskEncoder[] {many, encoder}) {
+                if (e == encoder) {
+                    for (int i = 0; i < classes.length; i++) {
+                        classes[i] %= 3;
+                    }
+                    mask = ClassMask.of(size[0], size[1], classes);
+                }
+                byte[] bytes = e.png(mask);
+                BufferedImage png = ImageIO.read(new ByteArrayInputStream(bytes));
+                assertThat(png.getColorModel()).isInstanceOf(IndexColorModel.class);
+                assertThat(png.getRaster().getSamples(0, 0, size[0], size[1], 0, (int[]) null))
+                        .isEqualTo(mask.toArray());
+                IndexColorModel palette = (IndexColorModel) png.getColorModel();
+                for (int c = 0; c < e.classNames().size(); c++) {
+                    assertThat(palette.getRGB(c) & 0xFFFFFF).isEqualTo(e.colour(c));
+                }
+                dev.segplatform.core.image.RgbImage rgb = dev.segplatform.core.image.ImageDecoder.decode(bytes);
+                int probe = classes.length / 2;
+                int expected = e.colour(classes[probe]);
+                assertThat((rgb.rgb()[3 * probe] & 0xFF) << 16 | (rgb.rgb()[3 * probe + 1] & 0xFF) << 8
+                        | (rgb.rgb()[3 * probe + 2] & 0xFF)).isEqualTo(expected);
+            }
+        }
     }
 }

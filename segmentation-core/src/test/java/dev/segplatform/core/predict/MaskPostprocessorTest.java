@@ -111,4 +111,42 @@ class MaskPostprocessorTest {
         assertThat(masks.get(1).height()).isEqualTo(2);
         assertThat(masks.get(1).pixelCounts(3)).containsExactly(0, 0, 12);
     }
+
+    /**
+     * At the network's size the mask is taken without interpolating: the same classes as the
+     * interpolating path ({@link Resize#bilinearArgmax}) for random scores with ties, for a whole
+     * batch, for a view into a batch (as the batcher hands out) and for an array in Fortran order.
+     */
+    @Test
+    void theIdentitySizeArgmaxEqualsTheInterpolatedOne() {
+        java.util.Random random = new java.util.Random(4);
+        int classes = 3;
+        int h = 9;
+        int w = 13;
+        float[] scores = new float[2 * classes * h * w];
+        for (int i = 0; i < scores.length; i++) {
+            // Few distinct values, so ties between classes are common.
+            scores[i] = random.nextInt(4) / 4f;
+        }
+        INDArray batch = Nd4j.create(scores, new long[] {2, classes, h, w}, 'c');
+        List<ClassMask> masks = MaskPostprocessor.toMasks(batch, List.of(new int[] {w, h}, new int[] {w, h}));
+        Set<Integer> seen = new HashSet<>();
+        for (int b = 0; b < 2; b++) {
+            byte[] expected = Resize.bilinearArgmax(scores, b * classes * h * w, classes, w, h, w, h);
+            int[] expectedClasses = new int[expected.length];
+            for (int i = 0; i < expected.length; i++) {
+                expectedClasses[i] = expected[i] & 0xFF;
+                seen.add(expectedClasses[i]);
+            }
+            assertThat(masks.get(b).toArray()).containsExactly(expectedClasses);
+            INDArray view = batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(b, b + 1),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all());
+            assertThat(MaskPostprocessor.toMask(view, w, h).toArray()).containsExactly(expectedClasses);
+            assertThat(MaskPostprocessor.toMask(view.dup('f'), w, h).toArray()).containsExactly(expectedClasses);
+            assertThat(MaskPostprocessor.toMask(view.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE), w, h)
+                    .toArray()).containsExactly(expectedClasses);
+        }
+        assertThat(seen).containsExactlyInAnyOrder(0, 1, 2);
+    }
 }
