@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.imageio.ImageIO;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -84,7 +85,8 @@ public final class ServingBench {
     }
 
     /** Latencies (ns, sorted) of one or more rounds, the batches formed and the waits meanwhile. */
-    record Measurement(long[] latencies, double seconds, int errors, long[] batches, long waits) {
+    record Measurement(long[] latencies, double seconds, int errors, long[] batches, long waits,
+                       double forwardSeconds, double cpuSeconds) {
 
         double perSecond() {
             return latencies.length / seconds;
@@ -107,7 +109,8 @@ public final class ServingBench {
             for (int b = 0; b < sum.length; b++) {
                 sum[b] += other.batches[b];
             }
-            return new Measurement(all, seconds + other.seconds, errors + other.errors, sum, waits + other.waits);
+            return new Measurement(all, seconds + other.seconds, errors + other.errors, sum, waits + other.waits,
+                    forwardSeconds + other.forwardSeconds, cpuSeconds + other.cpuSeconds);
         }
     }
 
@@ -204,6 +207,14 @@ public final class ServingBench {
         System.out.printf("service %.1f images/s vs raw forward pass %.1f images/s at those batch sizes: %.2fx "
                 + "(goal >=0.90 %s)%n", eight.perSecond(), rawRate, eight.perSecond() / rawRate,
                 eight.perSecond() / rawRate >= 0.9 ? "ok" : "MISS");
+        // Where the difference goes: passes slower than alone (the cores shared with HTTP and the
+        // images' own work), or a worker waiting for images.
+        System.out.printf("  the worker ran passes %.0f%% of the time, each at %.2fx the speed of the raw pass at its size%n",
+                100 * eight.forwardSeconds() / eight.seconds(), rawSeconds / eight.forwardSeconds());
+        System.out.printf("  CPU of this process (client and service) per image: %.2f ms, of which the raw pass"
+                + " would take %.2f ms on %d cores%n", 1000 * eight.cpuSeconds() / eight.latencies().length,
+                1000 * rawSeconds * Runtime.getRuntime().availableProcessors() / images,
+                Runtime.getRuntime().availableProcessors());
 
         System.out.printf("%nPOST /v2/models/segmentation/infer, [1,3,128,128] FP32 -> mask, batching on%n");
         System.out.printf("%5s %-8s %11s %9s %9s %9s %8s%n", "conc", "tensors", "request B", "req/s", "p50 ms", "p99 ms",
@@ -280,6 +291,12 @@ public final class ServingBench {
             tensors.put("json" + c, j1.and(j2));
             tensors.put("binary" + c, b1.and(b2));
         }
+    }
+
+    /** CPU seconds this whole process (client, service, forward passes) has used so far. */
+    private static double processCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime() / 1e9;
     }
 
     private static double load() {
@@ -430,6 +447,11 @@ public final class ServingBench {
             throw new IllegalStateException("service not ready");
         }
 
+        /** Seconds the batcher's worker has spent in forward passes so far. */
+        private double forwardSeconds() {
+            return meters.get("inference.batch.forward").timer().totalTime(TimeUnit.SECONDS);
+        }
+
         private long waits() {
             return (long) meters.get("inference.batch.waits").counter().count();
         }
@@ -439,6 +461,8 @@ public final class ServingBench {
             ExecutorService pool = Executors.newFixedThreadPool(concurrency);
             long[] before = batcher.batchesBySize();
             long waitsBefore = waits();
+            double forwardBefore = forwardSeconds();
+            double cpuBefore = processCpuSeconds();
             long start = System.nanoTime();
             long end = start + (long) (seconds * 1e9);
             AtomicInteger errors = new AtomicInteger();
@@ -470,7 +494,8 @@ public final class ServingBench {
             pool.shutdown();
             long[] sorted = all.stream().mapToLong(Long::longValue).toArray();
             Arrays.sort(sorted);
-            return new Measurement(sorted, elapsed, errors.get(), batches, waits() - waitsBefore);
+            return new Measurement(sorted, elapsed, errors.get(), batches, waits() - waitsBefore,
+                    forwardSeconds() - forwardBefore, processCpuSeconds() - cpuBefore);
         }
 
         @Override
