@@ -46,11 +46,8 @@ public final class Resize {
      * and in prediction alike ({@code (b & 0xFF) / 255f} gives the [0, 1] input).
      */
     public static byte[] bilinearPlanarBytes(RgbImage image, int outWidth, int outHeight) {
-        float[] planar = bilinearPlanar(image, outWidth, outHeight);
-        byte[] out = new byte[planar.length];
-        for (int i = 0; i < planar.length; i++) {
-            out[i] = (byte) Math.max(0, Math.min(255, Math.round(planar[i])));
-        }
+        byte[] out = new byte[3 * outWidth * outHeight];
+        bilinear(image, outWidth, outHeight, (i, v) -> out[i] = (byte) rounded(v));
         return out;
     }
 
@@ -78,25 +75,7 @@ public final class Resize {
             }
             return;
         }
-        Taps xs = Taps.of(w, outWidth);
-        Taps ys = Taps.of(image.height(), outHeight);
-        for (int y = 0; y < outHeight; y++) {
-            int r0 = ys.low[y] * w * 3;
-            int r1 = ys.high[y] * w * 3;
-            float fy = ys.fraction[y];
-            for (int x = 0; x < outWidth; x++) {
-                int a = xs.low[x] * 3;
-                int b = xs.high[x] * 3;
-                float wx = xs.fraction[x];
-                for (int c = 0; c < 3; c++) {
-                    // The same float expression as bilinearPlanar, so the rounding is the same.
-                    float top = (rgb[r0 + a + c] & 0xFF) * (1 - wx) + (rgb[r0 + b + c] & 0xFF) * wx;
-                    float bottom = (rgb[r1 + a + c] & 0xFF) * (1 - wx) + (rgb[r1 + b + c] & 0xFF) * wx;
-                    int v = Math.max(0, Math.min(255, Math.round(top * (1 - fy) + bottom * fy)));
-                    out.put(c * plane + y * outWidth + x, unit[v]);
-                }
-            }
-        }
+        bilinear(image, outWidth, outHeight, (i, v) -> out.put(i, unit[rounded(v)]));
     }
 
     /** {@code i / 255f} for every byte value. */
@@ -112,9 +91,29 @@ public final class Resize {
      * Bilinear resize to planar (CHW) values in 0..255: {@code out[c * outH * outW + y * outW + x]}.
      */
     public static float[] bilinearPlanar(RgbImage image, int outWidth, int outHeight) {
+        float[] out = new float[3 * outWidth * outHeight];
+        bilinear(image, outWidth, outHeight, (i, v) -> out[i] = v);
+        return out;
+    }
+
+    /** A bilinear value as the byte the networks see. */
+    private static int rounded(float value) {
+        return Math.max(0, Math.min(255, Math.round(value)));
+    }
+
+    /** Where {@link #bilinear} puts each planar value. */
+    @FunctionalInterface
+    private interface PlanarSink {
+        void put(int index, float value);
+    }
+
+    /**
+     * The one bilinear kernel every planar resize shares, so that all of them compute each value with
+     * the same float expression and round it alike.
+     */
+    private static void bilinear(RgbImage image, int outWidth, int outHeight, PlanarSink out) {
         int w = image.width();
         byte[] rgb = image.rgb();
-        float[] out = new float[3 * outWidth * outHeight];
         int plane = outWidth * outHeight;
         Taps xs = Taps.of(w, outWidth);
         Taps ys = Taps.of(image.height(), outHeight);
@@ -129,11 +128,10 @@ public final class Resize {
                 for (int c = 0; c < 3; c++) {
                     float top = (rgb[r0 + a + c] & 0xFF) * (1 - wx) + (rgb[r0 + b + c] & 0xFF) * wx;
                     float bottom = (rgb[r1 + a + c] & 0xFF) * (1 - wx) + (rgb[r1 + b + c] & 0xFF) * wx;
-                    out[c * plane + y * outWidth + x] = top * (1 - fy) + bottom * fy;
+                    out.put(c * plane + y * outWidth + x, top * (1 - fy) + bottom * fy);
                 }
             }
         }
-        return out;
     }
 
     /**
