@@ -120,14 +120,16 @@ public class ExperimentService {
         return Experiment.of(entity(id));
     }
 
-    /** An experiment that new runs may join: it exists and is not deleted. */
+    /**
+     * Refuses an experiment that new runs may not join: missing (404) or deleted (409). Run creation
+     * calls this on every create, so it reads one column rather than the experiment and its tags.
+     */
     @Transactional(readOnly = true)
-    public Experiment requireLive(long id) {
-        ExperimentEntity experiment = entity(id);
-        if (experiment.isDeleted()) {
+    public void requireLive(long id) {
+        boolean deleted = experiments.findDeletedById(id).orElseThrow(() -> new NotFoundException("experiment", id));
+        if (deleted) {
             throw new ConflictException("experiment " + id + " is deleted; restore it first");
         }
-        return Experiment.of(experiment);
     }
 
     @Transactional

@@ -56,14 +56,15 @@ class PostgresJobQueue implements JobQueue {
 
     @Override
     @Transactional(propagation = Propagation.MANDATORY)
-    public void enqueue(long runId, RunSpec spec) {
-        jdbc.sql("""
+    public long enqueue(long runId, RunSpec spec) {
+        return jdbc.sql("""
                         insert into job (run_id, status, model, devices, queued_at)
-                        values (:runId, 'QUEUED', :model, :devices, now())""")
+                        values (:runId, 'QUEUED', :model, :devices, now())
+                        returning id""")
                 .param("runId", runId)
                 .param("model", spec.model().wireName())
                 .param("devices", spec.devices())
-                .update();
+                .query(Long.class).single();
     }
 
     @Override
