@@ -18,12 +18,11 @@ import java.util.UUID;
  */
 public interface JobQueue {
 
-    /** Refuses with {@code JobQueueFullException} when the queue is at capacity. */
-    void ensureCapacity();
-
     /**
      * Queues the run's job, joining the caller's transaction so a run never exists without its job;
-     * answers the job's id. The job starts at attempt 1 with no claims.
+     * answers the job's id. The job starts at attempt 1 with no claims. Refuses with
+     * {@code JobQueueFullException} when the queue is at capacity: the caller's transaction, and with
+     * it the run, is then rolled back.
      */
     long enqueue(long runId, RunSpec spec);
 

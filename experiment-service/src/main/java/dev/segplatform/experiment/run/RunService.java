@@ -58,7 +58,6 @@ public class RunService {
     @Transactional
     public RunResponse create(long experimentId, String name, RunSpec requested, Map<String, String> tags) {
         experiments.requireLive(experimentId);
-        queue.ensureCapacity();
         // The stored spec is the defaulted one, so params record exactly what will be trained.
         RunSpec spec = requested.withDefaults();
         Map<String, String> params = RunParams.of(spec, json);
