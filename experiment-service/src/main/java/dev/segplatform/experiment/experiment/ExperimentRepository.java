@@ -1,7 +1,6 @@
 package dev.segplatform.experiment.experiment;
 
 import java.util.List;
-import java.util.Optional;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.Pageable;
 import org.springframework.data.jpa.repository.JpaRepository;
@@ -12,10 +11,6 @@ import org.springframework.data.repository.query.Param;
 interface ExperimentRepository extends JpaRepository<ExperimentEntity, Long> {
 
     boolean existsByNameAndDeletedAtIsNull(String name);
-
-    /** Whether the experiment is deleted, empty when there is none; loads no entity and none of its tags. */
-    @Query("select e.deletedAt is not null from ExperimentEntity e where e.id = :id")
-    Optional<Boolean> findDeletedById(@Param("id") long id);
 
     /** Newest first, so a live experiment comes before deleted ones of the same name. */
     List<ExperimentEntity> findByNameOrderByDeletedAtDescIdDesc(String name);
