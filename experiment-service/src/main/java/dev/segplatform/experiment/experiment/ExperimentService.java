@@ -12,6 +12,7 @@ import java.util.Optional;
 import org.springframework.data.domain.Page;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
@@ -29,13 +30,15 @@ public class ExperimentService {
     public static final String DEFAULT_NAME = "Default";
 
     private final ExperimentRepository experiments;
+    private final JdbcClient jdbc;
     private final ExperimentSummaries summaries;
     private final InputLimits limits;
     private final Clock clock;
 
-    ExperimentService(ExperimentRepository experiments, ExperimentSummaries summaries, InputLimits limits,
-                      Clock clock) {
+    ExperimentService(ExperimentRepository experiments, JdbcClient jdbc, ExperimentSummaries summaries,
+                      InputLimits limits, Clock clock) {
         this.experiments = experiments;
+        this.jdbc = jdbc;
         this.summaries = summaries;
         this.limits = limits;
         this.clock = clock;
@@ -120,14 +123,18 @@ public class ExperimentService {
         return Experiment.of(entity(id));
     }
 
-    /** An experiment that new runs may join: it exists and is not deleted. */
+    /**
+     * Refuses an experiment that new runs may not join: missing (404) or deleted (409). Run creation
+     * calls this on every create, so it reads one column in plain SQL rather than loading the
+     * experiment and its tags through the repository's query machinery.
+     */
     @Transactional(readOnly = true)
-    public Experiment requireLive(long id) {
-        ExperimentEntity experiment = entity(id);
-        if (experiment.isDeleted()) {
+    public void requireLive(long id) {
+        boolean deleted = jdbc.sql("select deleted_at is not null from experiment where id = :id").param("id", id)
+                .query(Boolean.class).optional().orElseThrow(() -> new NotFoundException("experiment", id));
+        if (deleted) {
             throw new ConflictException("experiment " + id + " is deleted; restore it first");
         }
-        return Experiment.of(experiment);
     }
 
     @Transactional

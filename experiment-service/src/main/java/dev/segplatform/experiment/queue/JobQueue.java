@@ -18,11 +18,13 @@ import java.util.UUID;
  */
 public interface JobQueue {
 
-    /** Refuses with {@code JobQueueFullException} when the queue is at capacity. */
-    void ensureCapacity();
-
-    /** Queues the run's job; joins the caller's transaction so a run never exists without its job. */
-    void enqueue(long runId, RunSpec spec);
+    /**
+     * Queues the run's job, joining the caller's transaction so a run never exists without its job;
+     * answers the job's id. The job starts at attempt 1 with no claims. Refuses with
+     * {@code JobQueueFullException} when the queue is at capacity: the caller's transaction, and with
+     * it the run, is then rolled back.
+     */
+    long enqueue(long runId, RunSpec spec);
 
     /** Leases the oldest queued job that fits the worker, or nothing when there is none. */
     Optional<JobClaim> claim(String workerId, WorkerCapabilities capabilities);
