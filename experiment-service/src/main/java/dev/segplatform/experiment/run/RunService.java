@@ -33,8 +33,8 @@ public class RunService {
     private final InputLimits limits;
     private final Clock clock;
 
-    RunService(RunRepository runs, RunInserts inserts, ExperimentService experiments, JobQueue queue, RunViews views, JsonMapper json,
-               InputLimits limits, Clock clock) {
+    RunService(RunRepository runs, RunInserts inserts, ExperimentService experiments, JobQueue queue, RunViews views,
+               JsonMapper json, InputLimits limits, Clock clock) {
         this.limits = limits;
         this.runs = runs;
         this.inserts = inserts;
