@@ -262,10 +262,12 @@ public final class ServingBench {
             Measurement b1 = single.load(single.segment(image), c, slice);
             Measurement b2 = single.load(single.segment(image), c, slice);
             Measurement a2 = batching.load(batching.segment(image), c, slice);
-            on.merge(c, a1.and(a2), Measurement::and);
-            off.merge(c, b1.and(b2), Measurement::and);
+            Measurement onRound = a1.and(a2);
+            Measurement offRound = b1.and(b2);
+            on.merge(c, onRound, Measurement::and);
+            off.merge(c, offRound, Measurement::and);
             System.out.printf("concurrency %2d: batching on %.1f req/s (%d batches held back), off %.1f req/s%n", c,
-                    a1.and(a2).perSecond(), a1.waits() + a2.waits(), b1.and(b2).perSecond());
+                    onRound.perSecond(), onRound.waits(), offRound.perSecond());
             if (before != null) {
                 double[] after = rawSecondsPerBatch(predictor, Math.max(1, (int) seconds / 4));
                 for (int b = 1; b <= MAX_BATCH; b++) {

@@ -44,21 +44,21 @@ public final class MaskPostprocessor {
         int classes = (int) probabilities.size(1);
         int h = (int) probabilities.size(2);
         int w = (int) probabilities.size(3);
+        // The tensor's own memory when it is a dense float array (as the network's output is), a copy otherwise.
+        FloatBuffer values = FloatArrays.buffer(FloatArrays.dense(probabilities.castTo(DataType.FLOAT)));
         List<ClassMask> masks = new ArrayList<>();
         float[] scores = null;
         for (int b = 0; b < sizes.size(); b++) {
             int[] size = sizes.get(b);
             int offset = b * classes * w * h;
             if (size[0] == w && size[1] == h) {
-                // At the network's own size the interpolation is the identity: the plain argmax,
-                // read from the tensor's memory where it is a dense float array.
-                masks.add(ClassMask.wrap(w, h,
-                        argmax(FloatArrays.dense(probabilities.castTo(DataType.FLOAT)), offset, classes, w * h)));
+                // At the network's own size the interpolation is the identity: the plain argmax.
+                masks.add(ClassMask.wrap(w, h, argmax(values, offset, classes, w * h)));
                 continue;
             }
             if (scores == null) {
-                // dup('c') gives a fresh buffer holding exactly this array, even when it is a view.
-                scores = probabilities.castTo(DataType.FLOAT).dup('c').data().asFloat();
+                scores = new float[Math.toIntExact(probabilities.length())];
+                values.get(0, scores);
             }
             masks.add(ClassMask.wrap(size[0], size[1],
                     Resize.bilinearArgmax(scores, offset, classes, w, h, size[0], size[1])));
@@ -67,8 +67,7 @@ public final class MaskPostprocessor {
     }
 
     /** Per pixel the class with the highest score, the lower index on a tie, as bilinearArgmax picks. */
-    private static byte[] argmax(INDArray probabilities, int offset, int classes, int plane) {
-        FloatBuffer values = FloatArrays.buffer(probabilities);
+    private static byte[] argmax(FloatBuffer values, int offset, int classes, int plane) {
         byte[] out = new byte[plane];
         float[] best = new float[plane];
         Arrays.fill(best, Float.NEGATIVE_INFINITY);
