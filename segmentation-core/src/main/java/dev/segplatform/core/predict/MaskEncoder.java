@@ -1,17 +1,14 @@
 package dev.segplatform.core.predict;
 
 import dev.segplatform.core.dataset.SegmentationDataset;
+import dev.segplatform.core.image.PngEncoder;
 import dev.segplatform.core.image.RgbImage;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
-import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import javax.imageio.ImageIO;
 
@@ -63,95 +60,17 @@ public final class MaskEncoder {
         return palette[c];
     }
 
-    /**
-     * An 8-bit palette PNG: pixel value = class index, palette entry = class colour. Written here
-     * rather than through ImageIO, whose writer costs a request more than its forward pass share
-     * allows: rows after the first are filtered "Up" (a mask's rows mostly repeat the one above, so
-     * they become runs of zeros) and deflated at the fastest level, which such flat data needs.
-     */
+    /** An 8-bit palette PNG: pixel value = class index, palette entry = class colour ({@link PngEncoder}). */
     public byte[] png(ClassMask mask) {
         checkClasses(mask);
         int n = classNames.size();
-        int w = mask.width();
-        int h = mask.height();
-        byte[] classes = mask.bytes();
-        byte[] filtered = new byte[(w + 1) * h];
-        for (int y = 0, o = 0; y < h; y++) {
-            int row = y * w;
-            if (y == 0) {
-                filtered[o++] = 0;
-                System.arraycopy(classes, 0, filtered, o, w);
-                o += w;
-                continue;
-            }
-            filtered[o++] = 2;
-            for (int x = 0; x < w; x++) {
-                filtered[o++] = (byte) (classes[row + x] - classes[row - w + x]);
-            }
-        }
         byte[] plte = new byte[3 * n];
         for (int c = 0; c < n; c++) {
             plte[3 * c] = (byte) (palette[c] >> 16);
             plte[3 * c + 1] = (byte) (palette[c] >> 8);
             plte[3 * c + 2] = (byte) palette[c];
         }
-        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(w).putInt(h)
-                .put((byte) 8).put((byte) 3).put((byte) 0).put((byte) 0).put((byte) 0);
-        PngWriter png = new PngWriter(filtered.length / 8 + 256);
-        png.chunk("IHDR", ihdr.array(), ihdr.array().length);
-        png.chunk("PLTE", plte, plte.length);
-        Deflater deflater = new Deflater(Deflater.BEST_SPEED);
-        try {
-            deflater.setInput(filtered);
-            deflater.finish();
-            byte[] data = new byte[Math.max(64, filtered.length / 8)];
-            int size = 0;
-            while (!deflater.finished()) {
-                if (size == data.length) {
-                    data = Arrays.copyOf(data, data.length * 2);
-                }
-                size += deflater.deflate(data, size, data.length - size);
-            }
-            png.chunk("IDAT", data, size);
-        } finally {
-            deflater.end();
-        }
-        png.chunk("IEND", new byte[0], 0);
-        return png.toByteArray();
-    }
-
-    /** A PNG file: the signature, then chunks of length, type, data and CRC-32 of type and data. */
-    private static final class PngWriter {
-        private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-        private final ByteArrayOutputStream out;
-        private final CRC32 crc = new CRC32();
-
-        PngWriter(int expectedSize) {
-            out = new ByteArrayOutputStream(expectedSize);
-            out.writeBytes(SIGNATURE);
-        }
-
-        void chunk(String type, byte[] data, int length) {
-            byte[] name = type.getBytes(StandardCharsets.US_ASCII);
-            writeInt(length);
-            out.writeBytes(name);
-            out.write(data, 0, length);
-            crc.reset();
-            crc.update(name);
-            crc.update(data, 0, length);
-            writeInt((int) crc.getValue());
-        }
-
-        private void writeInt(int v) {
-            out.write(v >>> 24);
-            out.write(v >>> 16);
-            out.write(v >>> 8);
-            out.write(v);
-        }
-
-        byte[] toByteArray() {
-            return out.toByteArray();
-        }
+        return PngEncoder.indexed(mask.width(), mask.height(), mask.bytes(), plte);
     }
 
     /** An image as a plain 8-bit RGB PNG, e.g. the input shown beside its masks. */

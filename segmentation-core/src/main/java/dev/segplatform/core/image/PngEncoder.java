@@ -1,0 +1,104 @@
+package dev.segplatform.core.image;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
+
+/**
+ * Writes 8-bit palette PNGs without ImageIO, whose writer costs a segmentation request more than its
+ * share beside the forward pass allows. The counterpart of {@link PngDecoder}, which reads such
+ * files back.
+ */
+public final class PngEncoder {
+
+    private static final byte PALETTE = 3;
+
+    private PngEncoder() {
+    }
+
+    /**
+     * A PNG of {@code width x height} palette indices (row-major, one byte each) and {@code
+     * rgbPalette} (three bytes per entry). Rows after the first are filtered "Up" (class masks, what
+     * this is written for, mostly repeat the row above, so they become runs of zeros) and deflated at
+     * the fastest level, which such flat data needs.
+     */
+    public static byte[] indexed(int width, int height, byte[] indices, byte[] rgbPalette) {
+        if (indices.length != (long) width * height || rgbPalette.length % 3 != 0 || rgbPalette.length > 3 * 256) {
+            throw new IllegalArgumentException(indices.length + " indices for " + width + "x" + height + " and "
+                    + rgbPalette.length + " palette bytes");
+        }
+        byte[] filtered = new byte[(width + 1) * height];
+        for (int y = 0, o = 0; y < height; y++) {
+            int row = y * width;
+            if (y == 0) {
+                filtered[o++] = 0;
+                System.arraycopy(indices, 0, filtered, o, width);
+                o += width;
+                continue;
+            }
+            filtered[o++] = 2;
+            for (int x = 0; x < width; x++) {
+                filtered[o++] = (byte) (indices[row + x] - indices[row - width + x]);
+            }
+        }
+        ByteBuffer ihdr = ByteBuffer.allocate(13).putInt(width).putInt(height)
+                .put((byte) 8).put(PALETTE).put((byte) 0).put((byte) 0).put((byte) 0);
+        Chunks png = new Chunks(filtered.length / 8 + 256);
+        png.chunk("IHDR", ihdr.array(), ihdr.array().length);
+        png.chunk("PLTE", rgbPalette, rgbPalette.length);
+        Deflater deflater = new Deflater(Deflater.BEST_SPEED);
+        try {
+            deflater.setInput(filtered);
+            deflater.finish();
+            byte[] data = new byte[Math.max(64, filtered.length / 8)];
+            int size = 0;
+            while (!deflater.finished()) {
+                if (size == data.length) {
+                    data = Arrays.copyOf(data, data.length * 2);
+                }
+                size += deflater.deflate(data, size, data.length - size);
+            }
+            png.chunk("IDAT", data, size);
+        } finally {
+            deflater.end();
+        }
+        png.chunk("IEND", new byte[0], 0);
+        return png.toByteArray();
+    }
+
+    /** A PNG file: the signature, then chunks of length, type, data and CRC-32 of type and data. */
+    private static final class Chunks {
+        private final ByteArrayOutputStream out;
+        private final CRC32 crc = new CRC32();
+
+        Chunks(int expectedSize) {
+            out = new ByteArrayOutputStream(expectedSize);
+            out.writeBytes(PngDecoder.SIGNATURE);
+        }
+
+        void chunk(String type, byte[] data, int length) {
+            byte[] name = type.getBytes(StandardCharsets.US_ASCII);
+            writeInt(length);
+            out.writeBytes(name);
+            out.write(data, 0, length);
+            crc.reset();
+            crc.update(name);
+            crc.update(data, 0, length);
+            writeInt((int) crc.getValue());
+        }
+
+        private void writeInt(int v) {
+            out.write(v >>> 24);
+            out.write(v >>> 16);
+            out.write(v >>> 8);
+            out.write(v);
+        }
+
+        byte[] toByteArray() {
+            return out.toByteArray();
+        }
+    }
+}
