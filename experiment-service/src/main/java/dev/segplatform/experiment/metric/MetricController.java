@@ -36,6 +36,7 @@ class MetricController {
     ResponseEntity<Void> append(@PathVariable long id,
                                 @RequestHeader(name = ArtifactPaths.LEASE_TOKEN_HEADER, required = false) UUID leaseToken,
                                 @Valid @RequestBody MetricBatch batch) {
+        MetricPointChecks.check(batch.metrics());
         store.append(id, leaseToken, batch.metrics());
         return ResponseEntity.noContent().build();
     }

@@ -47,7 +47,7 @@ class MlflowTracking {
 
     static final String RUN_NAME_TAG = "mlflow.runName";
     static final String USER_TAG = "mlflow.user";
-    private static final Pattern METRIC_KEY = Pattern.compile("^[A-Za-z0-9_.\\-/ ]+$");
+    private static final Pattern METRIC_KEY = Pattern.compile(MetricPoint.KEY_PATTERN);
     private static final Pattern NAME_FILTER = Pattern.compile(
             "^\\s*(?:attributes?\\.)?name\\s*(=|LIKE|ILIKE)\\s*'((?:[^']|'')*)'\\s*$", Pattern.CASE_INSENSITIVE);
 

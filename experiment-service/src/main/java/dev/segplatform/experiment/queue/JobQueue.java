@@ -57,7 +57,8 @@ public interface JobQueue {
      * Fencing for worker writes to a run (metrics, params, artifacts), called inside the write's
      * transaction. With a token, the run's job must be running under that lease; without one, it
      * must not be running at all (a leased run only takes writes from its worker). The job row stays
-     * share-locked until the transaction ends, so the lease cannot be swept away mid-write.
+     * share-locked and the run locked against deletion until the transaction ends, so neither the
+     * lease nor the run can go away mid-write.
      */
     void guardWrite(long runId, UUID leaseToken);
 

@@ -223,7 +223,11 @@ class PostgresJobQueue implements JobQueue {
     public void guardWrite(long runId, UUID leaseToken) {
         record Lease(String status, UUID token) {
         }
-        Lease lease = jdbc.sql("select status, lease_token from job where run_id = :runId for share")
+        // The run is key-share locked too, in both branches: metric points have no foreign key (V12),
+        // so this lock is what keeps the run from being deleted while its points go in.
+        Lease lease = jdbc.sql("""
+                        select j.status, j.lease_token from job j join run r on r.id = j.run_id
+                        where j.run_id = :runId for share of j for key share of r""")
                 .param("runId", runId)
                 .query((rs, n) -> new Lease(rs.getString("status"), rs.getObject("lease_token", UUID.class)))
                 .optional()

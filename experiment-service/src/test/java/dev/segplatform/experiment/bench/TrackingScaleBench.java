@@ -34,6 +34,7 @@ final class TrackingScaleBench {
     private static final int EXPERIMENTS = 1000;
     /** What a stored metric point costs on disk (heap, its history index entry, WAL while filling), generously. */
     private static final long BYTES_PER_POINT = 200;
+    private static final double WARM_UP_SECONDS = 5;
     static final String SEARCH_FILTER = "metrics.val_mean_iou > 0.5 and params.model = 'unet'";
     static final String SEARCH_ORDER = "metrics.val_mean_iou DESC";
     static final String EXPORT_FILTER = "params.fill = 'scale'";
@@ -50,6 +51,8 @@ final class TrackingScaleBench {
         // second slowest, so one pause of the machine does not decide it alone.
         int calls = intArg(args, "--calls", 200);
         double seconds = intArg(args, "--seconds", 10);
+        // Only ingestion and run creation, for measuring a change to the write path without the reads.
+        boolean writesOnly = List.of(args).contains("--writes-only");
         if (runs % EXPERIMENTS != 0 || runs < EXPERIMENTS) {
             throw new IllegalArgumentException("--runs must be a multiple of " + EXPERIMENTS);
         }
@@ -91,11 +94,30 @@ final class TrackingScaleBench {
                             .single(), loadAverage());
             int port = ((WebServerApplicationContext) context).getWebServer().getPort();
             Api api = new Api("http://localhost:" + port, Api.generatedToken(dataDir));
-            new TrackingScaleBench().measure(api, jdbc, runs, steps, calls, seconds);
+            new TrackingScaleBench().measure(api, jdbc, runs, steps, calls, seconds, writesOnly);
         }
     }
 
-    private void measure(Api api, JdbcClient jdbc, int runs, int steps, int calls, double seconds) throws Exception {
+    private void measure(Api api, JdbcClient jdbc, int runs, int steps, int calls, double seconds, boolean writesOnly)
+            throws Exception {
+        if (!writesOnly) {
+            measureReads(api, jdbc, runs, calls);
+        }
+        measureWrites(api, jdbc, seconds);
+
+        System.out.println();
+        System.out.printf("%-48s %10s %10s %10s %6s%n", "operation", "p50", "p99", "goal", "met?");
+        for (Row row : rows) {
+            boolean rate = row.unit().equals("/s");
+            System.out.printf("%-48s %10s %10s %10s %6s%n", row.operation(),
+                    rate ? String.format("%.0f", row.p50()) : String.format("%.1f %s", row.p50(), row.unit()),
+                    rate ? "" : String.format("%.1f %s", row.p99(), row.unit()), row.goal(), row.met() ? "yes" : "NO");
+        }
+        System.out.printf("(%d runs x %d steps; %d calls per read, 3 exports; rates are totals over %.0f s;"
+                + " load average %s)%n", runs, steps, calls, seconds, loadAverage());
+    }
+
+    private void measureReads(Api api, JdbcClient jdbc, int runs, int calls) throws Exception {
         Map<String, String> search = Api.query("filter", SEARCH_FILTER, "orderBy", SEARCH_ORDER, "maxResults", "100");
         double[] first = time(calls, i -> api.get("/api/runs", search));
         rows.add(row("search, first page of 100", first, "ms", 100));
@@ -137,13 +159,18 @@ final class TrackingScaleBench {
         if (exported[0] != runs) {
             throw new IllegalStateException("the export returned " + exported[0] + " runs, not " + runs);
         }
+    }
 
+    private void measureWrites(Api api, JdbcClient jdbc, double seconds) throws Exception {
         long experimentId = api.experiment("scale-bench-writes");
         try {
-            TrackingBench.ingestHttp(api, experimentId, Math.min(3, seconds)); // warm-up
+            // Each rate is taken after its own unmeasured warm-up: the JIT compiles a write path while
+            // it first runs, and that compilation shares the two cores with the service.
+            TrackingBench.ingestHttp(api, experimentId, WARM_UP_SECONDS);
             double pointsPerSecond = TrackingBench.ingestHttp(api, experimentId, seconds);
             rows.add(new Row("metric points/s (8 writers, batch 1000)", pointsPerSecond, Double.NaN, "/s",
                     ">= 50000", pointsPerSecond >= 50_000));
+            createRuns(api, experimentId, WARM_UP_SECONDS);
             double runsPerSecond = createRuns(api, experimentId, seconds);
             rows.add(new Row("run creation/s (4 clients)", runsPerSecond, Double.NaN, "/s", ">= 500",
                     runsPerSecond >= 500));
@@ -152,17 +179,6 @@ final class TrackingScaleBench {
             jdbc.sql("delete from run where experiment_id = :id").param("id", experimentId).update();
             jdbc.sql("delete from experiment where id = :id").param("id", experimentId).update();
         }
-
-        System.out.println();
-        System.out.printf("%-48s %10s %10s %10s %6s%n", "operation", "p50", "p99", "goal", "met?");
-        for (Row row : rows) {
-            boolean rate = row.unit().equals("/s");
-            System.out.printf("%-48s %10s %10s %10s %6s%n", row.operation(),
-                    rate ? String.format("%.0f", row.p50()) : String.format("%.1f %s", row.p50(), row.unit()),
-                    rate ? "" : String.format("%.1f %s", row.p99(), row.unit()), row.goal(), row.met() ? "yes" : "NO");
-        }
-        System.out.printf("(%d runs x %d steps; %d calls per read, 3 exports; rates are totals over %.0f s;"
-                + " load average %s)%n", runs, steps, calls, seconds, loadAverage());
     }
 
     /** Every run of the export filter, a page of 1,000 at a time by page token; returns how many. */
