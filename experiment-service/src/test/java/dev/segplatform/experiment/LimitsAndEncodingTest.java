@@ -119,6 +119,12 @@ class LimitsAndEncodingTest extends ServiceTest {
         JsonNode found = api.get("/api/runs", Api.query("experimentId", "" + experimentId,
                 "filter", "params.long LIKE '" + random.substring(0, 100) + "%'")).json();
         assertThat(found.get("runs")).hasSize(1);
+        // Equality on the whole value, too long for a URL, through MLflow's search (a POST body).
+        Api.Reply equal = api.post("/api/2.0/mlflow/runs/search", "{\"experiment_ids\": [\"" + experimentId
+                + "\"], \"filter\": \"params.long = '" + random + "'\"}");
+        assertThat(equal.status()).as(equal.text()).isEqualTo(200);
+        assertThat(equal.json().get("runs")).hasSize(1);
+        assertThat(equal.json().get("runs").get(0).get("info").get("run_id").asString()).isEqualTo("" + runId);
     }
 
     @Test

@@ -49,7 +49,7 @@ class ScenarioTest {
     @Test
     void experimentSettingsReachItsConfigMapUnderTheServicesOwnNames() {
         Map<String, Object> defaults = experimentSettings(rendered(Scenario.DEFAULTS));
-        assertThat(defaults).containsEntry("sweep-interval", "5s").containsEntry("count-compaction-interval", "10s")
+        assertThat(defaults).containsEntry("sweep-interval", "5s").containsEntry("count-compaction-interval", "1s")
                 .containsEntry("max-queued-jobs", 10000);
         Map<String, Object> set = experimentSettings(Chart.render(Chart.values(
                 "experiment.countCompactionInterval", "30s", "experiment.sweepInterval", "2s")));

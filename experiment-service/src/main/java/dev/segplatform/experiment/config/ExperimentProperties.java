@@ -41,7 +41,7 @@ public record ExperimentProperties(
         @DefaultValue("5s") Duration sweepInterval,
         @DefaultValue("10000") int maxQueuedJobs,
         @DefaultValue("2s") Duration studyInterval,
-        @DefaultValue("10s") Duration countCompactionInterval,
+        @DefaultValue("1s") Duration countCompactionInterval,
         @DefaultValue("500ms") Duration embeddedDbCheckInterval,
         @DefaultValue("2s") Duration dbRetryAfter,
         String internalToken,

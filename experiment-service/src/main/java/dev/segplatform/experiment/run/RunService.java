@@ -57,12 +57,16 @@ public class RunService {
      */
     @Transactional
     public RunResponse create(long experimentId, String name, RunSpec requested, Map<String, String> tags) {
-        experiments.requireLive(experimentId);
         // The stored spec is the defaulted one, so params record exactly what will be trained.
         RunSpec spec = requested.withDefaults();
         Map<String, String> params = RunParams.of(spec, json);
         RunInserts.Inserted run = inserts.insert(experimentId, name, json.writeValueAsString(spec), params, tags,
-                clock.instant());
+                clock.instant()).orElseThrow(() -> {
+                    // Nothing was written: requireLive says whether the experiment is missing or deleted.
+                    experiments.requireLive(experimentId);
+                    return new ConflictException("experiment " + experimentId + " changed while the run was created;"
+                            + " try again");
+                });
         long jobId = queue.enqueue(run.id(), spec);
         // The answer is what was just written, not read back: a new run has a queued job that no worker
         // has seen, and no metrics. RunCreateTest holds it equal to a later GET of the run.

@@ -255,9 +255,15 @@ public class RunSearch {
     private static String test(String alias, Filter.Clause clause, int i, Map<String, Object> params) {
         String comparison = comparison(clause, i, params);
         // NaN sorts above every number in PostgreSQL; a diverged run must not pass "> 0.8".
-        return clause.entity() == Filter.Entity.METRIC
-                ? "(" + alias + ".value <> 'NaN' and " + alias + ".value " + comparison + ")"
-                : alias + ".value " + comparison;
+        if (clause.entity() == Filter.Entity.METRIC) {
+            return "(" + alias + ".value <> 'NaN' and " + alias + ".value " + comparison + ")";
+        }
+        // Params are indexed by their value's digest (V13), which any length of value fits.
+        if (clause.entity() == Filter.Entity.PARAM && clause.op() == Filter.Op.EQ) {
+            return "(" + alias + ".value " + comparison + " and md5(" + alias + ".value) = md5(cast(:v" + i
+                    + " as text)))";
+        }
+        return alias + ".value " + comparison;
     }
 
     /** One clause as SQL; identifiers come from fixed text or the attribute whitelist, values are bound. */
