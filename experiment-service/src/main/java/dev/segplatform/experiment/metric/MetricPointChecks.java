@@ -1,8 +1,8 @@
 package dev.segplatform.experiment.metric;
 
 import dev.segplatform.experiment.api.MetricPoint;
-import dev.segplatform.web.FieldProblem;
 import dev.segplatform.experiment.problem.InvalidInputException;
+import dev.segplatform.web.FieldProblem;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
