@@ -23,36 +23,30 @@ final class MetricPointChecks {
 
     /** Every problem of every point at once, so a client can fix them all in one go. */
     static void check(List<MetricPoint> points) {
-        List<FieldProblem> problems = null;
+        List<FieldProblem> problems = new ArrayList<>();
         for (int i = 0; i < points.size(); i++) {
             MetricPoint point = points.get(i);
             if (point == null) {
-                problems = add(problems, "metrics[" + i + "]", NOT_NULL);
+                problems.add(new FieldProblem("metrics[" + i + "]", NOT_NULL));
                 continue;
             }
             if (point.key() == null) {
-                problems = add(problems, "metrics[" + i + "].key", NOT_NULL);
+                problems.add(new FieldProblem("metrics[" + i + "].key", NOT_NULL));
             } else if (!KEY.matcher(point.key()).matches()) {
-                problems = add(problems, "metrics[" + i + "].key", MetricPoint.KEY_RULE);
+                problems.add(new FieldProblem("metrics[" + i + "].key", MetricPoint.KEY_RULE));
             }
             if (point.value() == null) {
-                problems = add(problems, "metrics[" + i + "].value", NOT_NULL);
+                problems.add(new FieldProblem("metrics[" + i + "].value", NOT_NULL));
             }
             if (point.step() != null && point.step() < 0) {
-                problems = add(problems, "metrics[" + i + "].step", NOT_NEGATIVE);
+                problems.add(new FieldProblem("metrics[" + i + "].step", NOT_NEGATIVE));
             }
             if (point.timestamp() != null && point.timestamp() < 0) {
-                problems = add(problems, "metrics[" + i + "].timestamp", NOT_NEGATIVE);
+                problems.add(new FieldProblem("metrics[" + i + "].timestamp", NOT_NEGATIVE));
             }
         }
-        if (problems != null) {
+        if (!problems.isEmpty()) {
             throw new InvalidInputException(problems);
         }
-    }
-
-    private static List<FieldProblem> add(List<FieldProblem> problems, String field, String reason) {
-        List<FieldProblem> list = problems == null ? new ArrayList<>() : problems;
-        list.add(new FieldProblem(field, reason));
-        return list;
     }
 }
