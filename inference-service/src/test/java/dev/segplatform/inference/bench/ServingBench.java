@@ -19,7 +19,12 @@ import dev.segplatform.inference.batching.DynamicBatcher;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.awt.Image;
 import java.awt.image.BufferedImage;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.net.URI;
@@ -31,17 +36,13 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.imageio.ImageIO;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -67,14 +68,20 @@ import org.springframework.context.ConfigurableApplicationContext;
  *       probe and decoding, preparing the input tensor, the mask from the probabilities, the mask
  *       PNG), each run in a loop on one thread of this JVM, beside the forward pass per image: on a
  *       machine with few cores every such millisecond is taken from the forward pass.
+ *   <li>The raw pass at batch 4 alone and beside one thread decoding the PNG in a loop: why the
+ *       passes run slower inside the service than alone.
  * </ol>
  *
  * <p>The model is a U-Net of width 8 at 128 px with initial weights: speed does not depend on what
- * the weights learned. Client and service share the machine, as they would on one node; the load
- * average is printed at start and end because other work on the machine moves every figure.
+ * the weights learned. The two services run in this JVM; the load generator ({@link LoadClient})
+ * runs in a process of its own, as Triton's perf_analyzer does, so its threads, garbage and
+ * compilations are not charged to the service, but it shares the machine's cores. The load average
+ * is printed at start and end because other work on the machine moves every figure. Before the
+ * first round, each service takes half of a warm-up at concurrency 8, so that the figures are those
+ * of a service that has compiled its code, as a long-running one has.
  *
  * <p>Options: {@code --seconds N} per mode and measurement (default 8; three times that at
- * concurrency 1), {@code --width W} (default 8).
+ * concurrency 1), {@code --warm-up N} seconds (default 30), {@code --width W} (default 8).
  */
 public final class ServingBench {
 
@@ -85,8 +92,8 @@ public final class ServingBench {
     }
 
     /** Latencies (ns, sorted) of one or more rounds, the batches formed and the waits meanwhile. */
-    record Measurement(long[] latencies, double seconds, int errors, long[] batches, long waits,
-                       double forwardSeconds, double cpuSeconds) {
+    record Measurement(long[] latencies, double seconds, long errors, long[] batches, long waits,
+                       double forwardSeconds, double cpuSeconds, double clientCpuSeconds) {
 
         double perSecond() {
             return latencies.length / seconds;
@@ -110,7 +117,8 @@ public final class ServingBench {
                 sum[b] += other.batches[b];
             }
             return new Measurement(all, seconds + other.seconds, errors + other.errors, sum, waits + other.waits,
-                    forwardSeconds + other.forwardSeconds, cpuSeconds + other.cpuSeconds);
+                    forwardSeconds + other.forwardSeconds, cpuSeconds + other.cpuSeconds,
+                    clientCpuSeconds + other.clientCpuSeconds);
         }
     }
 
@@ -118,10 +126,12 @@ public final class ServingBench {
         NativeBackend.configure();
         int seconds = 8;
         int width = 8;
+        int warmUp = 30;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--width" -> width = Integer.parseInt(args[++i]);
+                case "--warm-up" -> warmUp = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -134,8 +144,8 @@ public final class ServingBench {
         byte[] image = petPng(dir, 128);
         double loadStart = load();
         System.out.printf("Model: U-Net width %d, input 128x128, %,d parameters; image: %d-byte 128x128 PNG; "
-                + "%d s per measurement; %d cores; load average %.1f%n", width, graph.numParams(), image.length,
-                seconds, Runtime.getRuntime().availableProcessors(), loadStart);
+                + "%d s per measurement after a %d s warm-up; %d cores; load average %.1f%n", width, graph.numParams(),
+                image.length, seconds, warmUp, Runtime.getRuntime().availableProcessors(), loadStart);
 
         // The forward pass the service runs (the bundle's Predictor), per batch size, measured just
         // before and just after the concurrency-8 rounds the service is held against.
@@ -147,15 +157,22 @@ public final class ServingBench {
         Map<Integer, Measurement> off = new LinkedHashMap<>();
         Map<String, Measurement> tensors = new LinkedHashMap<>();
         byte[][] kserve = kserveBodies(image);
+        Loader loader = new Loader(dir);
+        byte[] segment = Service.segment(image);
         // Two rounds with the services started in opposite orders: two services in one JVM are not
         // equally fast (the first started ran slower in an A/A trial of identical services), so each
         // mode gets each place once and the bias cancels.
         for (boolean onFirst : new boolean[] {true, false}) {
-            try (Service first = Service.start(bundle, onFirst ? MAX_BATCH : 1);
-                 Service second = Service.start(bundle, onFirst ? 1 : MAX_BATCH)) {
+            try (Service first = Service.start(bundle, onFirst ? MAX_BATCH : 1, loader);
+                 Service second = Service.start(bundle, onFirst ? 1 : MAX_BATCH, loader)) {
                 Service batching = onFirst ? first : second;
                 Service single = onFirst ? second : first;
-                measureSegment(batching, single, image, predictor, seconds / 2.0, on, off, rawSecondsPerBatch);
+                if (onFirst) {
+                    // The first minute of load still compiles (C2 took a twelfth of the CPU 40 s in).
+                    batching.load(segment, 8, warmUp / 2.0);
+                    single.load(segment, 8, warmUp / 2.0);
+                }
+                measureSegment(batching, single, segment, predictor, seconds / 2.0, on, off, rawSecondsPerBatch);
                 if (!onFirst) {
                     measureTensors(batching, kserve, seconds, tensors);
                 }
@@ -180,7 +197,7 @@ public final class ServingBench {
                     b.perSecond(), ratio, goal + (met ? " ok" : " MISS"), a.p50(), a.p99(), b.p50(), b.p99(),
                     a.p99() <= b.p99() ? "ok" : String.format("MISS (+%.1f ms)", a.p99() - b.p99()));
         }
-        int errors = 0;
+        long errors = 0;
         for (Measurement m : on.values()) {
             errors += m.errors();
         }
@@ -211,10 +228,10 @@ public final class ServingBench {
         // images' own work), or a worker waiting for images.
         System.out.printf("  the worker ran passes %.0f%% of the time, each at %.2fx the speed of the raw pass at its size%n",
                 100 * eight.forwardSeconds() / eight.seconds(), rawSeconds / eight.forwardSeconds());
-        System.out.printf("  CPU of this process (client and service) per image: %.2f ms, of which the raw pass"
-                + " would take %.2f ms on %d cores%n", 1000 * eight.cpuSeconds() / eight.latencies().length,
+        System.out.printf("  CPU per image: the service's process %.2f ms, of which the raw pass would take %.2f ms"
+                + " on %d cores; the load generator's process %.2f ms%n", 1000 * eight.cpuSeconds() / images,
                 1000 * rawSeconds * Runtime.getRuntime().availableProcessors() / images,
-                Runtime.getRuntime().availableProcessors());
+                Runtime.getRuntime().availableProcessors(), 1000 * eight.clientCpuSeconds() / images);
 
         System.out.printf("%nPOST /v2/models/segmentation/infer, [1,3,128,128] FP32 -> mask, batching on%n");
         System.out.printf("%5s %-8s %11s %9s %9s %9s %8s%n", "conc", "tensors", "request B", "req/s", "p50 ms", "p99 ms",
@@ -238,8 +255,13 @@ public final class ServingBench {
         }
         System.out.printf("  %-24s %6.3f ms  vs forward pass %.3f ms per image at batch 4 (%.3f at batch 1)%n", "total",
                 total, rawSecondsPerBatch[4] / 4 * 1000, rawSecondsPerBatch[1] * 1000);
+        double[] beside = interference(predictor, image, Math.max(2, seconds / 2));
+        System.out.printf("%nforward pass at batch 4: %.1f images/s alone, %.1f beside one thread decoding this PNG in a"
+                + " loop at the same priority (%.2fx; that thread used %.0f%% of a core)%n", beside[0], beside[1],
+                beside[1] / beside[0], 100 * beside[2]);
         System.out.printf("%nload average at start %.1f, at end %.1f (%d cores): figures move with other work on "
                 + "the machine%n", loadStart, load(), Runtime.getRuntime().availableProcessors());
+        loader.close();
         System.exit(0);
     }
 
@@ -249,19 +271,19 @@ public final class ServingBench {
      * {@code off}; at concurrency 8 the raw forward pass is timed just before and just after, and
      * averaged into {@code rawSecondsPerBatch}.
      */
-    private static void measureSegment(Service batching, Service single, byte[] image, Predictor predictor,
+    private static void measureSegment(Service batching, Service single, byte[] request, Predictor predictor,
             double seconds, Map<Integer, Measurement> on, Map<Integer, Measurement> off, double[] rawSecondsPerBatch)
             throws Exception {
         for (int c : CONCURRENCY) {
-            batching.load(batching.segment(image), c, 1);
-            single.load(single.segment(image), c, 1);
+            batching.load(request, c, 1);
+            single.load(request, c, 1);
             double[] before = c == 8 ? rawSecondsPerBatch(predictor, Math.max(1, (int) seconds / 4)) : null;
             // A lone client sends the fewest requests, and its p99 is read from them: three times as long.
             double slice = (c == 1 ? 3 : 1) * seconds / 2.0;
-            Measurement a1 = batching.load(batching.segment(image), c, slice);
-            Measurement b1 = single.load(single.segment(image), c, slice);
-            Measurement b2 = single.load(single.segment(image), c, slice);
-            Measurement a2 = batching.load(batching.segment(image), c, slice);
+            Measurement a1 = batching.load(request, c, slice);
+            Measurement b1 = single.load(request, c, slice);
+            Measurement b2 = single.load(request, c, slice);
+            Measurement a2 = batching.load(request, c, slice);
             Measurement onRound = a1.and(a2);
             Measurement offRound = b1.and(b2);
             on.merge(c, onRound, Measurement::and);
@@ -281,8 +303,8 @@ public final class ServingBench {
     /** KServe infer as JSON and as binary tensors, J, B, B, J at concurrency 1 and 8, batching on. */
     private static void measureTensors(Service batching, byte[][] kserve, double seconds,
             Map<String, Measurement> tensors) throws Exception {
-        HttpRequest json = batching.infer(kserve[0], null);
-        HttpRequest binary = batching.infer(kserve[1], new String(kserve[2], StandardCharsets.US_ASCII));
+        byte[] json = Service.infer(kserve[0], null);
+        byte[] binary = Service.infer(kserve[1], new String(kserve[2], StandardCharsets.US_ASCII));
         for (int c : new int[] {1, 8}) {
             batching.load(json, c, 1);
             batching.load(binary, c, 1);
@@ -375,6 +397,52 @@ public final class ServingBench {
         return millis;
     }
 
+    /**
+     * The raw pass at batch 4 alone and beside one thread that decodes {@code png} without pause,
+     * as request threads do between passes on a busy service, A, B, B, A: {alone images/s, beside
+     * images/s, the share of a core the decoding thread used}. A pass is split evenly over ND4J's threads, so a
+     * core shared with other work slows all of it.
+     */
+    private static double[] interference(Predictor predictor, byte[] png, int seconds) throws Exception {
+        INDArray input = Nd4j.rand(4, 3, 128, 128);
+        AtomicBoolean decoding = new AtomicBoolean();
+        AtomicBoolean done = new AtomicBoolean();
+        Thread decoder = new Thread(() -> {
+            try {
+                while (!done.get()) {
+                    if (decoding.get()) {
+                        ImageDecoder.decode(png, ImagePreprocessor.DEFAULT_MAX_PIXELS);
+                    } else {
+                        Thread.sleep(1);
+                    }
+                }
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, "bench-decoder");
+        decoder.start();
+        double[] images = new double[2];
+        double[] elapsed = new double[2];
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long decoderCpu = 0;
+        for (boolean beside : new boolean[] {false, true, true, false}) {
+            decoding.set(beside);
+            long cpuBefore = threads.getThreadCpuTime(decoder.getId());
+            long start = System.nanoTime();
+            long end = start + seconds * 500_000_000L;
+            while (System.nanoTime() < end) {
+                predictor.probabilities(input).close();
+                images[beside ? 1 : 0] += 4;
+            }
+            elapsed[beside ? 1 : 0] += (System.nanoTime() - start) / 1e9;
+            decoderCpu += beside ? threads.getThreadCpuTime(decoder.getId()) - cpuBefore : 0;
+        }
+        done.set(true);
+        decoder.join();
+        input.close();
+        return new double[] {images[0] / elapsed[0], images[1] / elapsed[1], decoderCpu / 1e9 / elapsed[1]};
+    }
+
     /** A stage of a request, which may throw what decoding throws. */
     private interface ThrowingRunnable {
         void run() throws Exception;
@@ -401,46 +469,94 @@ public final class ServingBench {
         return perBatch;
     }
 
-    /** One in-process inference service and a client for it. */
-    private record Service(ConfigurableApplicationContext app, URI base, HttpClient client, DynamicBatcher batcher,
-                           MeterRegistry meters) implements AutoCloseable {
+    /**
+     * The load generator's process ({@link LoadClient}), on this JVM's classpath: a request is
+     * handed to it as a file of its bytes, and it answers with the latencies.
+     */
+    private static final class Loader implements AutoCloseable {
 
-        static Service start(Path bundle, int maxBatch) throws Exception {
+        private final Process process;
+        private final BufferedWriter commands;
+        private final BufferedReader answers;
+        private final Path dir;
+        private final Map<byte[], Path> files = new IdentityHashMap<>();
+
+        Loader(Path dir) throws IOException {
+            this.dir = dir;
+            process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                    "-cp", System.getProperty("java.class.path"), LoadClient.class.getName())
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            commands = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.US_ASCII));
+            answers = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+        }
+
+        /** {errors, client CPU seconds, elapsed seconds, latencies ns...} of one load. */
+        double[] load(int port, byte[] request, int concurrency, double seconds) throws IOException {
+            Path file = files.get(request);
+            if (file == null) {
+                file = Files.write(dir.resolve("request-" + files.size() + ".http"), request);
+                files.put(request, file);
+            }
+            commands.write(String.format("load %d %s %d %.3f%n", port, file, concurrency, seconds));
+            commands.flush();
+            String answer = answers.readLine();
+            if (answer == null || !answer.startsWith("ok ")) {
+                throw new IllegalStateException("the load generator answered " + answer);
+            }
+            return Arrays.stream(answer.substring(3).split(" ")).mapToDouble(Double::parseDouble).toArray();
+        }
+
+        @Override
+        public void close() throws Exception {
+            commands.write("quit\n");
+            commands.flush();
+            process.waitFor(10, TimeUnit.SECONDS);
+            process.destroy();
+        }
+    }
+
+    /** One in-process inference service, loaded by the {@link Loader}. */
+    private record Service(ConfigurableApplicationContext app, int port, DynamicBatcher batcher, MeterRegistry meters,
+                           Loader loader) implements AutoCloseable {
+
+        static Service start(Path bundle, int maxBatch, Loader loader) throws Exception {
             ConfigurableApplicationContext app = new SpringApplicationBuilder(InferenceServiceApplication.class)
                     .properties(Map.of("logging.level.root", "WARN")).run("--server.port=0",
                             "--inference.bundle-path=" + bundle, "--inference.max-batch-size=" + maxBatch,
                             "--inference.max-batch-delay=5ms", "--inference.queue-capacity=64",
                             "--server.tomcat.threads.max=64");
-            URI base = URI.create("http://localhost:" + app.getEnvironment().getProperty("local.server.port"));
-            HttpClient client = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
-            Service service = new Service(app, base, client, app.getBean(DynamicBatcher.class),
-                    app.getBean(MeterRegistry.class));
+            int port = Integer.parseInt(app.getEnvironment().getProperty("local.server.port"));
+            Service service = new Service(app, port, app.getBean(DynamicBatcher.class), app.getBean(MeterRegistry.class),
+                    loader);
             service.awaitReady();
             return service;
         }
 
-        HttpRequest segment(byte[] png) {
-            return HttpRequest.newBuilder(base.resolve("/api/segment")).header("Content-Type", "image/png")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(png)).timeout(Duration.ofSeconds(60)).build();
+        /** The whole HTTP/1.1 request of a segment call: head and PNG. */
+        static byte[] segment(byte[] png) {
+            return request("/api/segment", "Content-Type: image/png\r\n", png);
         }
 
-        /** A KServe infer request; {@code headerLength} null for JSON. */
-        HttpRequest infer(byte[] body, String headerLength) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve("/v2/models/segmentation/infer"))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).timeout(Duration.ofSeconds(60));
-            if (headerLength == null) {
-                b.header("Content-Type", "application/json");
-            } else {
-                b.header("Content-Type", "application/octet-stream").header("Inference-Header-Content-Length",
-                        headerLength);
-            }
-            return b.build();
+        /** The whole HTTP/1.1 request of a KServe infer call; {@code headerLength} null for JSON. */
+        static byte[] infer(byte[] body, String headerLength) {
+            return request("/v2/models/segmentation/infer", headerLength == null ? "Content-Type: application/json\r\n"
+                    : "Content-Type: application/octet-stream\r\nInference-Header-Content-Length: " + headerLength
+                    + "\r\n", body);
+        }
+
+        private static byte[] request(String path, String headers, byte[] body) {
+            byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: localhost\r\n" + headers + "Content-Length: "
+                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            byte[] request = Arrays.copyOf(head, head.length + body.length);
+            System.arraycopy(body, 0, request, head.length, body.length);
+            return request;
         }
 
         private void awaitReady() throws Exception {
+            HttpClient client = HttpClient.newHttpClient();
             for (int i = 0; i < 600; i++) {
-                HttpResponse<Void> r = client.send(HttpRequest.newBuilder(base.resolve("/readyz")).build(),
-                        HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> r = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port
+                        + "/readyz")).build(), HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() == 200) {
                     return;
                 }
@@ -459,45 +575,24 @@ public final class ServingBench {
         }
 
         /** {@code concurrency} clients sending {@code request} back to back for {@code seconds}. */
-        Measurement load(HttpRequest request, int concurrency, double seconds) throws Exception {
-            ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        Measurement load(byte[] request, int concurrency, double seconds) throws Exception {
             long[] before = batcher.batchesBySize();
             long waitsBefore = waits();
             double forwardBefore = forwardSeconds();
             double cpuBefore = processCpuSeconds();
-            long start = System.nanoTime();
-            long end = start + (long) (seconds * 1e9);
-            AtomicInteger errors = new AtomicInteger();
-            List<Future<List<Long>>> futures = new ArrayList<>();
-            for (int c = 0; c < concurrency; c++) {
-                futures.add(pool.submit(() -> {
-                    List<Long> latencies = new ArrayList<>();
-                    while (System.nanoTime() < end) {
-                        long t = System.nanoTime();
-                        HttpResponse<byte[]> r = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
-                        if (r.statusCode() != 200) {
-                            errors.incrementAndGet();
-                        }
-                        latencies.add(System.nanoTime() - t);
-                    }
-                    return latencies;
-                }));
-            }
-            List<Long> all = new ArrayList<>();
-            for (Future<List<Long>> f : futures) {
-                all.addAll(f.get());
-            }
-            double elapsed = (System.nanoTime() - start) / 1e9;
+            double[] answer = loader.load(port, request, concurrency, seconds);
             long[] after = batcher.batchesBySize();
             long[] batches = new long[MAX_BATCH + 1];
             for (int b = 0; b < after.length; b++) {
                 batches[b] = after[b] - before[b];
             }
-            pool.shutdown();
-            long[] sorted = all.stream().mapToLong(Long::longValue).toArray();
+            long[] sorted = new long[answer.length - 3];
+            for (int i = 0; i < sorted.length; i++) {
+                sorted[i] = (long) answer[i + 3];
+            }
             Arrays.sort(sorted);
-            return new Measurement(sorted, elapsed, errors.get(), batches, waits() - waitsBefore,
-                    forwardSeconds() - forwardBefore, processCpuSeconds() - cpuBefore);
+            return new Measurement(sorted, answer[2], (long) answer[0], batches, waits() - waitsBefore,
+                    forwardSeconds() - forwardBefore, processCpuSeconds() - cpuBefore, answer[1]);
         }
 
         @Override
