@@ -2,11 +2,15 @@ package dev.segplatform.trainer.training;
 
 import dev.segplatform.spark.SparkExecutors;
 import dev.segplatform.trainer.TrainerProperties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,11 +26,19 @@ class SparkDriver {
     static final String KUBERNETES_MASTER = "k8s://";
     static final String EXECUTOR_INSTANCES = "spark.executor.instances";
 
+    /** How often a session's watch looks whether the context has stopped under the work it runs. */
+    private static final long STOP_CHECK_MILLIS = 500;
+
     private final TrainerProperties.Spark settings;
     private final Semaphore oneContext = new Semaphore(1);
 
+    @Autowired
     SparkDriver(TrainerProperties properties) {
-        this.settings = properties.spark();
+        this(properties.spark());
+    }
+
+    SparkDriver(TrainerProperties.Spark settings) {
+        this.settings = settings;
     }
 
     /**
@@ -92,6 +104,52 @@ class SparkDriver {
 
         JavaSparkContext context() {
             return context;
+        }
+
+        /**
+         * Runs {@code work} on this thread and interrupts it if the context stops before the work ends.
+         * Why: on SIGTERM Spark's shutdown hook stops the context beside the training, and a job
+         * submitted in that moment can be dropped by Spark's scheduler without being failed; its caller
+         * would wait for it forever (a trainer's shutdown then waited out its whole grace period and
+         * never gave the run back). An interrupted wait ends in an {@link IllegalStateException}; an
+         * interrupt that would land after the work ended is not left on the thread.
+         */
+        <T> T interruptedIfStopped(Callable<T> work) throws Exception {
+            final class Watch {
+                boolean working = true;
+                boolean interrupted;
+            }
+            Thread caller = Thread.currentThread();
+            Watch state = new Watch();
+            ScheduledExecutorService watch = Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, "spark-stop-watch");
+                thread.setDaemon(true);
+                return thread;
+            });
+            watch.scheduleWithFixedDelay(() -> {
+                synchronized (state) {
+                    if (state.working && !state.interrupted && context.sc().isStopped()) {
+                        state.interrupted = true;
+                        caller.interrupt();
+                    }
+                }
+            }, STOP_CHECK_MILLIS, STOP_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+            try {
+                return work.call();
+            } catch (InterruptedException e) {
+                if (state.interrupted) {
+                    throw new IllegalStateException("the Spark context stopped while the work waited for it", e);
+                }
+                throw e;
+            } finally {
+                watch.shutdownNow();
+                synchronized (state) {
+                    state.working = false;
+                    if (state.interrupted) {
+                        Thread.interrupted();
+                    }
+                }
+            }
         }
 
         @Override

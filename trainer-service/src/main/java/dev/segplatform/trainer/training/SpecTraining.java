@@ -155,8 +155,9 @@ class SpecTraining implements JobTraining {
      * checkpoints, best epoch and bundle are the averaged model's. Between averaging rounds the
      * listener hears progress and is asked whether to stop, as between minibatches on one machine.
      *
-     * <p>On SIGTERM Spark's own shutdown hook stops its context, which aborts the round in flight; the
-     * run then stops as on any shutdown, at the last whole round (the graph's state), and is given back.
+     * <p>On SIGTERM Spark's own shutdown hook stops its context, which aborts the round in flight (or,
+     * when Spark drops the round's job instead, the session interrupts the wait for it); the run then
+     * stops as on any shutdown, at the last whole round (the graph's state), and is given back.
      */
     private TrainingResult trainOnSpark(Lease lease, ModelSpec model, ComputationGraph graph, SparkTrainingOptions spark,
             PetData data, TrainingOptions options, JobListener listener) throws Exception {
@@ -174,7 +175,8 @@ class SpecTraining implements JobTraining {
                 throw new IllegalStateException("DL4J's Spark training keeps its own copy of the graph");
             }
             try {
-                return trainer.train(data.train(), data.validation(), options, listener);
+                return session.interruptedIfStopped(() -> trainer.train(data.train(), data.validation(), options,
+                        listener));
             } catch (Exception e) { // Spark throws SparkException, a checked exception, undeclared
                 if (lease.stopReason() != StopReason.SHUTDOWN && !jvmShuttingDown()) {
                     throw e;
