@@ -167,6 +167,15 @@ class ScenarioTest {
     }
 
     @Test
+    void inferenceOnAGpuServesOneCopyOfTheModelAndOnCpusLeavesTheCopiesToTheCores() {
+        Container gpu = Chart.render(Chart.values("inference.image.flavor", "cuda", "inference.gpus", 1))
+                .container("inference-service");
+        assertThat(env(gpu, "INFERENCE_INSTANCES").getValue()).isEqualTo("1");
+        Container cpu = rendered(Scenario.DEFAULTS).container("inference-service");
+        assertThat(cpu.getEnv()).noneMatch(e -> e.getName().equals("INFERENCE_INSTANCES"));
+    }
+
+    @Test
     void theGpuPoolRequestsGpusOnGpuNodesWithTheCudaImage() {
         Chart.Rendered rendered = rendered(Scenario.GPU_POOL);
         Deployment gpu = rendered.get(Deployment.class, "trainer-gpu");

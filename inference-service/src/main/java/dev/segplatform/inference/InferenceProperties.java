@@ -33,6 +33,14 @@ import org.springframework.util.unit.DataSize;
  *                           queued; a lone request never waits (Triton's
  *                           {@code max_queue_delay_microseconds})
  * @param queueCapacity      images waiting or in a forward pass at most; beyond it requests get 429
+ * @param instances          copies of the model, each run by a batch worker of its own (Triton's instance
+ *                           group count); unset: the cores divided by {@code threads-per-instance}, at
+ *                           most 8. One per GPU is the sensible value on the CUDA backend.
+ * @param threadsPerInstance OpenMP threads of each copy's forward pass (Triton's intra-op threads); 0
+ *                           leaves ND4J's default, every core. One thread per copy is fastest on CPUs:
+ *                           ND4J splits each op evenly over its threads, which wait for each other
+ *                           after every op, so a pass over several cores stalls whenever any of them
+ *                           is busy with something else
  * @param retryAfter         the {@code Retry-After} sent with 429 and 503 answers
  * @param requestTimeout     an image not segmented within this time fails with 503 instead of waiting on
  * @param maxUploadSize      largest image accepted (raw body or one multipart file), 413 beyond
@@ -60,6 +68,8 @@ public record InferenceProperties(
         @DefaultValue("8") int maxBatchSize,
         @DefaultValue("5ms") Duration maxBatchDelay,
         @DefaultValue("64") int queueCapacity,
+        Integer instances,
+        @DefaultValue("1") int threadsPerInstance,
         @DefaultValue("1s") Duration retryAfter,
         @DefaultValue("30s") Duration requestTimeout,
         @DefaultValue("10MB") DataSize maxUploadSize,
@@ -68,6 +78,9 @@ public record InferenceProperties(
         @DefaultValue("64MB") DataSize maxTensorRequestSize,
         @DefaultValue("10") int maxCandidates,
         @DefaultValue("5m") Duration candidateRetry) {
+
+    /** The most copies of the model made when {@code instances} is unset: each holds its weights and activations. */
+    static final int MAX_DEFAULT_INSTANCES = 8;
 
     public InferenceProperties {
         if (modelDir == null) {
@@ -83,6 +96,14 @@ public record InferenceProperties(
         if (maxBatchSize < 1 || queueCapacity < 1 || maxImagesPerRequest < 1 || maxPixels < 1 || maxCandidates < 1) {
             throw new IllegalArgumentException("inference.max-batch-size, queue-capacity, max-images-per-request, "
                     + "max-pixels and max-candidates must be positive");
+        }
+        if (threadsPerInstance < 0 || (instances != null && instances < 1)) {
+            throw new IllegalArgumentException("inference.instances must be positive and inference.threads-per-instance"
+                    + " not negative, got " + instances + " and " + threadsPerInstance);
+        }
+        if (instances == null) {
+            int cores = Runtime.getRuntime().availableProcessors();
+            instances = Math.min(MAX_DEFAULT_INSTANCES, Math.max(1, threadsPerInstance == 0 ? 1 : cores / threadsPerInstance));
         }
         if (maxImagesPerRequest > queueCapacity) {
             throw new IllegalArgumentException("inference.max-images-per-request (" + maxImagesPerRequest

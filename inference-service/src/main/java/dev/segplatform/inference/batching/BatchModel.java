@@ -3,11 +3,15 @@ package dev.segplatform.inference.batching;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * What the batcher runs: one forward pass over stacked inputs. Only the batcher's worker thread
- * calls it, so implementations need not be thread-safe.
+ * What the batcher runs: one forward pass over stacked inputs, on one of the model's copies. Only
+ * the batcher's worker {@code instance} calls {@code forward(instance, ...)}, so each copy sees one
+ * thread at a time.
  */
 public interface BatchModel {
 
-    /** Outputs {@code [B, ...]} for inputs {@code [B, ...]}, example {@code i} of one for example {@code i} of the other. */
-    INDArray forward(INDArray batch);
+    /**
+     * Outputs {@code [B, ...]} for inputs {@code [B, ...]}, example {@code i} of one for example {@code i}
+     * of the other, computed on copy {@code instance} (0 to the batcher's instances, exclusive).
+     */
+    INDArray forward(int instance, INDArray batch);
 }

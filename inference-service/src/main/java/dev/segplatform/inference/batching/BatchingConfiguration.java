@@ -11,6 +11,6 @@ class BatchingConfiguration {
     @Bean(destroyMethod = "close")
     DynamicBatcher dynamicBatcher(InferenceProperties properties, MeterRegistry meters) {
         return new DynamicBatcher(properties.maxBatchSize(), properties.maxBatchDelay(), properties.queueCapacity(),
-                meters);
+                properties.instances(), properties.threadsPerInstance(), meters);
     }
 }

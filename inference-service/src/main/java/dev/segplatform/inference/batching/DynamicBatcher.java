@@ -20,14 +20,23 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.nativeblas.NativeOpsHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Gathers images from concurrent requests into one forward pass, as Triton's dynamic batcher does,
- * without ever making a lone request wait for company that is not coming. One worker thread runs
- * the batches, because a DL4J graph must not run two forward passes at once and ND4J already
- * spreads one pass over every core.
+ * without ever making a lone request wait for company that is not coming. Each of {@code instances}
+ * worker threads runs batches on a model copy of its own (Triton's instance group), because a DL4J
+ * graph must not run two forward passes at once.
+ *
+ * <p>Why several copies with few threads each rather than one pass spread over every core: ND4J
+ * splits each op of a pass evenly over its OpenMP threads, which meet at a barrier after every op,
+ * so a pass over both cores of a 2-core machine ran 1.3x slower than two single-threaded passes
+ * side by side, and any request thread that took a core stalled the whole pass (a thread decoding
+ * PNGs beside it cut it to a quarter). A single-threaded pass only loses the core time others
+ * take. {@code threadsPerInstance} is set on each worker thread (OpenMP's thread count is a
+ * per-thread setting), so request threads and other workers are left as they are.
  *
  * <p>The rule: when the model becomes free, the worker takes everything already waiting (up to
  * {@code maxBatchSize} images) and runs it at once. Images arriving while a pass runs wait in the
@@ -61,7 +70,10 @@ public final class DynamicBatcher implements AutoCloseable {
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     /** Requests announced and neither queued nor withdrawn yet; guarded by {@link #lock}. */
     private int announced;
-    private final Thread worker;
+    /** True while a worker is forming a batch (guarded by {@link #lock}). */
+    private boolean forming;
+    private final List<Thread> workers;
+    private final int threadsPerInstance;
     private final DistributionSummary batchSizes;
     private final Counter waits;
     private final Timer forwardTimer;
@@ -108,16 +120,26 @@ public final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    /**
-     * @param maxBatchSize  images per forward pass at most; 1 means no batching
-     * @param maxBatchDelay how long a batch that is not full may wait for announced requests
-     * @param capacity      images admitted and unanswered at most
-     * @param meters        where batch sizes, waits, forward-pass times and queue depth are published
-     */
+    /** One worker, its passes on as many threads as ND4J gives a thread by default. */
     public DynamicBatcher(int maxBatchSize, Duration maxBatchDelay, int capacity, MeterRegistry meters) {
-        if (maxBatchSize < 1 || capacity < 1 || maxBatchDelay.isNegative()) {
-            throw new IllegalArgumentException("maxBatchSize and capacity must be positive and the delay not negative");
+        this(maxBatchSize, maxBatchDelay, capacity, 1, 0, meters);
+    }
+
+    /**
+     * @param maxBatchSize       images per forward pass at most; 1 means no batching
+     * @param maxBatchDelay      how long a batch that is not full may wait for announced requests
+     * @param capacity           images admitted and unanswered at most
+     * @param instances          worker threads, each calling {@link BatchModel#forward} with its own index
+     * @param threadsPerInstance OpenMP threads of each worker's passes; 0 leaves ND4J's default
+     * @param meters             where batch sizes, waits, forward-pass times and queue depth are published
+     */
+    public DynamicBatcher(int maxBatchSize, Duration maxBatchDelay, int capacity, int instances, int threadsPerInstance,
+            MeterRegistry meters) {
+        if (maxBatchSize < 1 || capacity < 1 || maxBatchDelay.isNegative() || instances < 1 || threadsPerInstance < 0) {
+            throw new IllegalArgumentException("maxBatchSize, capacity and instances must be positive, the threads "
+                    + "per instance and the delay not negative");
         }
+        this.threadsPerInstance = threadsPerInstance;
         this.maxBatchSize = maxBatchSize;
         this.maxBatchDelayNanos = maxBatchDelay.toNanos();
         this.capacity = capacity;
@@ -137,9 +159,20 @@ public final class DynamicBatcher implements AutoCloseable {
         Gauge.builder("inference.queue.depth", this, DynamicBatcher::depth)
                 .description("images waiting for or in a forward pass")
                 .register(meters);
-        this.worker = new Thread(this::work, "inference-batcher");
-        this.worker.setDaemon(true);
-        this.worker.start();
+        List<Thread> threads = new ArrayList<>(instances);
+        for (int i = 0; i < instances; i++) {
+            int instance = i;
+            Thread worker = new Thread(() -> work(instance), "inference-batcher-" + i);
+            worker.setDaemon(true);
+            threads.add(worker);
+        }
+        this.workers = List.copyOf(threads);
+        workers.forEach(Thread::start);
+    }
+
+    /** How many model copies the workers run: {@link BatchModel#forward}'s instances are 0 to this, exclusive. */
+    public int instances() {
+        return workers.size();
     }
 
     /**
@@ -239,7 +272,8 @@ public final class DynamicBatcher implements AutoCloseable {
         return counts;
     }
 
-    private void work() {
+    private void work(int instance) {
+        limitThreads();
         while (running) {
             List<Pending> batch;
             try {
@@ -252,7 +286,7 @@ public final class DynamicBatcher implements AutoCloseable {
             List<INDArray> outputs = null;
             Throwable failure = null;
             try {
-                outputs = live.isEmpty() ? List.of() : run(live);
+                outputs = live.isEmpty() ? List.of() : run(instance, live);
             } catch (RuntimeException | Error e) {
                 // A failed pass fails its images, never the worker.
                 log.error("Forward pass over {} images failed", live.size(), e);
@@ -273,13 +307,40 @@ public final class DynamicBatcher implements AutoCloseable {
     }
 
     /**
+     * Sets this worker thread's OpenMP thread count. ND4J is initialised first: {@code NativeOpsHolder}
+     * reads the backend's settings that {@code Nd4j}'s start-up loads, and fails on a thread that gets
+     * there first. A worker that cannot set it still runs, on ND4J's default.
+     */
+    private void limitThreads() {
+        if (threadsPerInstance == 0) {
+            return;
+        }
+        try {
+            Nd4j.getBackend();
+            NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threadsPerInstance);
+        } catch (RuntimeException | LinkageError e) {
+            log.warn("A batch worker could not set its OpenMP threads to {}; its passes use ND4J's default",
+                    threadsPerInstance, e);
+        }
+    }
+
+    /**
      * The next batch: whatever of one model is waiting now, then, while it is not full and
      * announced requests are still on the way, whatever of theirs arrives within the delay.
      */
     private List<Pending> collect() throws InterruptedException {
         List<Pending> batch = new ArrayList<>(maxBatchSize);
         lock.lockInterruptibly();
+        boolean formingHere = false;
         try {
+            // One batch forms at a time, as in Triton, whose scheduler hands each batch formed to the
+            // next free instance: a free worker waits while another one holds a batch for company,
+            // so that arrivals join that batch instead of starting a second, smaller one.
+            while (forming) {
+                changed.await();
+            }
+            forming = true;
+            formingHere = true;
             BatchModel model = null;
             while (batch.isEmpty()) {
                 while (queue.isEmpty()) {
@@ -297,6 +358,10 @@ public final class DynamicBatcher implements AutoCloseable {
                 }
             }
         } finally {
+            if (formingHere) {
+                forming = false;
+                changed.signalAll();
+            }
             lock.unlock();
         }
         return batch;
@@ -320,11 +385,11 @@ public final class DynamicBatcher implements AutoCloseable {
     }
 
     /** One forward pass over images of one model; the output of each, in order. */
-    private List<INDArray> run(List<Pending> batch) {
+    private List<INDArray> run(int instance, List<Pending> batch) {
         INDArray stacked = batch.size() == 1 ? batch.get(0).input()
                 : Nd4j.concat(0, batch.stream().map(Pending::input).toArray(INDArray[]::new));
         long start = System.nanoTime();
-        INDArray out = batch.get(0).model().forward(stacked);
+        INDArray out = batch.get(0).model().forward(instance, stacked);
         forwardTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         batchSizes.record(batch.size());
         bySize.incrementAndGet(batch.size());
@@ -356,7 +421,9 @@ public final class DynamicBatcher implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         running = false;
-        worker.interrupt();
-        worker.join(10_000);
+        workers.forEach(Thread::interrupt);
+        for (Thread worker : workers) {
+            worker.join(10_000);
+        }
     }
 }

@@ -25,11 +25,13 @@ public class ModelHolder {
     private final AtomicReference<ServedModel> current = new AtomicReference<>();
     private final AtomicLong versions = new AtomicLong();
     private final long maxPixels;
+    private final int instances;
     private final Clock clock;
     private final String sourceDescription;
 
     ModelHolder(InferenceProperties properties, ModelSource source, MeterRegistry meters) {
         this.maxPixels = properties.maxPixels();
+        this.instances = properties.instances();
         this.clock = Clock.systemUTC();
         this.sourceDescription = source.describe();
         Gauge.builder("inference.model.version", this, h -> h.current().map(ServedModel::version).orElse(0L))
@@ -57,7 +59,7 @@ public class ModelHolder {
 
     /** Wraps a loaded bundle as the next version, without serving it yet. */
     ServedModel prepare(ModelBundle bundle, ModelCandidate candidate) {
-        return new ServedModel(versions.incrementAndGet(), bundle, candidate, clock.instant(), maxPixels);
+        return new ServedModel(versions.incrementAndGet(), bundle, candidate, clock.instant(), maxPixels, instances);
     }
 
     /** Serves {@code model} from now on; requests already running finish on the previous one. */

@@ -114,7 +114,9 @@ class ModelPoller implements SchedulingConfigurer {
             ModelBundle bundle = source.load(next);
             ServedModel model = holder.prepare(bundle, next);
             int s = model.inputSize();
-            model.forward(Nd4j.zeros(1, 3, s, s));
+            for (int instance = 0; instance < model.instances(); instance++) {
+                model.forward(instance, Nd4j.zeros(1, 3, s, s));
+            }
             holder.install(model);
             failed.remove(next.key());
             lastProblem = null;

@@ -7,6 +7,7 @@ import dev.segplatform.core.predict.ImagePreprocessor;
 import dev.segplatform.core.predict.MaskEncoder;
 import dev.segplatform.inference.batching.BatchModel;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -21,16 +22,24 @@ public final class ServedModel implements BatchModel {
     private final ModelBundle bundle;
     private final ModelCandidate candidate;
     private final Instant loadedAt;
-    private final Predictor predictor;
+    /** One copy of the graph per batch worker (inference.instances). */
+    private final List<Predictor> predictors;
     private final ImagePreprocessor preprocessor;
     private final MaskEncoder encoder;
 
-    ServedModel(long version, ModelBundle bundle, ModelCandidate candidate, Instant loadedAt, long maxPixels) {
+    ServedModel(long version, ModelBundle bundle, ModelCandidate candidate, Instant loadedAt, long maxPixels,
+            int instances) {
         this.version = version;
         this.bundle = bundle;
         this.candidate = candidate;
         this.loadedAt = loadedAt;
-        this.predictor = new Predictor(bundle);
+        Predictor first = new Predictor(bundle);
+        List<Predictor> copies = new ArrayList<>(instances);
+        copies.add(first);
+        while (copies.size() < instances) {
+            copies.add(first.copy());
+        }
+        this.predictors = List.copyOf(copies);
         this.preprocessor = new ImagePreprocessor(bundle.spec().inputSize(), maxPixels);
         this.encoder = new MaskEncoder(classNames(), palette(classNames().size()), 0.5);
     }
@@ -45,10 +54,15 @@ public final class ServedModel implements BatchModel {
         return palette;
     }
 
-    /** Class probabilities {@code [B, C, S, S]}; called by the batcher's worker only. */
+    /** Class probabilities {@code [B, C, S, S]} from copy {@code instance}; called by that batch worker only. */
     @Override
-    public INDArray forward(INDArray batch) {
-        return predictor.probabilities(batch);
+    public INDArray forward(int instance, INDArray batch) {
+        return predictors.get(instance).probabilities(batch);
+    }
+
+    /** How many copies of the graph this model holds, one per batch worker. */
+    public int instances() {
+        return predictors.size();
     }
 
     public long version() {

@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,14 +47,21 @@ class DynamicBatcherTest {
         final CountDownLatch entered = new CountDownLatch(1);
         volatile CountDownLatch gate;
 
+        /** Which copy ran each batch, in the order the batches started. */
+        final List<Integer> instances = Collections.synchronizedList(new ArrayList<>());
+        /** One permit per batch started. */
+        final Semaphore started = new Semaphore(0);
+
         @Override
-        public INDArray forward(INDArray batch) {
+        public INDArray forward(int instance, INDArray batch) {
             List<Float> firsts = new ArrayList<>();
             for (int i = 0; i < batch.size(0); i++) {
                 firsts.add(batch.getFloat(i, 0));
             }
             batches.add(firsts);
+            instances.add(instance);
             entered.countDown();
+            started.release();
             if (gate != null) {
                 try {
                     gate.await(10, TimeUnit.SECONDS);
@@ -99,6 +107,30 @@ class DynamicBatcherTest {
     }
 
     @Test
+    void twoInstancesRunTwoBatchesAtOnceEachOnItsOwnCopy() throws InterruptedException {
+        batcher = new DynamicBatcher(4, Duration.ZERO, 16, 2, 1, meters);
+        Recording model = new Recording();
+        model.gate = new CountDownLatch(1);
+        CompletableFuture<INDArray> first = batcher.submit(model, input(1), TIMEOUT);
+        assertThat(model.started.tryAcquire(5, TimeUnit.SECONDS)).isTrue();
+        // The first pass is held at the gate; with one worker the second could not start before it ends.
+        CompletableFuture<INDArray> second = batcher.submit(model, input(2), TIMEOUT);
+        assertThat(model.started.tryAcquire(5, TimeUnit.SECONDS)).as("a second pass beside the held one").isTrue();
+        assertThat(model.instances).containsExactlyInAnyOrder(0, 1);
+        // Queued while both copies are busy: these wait and share the next free copy's pass.
+        CompletableFuture<INDArray> third = batcher.submit(model, input(3), TIMEOUT);
+        CompletableFuture<INDArray> fourth = batcher.submit(model, input(4), TIMEOUT);
+        model.gate.countDown();
+        assertThat(DynamicBatcher.await(first).getFloat(0, 1)).isEqualTo(2f);
+        assertThat(DynamicBatcher.await(second).getFloat(0, 1)).isEqualTo(4f);
+        assertThat(DynamicBatcher.await(third).getFloat(0, 1)).isEqualTo(6f);
+        assertThat(DynamicBatcher.await(fourth).getFloat(0, 1)).isEqualTo(8f);
+        assertThat(model.batches).hasSize(3).endsWith(List.of(3f, 4f));
+        assertThat(batcher.instances()).isEqualTo(2);
+        assertThat(batcher.depth()).isZero();
+    }
+
+    @Test
     void aLoneImageRunsAtOnceHoweverLongTheDelay() {
         // An hour of delay: had the image waited for company, the ten-second timeout would fail it.
         batcher = new DynamicBatcher(8, Duration.ofHours(1), 16, meters);
@@ -126,6 +158,24 @@ class DynamicBatcherTest {
         DynamicBatcher.await(a);
         b.forEach(DynamicBatcher::await);
         assertThat(model.batches).containsExactly(List.of(1f, 2f, 3f));
+        assertThat(waits()).isEqualTo(1);
+    }
+
+    @Test
+    void withTwoInstancesArrivalsJoinTheBatchBeingHeldRatherThanStartAnotherOnTheFreeCopy() {
+        batcher = new DynamicBatcher(8, Duration.ofHours(1), 16, 2, 0, meters);
+        Recording model = new Recording();
+        DynamicBatcher.Arrival first = batcher.announce();
+        DynamicBatcher.Arrival second = batcher.announce();
+        DynamicBatcher.Arrival third = batcher.announce();
+        CompletableFuture<INDArray> a = first.submitAll(model, List.of(input(1)), TIMEOUT).get(0);
+        awaitWaiting();
+        // The other copy is free; had its worker taken this image, it would have held a batch of its own.
+        CompletableFuture<INDArray> b = second.submitAll(model, List.of(input(2)), TIMEOUT).get(0);
+        third.close();
+        assertThat(DynamicBatcher.await(a).getFloat(0, 1)).isEqualTo(2f);
+        assertThat(DynamicBatcher.await(b).getFloat(0, 1)).isEqualTo(4f);
+        assertThat(model.batches).containsExactly(List.of(1f, 2f));
         assertThat(waits()).isEqualTo(1);
     }
 

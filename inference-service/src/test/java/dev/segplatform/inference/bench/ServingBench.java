@@ -36,6 +36,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -43,10 +44,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.imageio.ImageIO;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -61,15 +64,18 @@ import org.springframework.context.ConfigurableApplicationContext;
  *       rounds, the two services started in opposite orders, each mode measured in A, B, B, A slices.
  *   <li>At concurrency 8, the service's images/s against the raw forward pass (the service's own
  *       {@link Predictor}, same JVM) at the batch sizes the batcher formed meanwhile: the raw time of
- *       each batch size, weighted by how many batches of that size ran (goal at least 0.9x).
+ *       each batch size, weighted by how many batches of that size ran (goal at least 0.9x). The raw
+ *       pass is the faster of one pass at a time on every core and as many single-threaded copies
+ *       side by side as the services run (their default), both printed.
  *   <li>KServe v2 infer of the same image as a JSON tensor and as a binary tensor (mask output
- *       likewise), at concurrency 1 and 8 with batching on.
+ *       likewise), at concurrency 1 and 8 with batching on; the binary tensors at concurrency 8
+ *       against the raw pass as above, the service's own cost without an image to decode or encode.
  *   <li>The CPU a segment request spends on its image outside the forward pass, by stage (header
  *       probe and decoding, preparing the input tensor, the mask from the probabilities, the mask
  *       PNG), each run in a loop on one thread of this JVM, beside the forward pass per image: on a
  *       machine with few cores every such millisecond is taken from the forward pass.
- *   <li>The raw pass at batch 4 alone and beside one thread decoding the PNG in a loop: why the
- *       passes run slower inside the service than alone.
+ *   <li>The raw pass at batch 4 alone and beside one thread decoding the PNG in a loop: why one
+ *       pass over every core loses to single-threaded copies inside a service.
  * </ol>
  *
  * <p>The model is a U-Net of width 8 at 128 px with initial weights: speed does not depend on what
@@ -87,6 +93,8 @@ public final class ServingBench {
 
     private static final int[] CONCURRENCY = {1, 8, 32};
     private static final int MAX_BATCH = 8;
+    /** The services' copies of the model: their default, one single-threaded copy per core (at most 8). */
+    private static final int INSTANCES = Math.min(8, Runtime.getRuntime().availableProcessors());
 
     private ServingBench() {
     }
@@ -150,6 +158,11 @@ public final class ServingBench {
         // The forward pass the service runs (the bundle's Predictor), per batch size, measured just
         // before and just after the concurrency-8 rounds the service is held against.
         Predictor predictor = new Predictor(ModelBundle.load(bundle));
+        List<Predictor> copies = new ArrayList<>(List.of(predictor));
+        while (copies.size() < INSTANCES) {
+            copies.add(predictor.copy());
+        }
+        double[][] ways = new double[2][MAX_BATCH + 1];
         double[] stages = stageMillis(image, predictor);
         double[] rawSecondsPerBatch = new double[MAX_BATCH + 1];
 
@@ -172,15 +185,19 @@ public final class ServingBench {
                     batching.load(segment, 8, warmUp / 2.0);
                     single.load(segment, 8, warmUp / 2.0);
                 }
-                measureSegment(batching, single, segment, predictor, seconds / 2.0, on, off, rawSecondsPerBatch);
+                measureSegment(batching, single, segment, copies, seconds / 2.0, on, off, rawSecondsPerBatch, ways);
                 if (!onFirst) {
                     measureTensors(batching, kserve, seconds, tensors);
                 }
             }
         }
         StringBuilder raw = new StringBuilder("raw forward pass (the service's Predictor), images/s by batch size:");
-        for (int b = 1; b <= MAX_BATCH; b++) {
-            raw.append(String.format(" b=%d %.1f", b, b / rawSecondsPerBatch[b]));
+        String[] wayNames = {"one pass at a time on every core:", INSTANCES + " single-threaded copies side by side:"};
+        for (int w = 0; w < 2; w++) {
+            raw.append(String.format("%n  %-40s", wayNames[w]));
+            for (int b = 1; b <= MAX_BATCH; b++) {
+                raw.append(String.format(" b=%d %.1f", b, ways[w][b]));
+            }
         }
         System.out.println(raw);
 
@@ -206,32 +223,8 @@ public final class ServingBench {
         }
         System.out.printf("errors: %d%n", errors);
 
-        Measurement eight = on.get(8);
-        long images = 0;
-        double rawSeconds = 0;
-        StringBuilder sizes = new StringBuilder();
-        for (int b = 1; b <= MAX_BATCH; b++) {
-            long count = eight.batches()[b];
-            images += count * b;
-            rawSeconds += count * rawSecondsPerBatch[b];
-            if (count > 0) {
-                sizes.append(String.format(" %dx%d", count, b));
-            }
-        }
-        double rawRate = images / rawSeconds;
-        System.out.printf("%nconcurrency 8, batching on: batches formed (count x size):%s; mean %.2f images per pass%n",
-                sizes, images / (double) Arrays.stream(eight.batches()).sum());
-        System.out.printf("service %.1f images/s vs raw forward pass %.1f images/s at those batch sizes: %.2fx "
-                + "(goal >=0.90 %s)%n", eight.perSecond(), rawRate, eight.perSecond() / rawRate,
-                eight.perSecond() / rawRate >= 0.9 ? "ok" : "MISS");
-        // Where the difference goes: passes slower than alone (the cores shared with HTTP and the
-        // images' own work), or a worker waiting for images.
-        System.out.printf("  the worker ran passes %.0f%% of the time, each at %.2fx the speed of the raw pass at its size%n",
-                100 * eight.forwardSeconds() / eight.seconds(), rawSeconds / eight.forwardSeconds());
-        System.out.printf("  CPU per image: the service's process %.2f ms, of which the raw pass would take %.2f ms"
-                + " on %d cores; the load generator's process %.2f ms%n", 1000 * eight.cpuSeconds() / images,
-                1000 * rawSeconds * Runtime.getRuntime().availableProcessors() / images,
-                Runtime.getRuntime().availableProcessors(), 1000 * eight.clientCpuSeconds() / images);
+        System.out.printf("%nconcurrency 8, batching on, PNG in and out:%n");
+        againstRawPass(on.get(8), rawSecondsPerBatch);
 
         System.out.printf("%nPOST /v2/models/segmentation/infer, [1,3,128,128] FP32 -> mask, batching on%n");
         System.out.printf("%5s %-8s %11s %9s %9s %9s %8s%n", "conc", "tensors", "request B", "req/s", "p50 ms", "p99 ms",
@@ -245,6 +238,8 @@ public final class ServingBench {
             System.out.printf("%5d binary/json req/s: %.2fx%n", c, tensors.get("binary" + c).perSecond()
                     / tensors.get("json" + c).perSecond());
         }
+        System.out.printf("%nconcurrency 8, batching on, binary tensors in and out (no image to decode or encode):%n");
+        againstRawPass(tensors.get("binary8"), rawSecondsPerBatch);
         System.out.printf("%nrequest-side CPU per image outside the forward pass (one thread, in a loop), %d-byte "
                 + "128x128 PNG -> PNG mask%n", image.length);
         String[] names = {"probe + decode", "prepare (input tensor)", "postprocess (mask)", "encode (mask PNG)"};
@@ -271,13 +266,14 @@ public final class ServingBench {
      * {@code off}; at concurrency 8 the raw forward pass is timed just before and just after, and
      * averaged into {@code rawSecondsPerBatch}.
      */
-    private static void measureSegment(Service batching, Service single, byte[] request, Predictor predictor,
-            double seconds, Map<Integer, Measurement> on, Map<Integer, Measurement> off, double[] rawSecondsPerBatch)
-            throws Exception {
+    private static void measureSegment(Service batching, Service single, byte[] request, List<Predictor> copies,
+            double seconds, Map<Integer, Measurement> on, Map<Integer, Measurement> off, double[] rawSecondsPerBatch,
+            double[][] ways) throws Exception {
         for (int c : CONCURRENCY) {
             batching.load(request, c, 1);
             single.load(request, c, 1);
-            double[] before = c == 8 ? rawSecondsPerBatch(predictor, Math.max(1, (int) seconds / 4)) : null;
+            double[][] waysBefore = new double[2][MAX_BATCH + 1];
+            double[] before = c == 8 ? rawSecondsPerBatch(copies, Math.max(1, (int) seconds / 8), waysBefore) : null;
             // A lone client sends the fewest requests, and its p99 is read from them: three times as long.
             double slice = (c == 1 ? 3 : 1) * seconds / 2.0;
             Measurement a1 = batching.load(request, c, slice);
@@ -291,10 +287,15 @@ public final class ServingBench {
             System.out.printf("concurrency %2d: batching on %.1f req/s (%d batches held back), off %.1f req/s%n", c,
                     onRound.perSecond(), onRound.waits(), offRound.perSecond());
             if (before != null) {
-                double[] after = rawSecondsPerBatch(predictor, Math.max(1, (int) seconds / 4));
+                double[][] waysAfter = new double[2][MAX_BATCH + 1];
+                double[] after = rawSecondsPerBatch(copies, Math.max(1, (int) seconds / 8), waysAfter);
                 for (int b = 1; b <= MAX_BATCH; b++) {
                     double round = (before[b] + after[b]) / 2;
                     rawSecondsPerBatch[b] = rawSecondsPerBatch[b] == 0 ? round : (rawSecondsPerBatch[b] + round) / 2;
+                    for (int w = 0; w < 2; w++) {
+                        double wayRound = (waysBefore[w][b] + waysAfter[w][b]) / 2;
+                        ways[w][b] = ways[w][b] == 0 ? wayRound : (ways[w][b] + wayRound) / 2;
+                    }
                 }
             }
         }
@@ -315,6 +316,38 @@ public final class ServingBench {
             tensors.put("json" + c, j1.and(j2));
             tensors.put("binary" + c, b1.and(b2));
         }
+    }
+
+    /**
+     * The batches a measurement's passes formed, and its images/s against the raw forward pass's at
+     * those batch sizes (goal 0.9x): the raw time of each batch size, weighted by how many batches of
+     * that size ran. Then where the difference goes: passes slower than alone (the cores shared with
+     * HTTP and the requests' own work), or a worker waiting for requests.
+     */
+    private static void againstRawPass(Measurement m, double[] rawSecondsPerBatch) {
+        long images = 0;
+        double rawSeconds = 0;
+        StringBuilder sizes = new StringBuilder();
+        for (int b = 1; b <= MAX_BATCH; b++) {
+            long count = m.batches()[b];
+            images += count * b;
+            rawSeconds += count * rawSecondsPerBatch[b];
+            if (count > 0) {
+                sizes.append(String.format(" %dx%d", count, b));
+            }
+        }
+        double rawRate = images / rawSeconds;
+        int cores = Runtime.getRuntime().availableProcessors();
+        System.out.printf("  batches formed (count x size):%s; mean %.2f images per pass%n", sizes,
+                images / (double) Arrays.stream(m.batches()).sum());
+        System.out.printf("  service %.1f images/s vs raw forward pass %.1f images/s at those batch sizes: %.2fx "
+                + "(goal >=0.90 %s)%n", m.perSecond(), rawRate, m.perSecond() / rawRate,
+                m.perSecond() / rawRate >= 0.9 ? "ok" : "MISS");
+        System.out.printf("  the %d workers ran passes %.0f%% of their time%n", INSTANCES,
+                100 * m.forwardSeconds() / m.seconds() / INSTANCES);
+        System.out.printf("  CPU per image: the service's process %.2f ms, of which the raw pass would take %.2f ms"
+                + " on %d cores; the load generator's process %.2f ms%n", 1000 * m.cpuSeconds() / images,
+                1000 * rawSeconds * cores / images, cores, 1000 * m.clientCpuSeconds() / images);
     }
 
     /** CPU seconds this whole process (client, service, forward passes) has used so far. */
@@ -448,25 +481,52 @@ public final class ServingBench {
         void run() throws Exception;
     }
 
-    /** Seconds per forward pass at each batch size 1..{@link #MAX_BATCH} (index 0 unused). */
-    private static double[] rawSecondsPerBatch(Predictor predictor, int seconds) {
+    /**
+     * Seconds per forward pass at each batch size 1..{@link #MAX_BATCH} (index 0 unused), the faster
+     * of two ways to use the machine: one pass at a time on ND4J's default threads (every core), or
+     * {@link #INSTANCES} single-threaded copies side by side, as the service runs them (then the time
+     * per pass is the elapsed time over all copies' passes). {@code ways} gets the images/s of each.
+     */
+    private static double[] rawSecondsPerBatch(List<Predictor> copies, int seconds, double[][] ways) throws Exception {
         double[] perBatch = new double[MAX_BATCH + 1];
         for (int b = 1; b <= MAX_BATCH; b++) {
-            INDArray input = Nd4j.rand(b, 3, 128, 128);
-            for (int i = 0; i < 3; i++) {
-                predictor.probabilities(input).close();
-            }
-            long start = System.nanoTime();
-            long end = start + seconds * 1_000_000_000L;
-            int passes = 0;
-            while (System.nanoTime() < end) {
-                predictor.probabilities(input).close();
-                passes++;
-            }
-            perBatch[b] = (System.nanoTime() - start) / 1e9 / passes;
-            input.close();
+            double one = passesPerSecond(copies.subList(0, 1), b, 0, seconds);
+            double side = passesPerSecond(copies, b, 1, seconds);
+            ways[0][b] = b * one;
+            ways[1][b] = b * side;
+            perBatch[b] = 1 / Math.max(one, side);
         }
         return perBatch;
+    }
+
+    /** Passes per second of batch {@code b}, all copies running at once, each on {@code threads} OpenMP threads (0: ND4J's default). */
+    private static double passesPerSecond(List<Predictor> copies, int b, int threads, int seconds) throws Exception {
+        AtomicLong passes = new AtomicLong();
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        List<Thread> runners = new ArrayList<>();
+        long start = System.nanoTime();
+        for (Predictor copy : copies) {
+            Thread runner = new Thread(() -> {
+                if (threads > 0) {
+                    NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+                }
+                INDArray input = Nd4j.rand(b, 3, 128, 128);
+                for (int i = 0; i < 3; i++) {
+                    copy.probabilities(input).close();
+                }
+                while (System.nanoTime() < end) {
+                    copy.probabilities(input).close();
+                    passes.incrementAndGet();
+                }
+                input.close();
+            });
+            runners.add(runner);
+            runner.start();
+        }
+        for (Thread runner : runners) {
+            runner.join();
+        }
+        return passes.get() / ((System.nanoTime() - start) / 1e9);
     }
 
     /**

@@ -31,10 +31,19 @@ public final class Predictor {
     private final ImagePreprocessor preprocessor;
 
     public Predictor(ModelBundle bundle) {
-        this.spec = bundle.spec();
         // Served with its batch norms folded into the convolutions, which is faster (InferenceGraph).
-        this.graph = InferenceGraph.fold(bundle.graph());
+        this(bundle.spec(), InferenceGraph.fold(bundle.graph()));
+    }
+
+    private Predictor(ModelSpec spec, ComputationGraph graph) {
+        this.spec = spec;
+        this.graph = graph;
         this.preprocessor = new ImagePreprocessor(spec.inputSize());
+    }
+
+    /** A predictor over a copy of this one's graph, for a thread of its own: passes on the two run side by side. */
+    public Predictor copy() {
+        return new Predictor(spec, graph.clone());
     }
 
     public ModelSpec spec() {

@@ -122,6 +122,39 @@ class ModelBundleTest {
     }
 
     @Test
+    void aCopyRunsBesideItsOriginalAndGivesTheSameProbabilities() throws Exception {
+        ModelSpec spec = ModelSpec.of(Architecture.UNET, 32, 3).withWidth(4);
+        Predictor original = new Predictor(ModelBundle.of(trainedALittle(spec), spec, SegmentationDataset.CLASS_NAMES,
+                Map.of(), null));
+        Predictor copy = original.copy();
+        INDArray input = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 32, 32);
+        INDArray expected = original.probabilities(input);
+
+        // Each on a thread of its own, many passes at once: a copy that shared the graph's state with
+        // its original would mix their activations.
+        List<INDArray> fromCopy = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<INDArray> fromOriginal = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        Thread a = new Thread(() -> {
+            for (int i = 0; i < 20; i++) {
+                fromCopy.add(copy.probabilities(input));
+            }
+        });
+        Thread b = new Thread(() -> {
+            for (int i = 0; i < 20; i++) {
+                fromOriginal.add(original.probabilities(input));
+            }
+        });
+        a.start();
+        b.start();
+        a.join();
+        b.join();
+
+        assertThat(fromCopy).hasSize(20).allSatisfy(p -> assertThat(p.equalsWithEps(expected, 1e-6)).isTrue());
+        assertThat(fromOriginal).hasSize(20).allSatisfy(p -> assertThat(p.equalsWithEps(expected, 1e-6)).isTrue());
+        assertThat(copy.spec()).isEqualTo(original.spec());
+    }
+
+    @Test
     void alteredWeightsAreRefused() throws IOException {
         Path file = saveSmallBundle();
         Map<String, byte[]> entries = entries(file);
