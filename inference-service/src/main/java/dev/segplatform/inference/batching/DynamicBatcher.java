@@ -1,5 +1,6 @@
 package dev.segplatform.inference.batching;
 
+import dev.segplatform.core.runtime.OpenMpThreads;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -20,7 +21,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.nativeblas.NativeOpsHolder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -306,18 +306,13 @@ public final class DynamicBatcher implements AutoCloseable {
         drainOnClose();
     }
 
-    /**
-     * Sets this worker thread's OpenMP thread count. ND4J is initialised first: {@code NativeOpsHolder}
-     * reads the backend's settings that {@code Nd4j}'s start-up loads, and fails on a thread that gets
-     * there first. A worker that cannot set it still runs, on ND4J's default.
-     */
+    /** Sets this worker thread's OpenMP thread count; a worker that cannot still runs, on ND4J's default. */
     private void limitThreads() {
         if (threadsPerInstance == 0) {
             return;
         }
         try {
-            Nd4j.getBackend();
-            NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threadsPerInstance);
+            OpenMpThreads.setForThisThread(threadsPerInstance);
         } catch (RuntimeException | LinkageError e) {
             log.warn("A batch worker could not set its OpenMP threads to {}; its passes use ND4J's default",
                     threadsPerInstance, e);

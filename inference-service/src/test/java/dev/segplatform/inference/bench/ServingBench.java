@@ -14,6 +14,7 @@ import dev.segplatform.core.predict.MaskPostprocessor;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import dev.segplatform.core.runtime.NativeBackend;
+import dev.segplatform.core.runtime.OpenMpThreads;
 import dev.segplatform.inference.InferenceServiceApplication;
 import dev.segplatform.inference.batching.DynamicBatcher;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -49,7 +50,6 @@ import javax.imageio.ImageIO;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.nativeblas.NativeOpsHolder;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 
@@ -60,9 +60,10 @@ import org.springframework.context.ConfigurableApplicationContext;
  * <ol>
  *   <li>{@code POST /api/segment} of a 128x128 PNG at concurrency 1, 8 and 32, dynamic batching on
  *       (max batch 4, 5 ms) and off (max batch 1), both with the default copies of the model (one
- *       single-threaded copy per core). Max batch 4 because a single-threaded copy gains nothing
- *       past it (the raw table shows it), while a batch of 8 holds its requests twice as long: req/s and p50/p99, the on/off throughput ratio
- *       (goal at least 0.95x at concurrency 1 and 1.5x at 32) and p99 on vs off (goal: no worse). Two
+ *       single-threaded copy per core): req/s and p50/p99, the on/off throughput ratio (goal at
+ *       least 0.95x at concurrency 1 and 1.5x at 32) and p99 on vs off (goal: no worse). Max batch 4
+ *       because a single-threaded copy gains nothing past it (the raw table shows it), while a batch
+ *       of 8 holds its requests twice as long. Two
  *       rounds, the two services started in opposite orders, each mode measured in A, B, B, A slices.
  *   <li>At concurrency 8, the service's images/s against the raw forward pass (the service's own
  *       {@link Predictor}, same JVM) at the batch sizes the batcher formed meanwhile: the raw time of
@@ -517,7 +518,7 @@ public final class ServingBench {
         for (Predictor copy : copies) {
             Thread runner = new Thread(() -> {
                 if (threads > 0) {
-                    NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+                    OpenMpThreads.setForThisThread(threads);
                 }
                 INDArray input = Nd4j.rand(b, 3, 128, 128);
                 for (int i = 0; i < 3; i++) {

@@ -16,6 +16,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,6 +31,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
@@ -127,13 +130,13 @@ class ModelBundleTest {
         Predictor original = new Predictor(ModelBundle.of(trainedALittle(spec), spec, SegmentationDataset.CLASS_NAMES,
                 Map.of(), null));
         Predictor copy = original.copy();
-        INDArray input = Nd4j.rand(org.nd4j.linalg.api.buffer.DataType.FLOAT, 2, 3, 32, 32);
+        INDArray input = Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32);
         INDArray expected = original.probabilities(input);
 
         // Each on a thread of its own, many passes at once: a copy that shared the graph's state with
         // its original would mix their activations.
-        List<INDArray> fromCopy = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        List<INDArray> fromOriginal = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<INDArray> fromCopy = Collections.synchronizedList(new ArrayList<>());
+        List<INDArray> fromOriginal = Collections.synchronizedList(new ArrayList<>());
         Thread a = new Thread(() -> {
             for (int i = 0; i < 20; i++) {
                 fromCopy.add(copy.probabilities(input));
