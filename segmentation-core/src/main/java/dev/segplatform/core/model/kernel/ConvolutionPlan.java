@@ -8,7 +8,9 @@ import static org.bytedeco.dnnl.global.dnnl.DNNL_ARG_TO;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.bytedeco.dnnl.IntMemoryMap;
 import org.bytedeco.dnnl.global.dnnl.algorithm;
@@ -58,6 +60,21 @@ final class ConvolutionPlan implements AutoCloseable {
     private final List<Pointer> owned = new ArrayList<>();
     /** oneDNN's name for the kernel of the plan's (last) convolution. */
     private String kernel = "";
+    /**
+     * Reorders of arrays that do not change between calls (a folded graph's weights), by their
+     * index in {@link #primitives}: each runs again only when its source has moved.
+     */
+    private final Map<Integer, Fixed> fixed = new HashMap<>();
+
+    /** A reorder from {@code source}, and the address it last read. */
+    private static final class Fixed {
+        final memory source;
+        long address = -1;
+
+        Fixed(memory source) {
+            this.source = source;
+        }
+    }
 
     void own(Pointer p) {
         owned.add(p);
@@ -77,6 +94,18 @@ final class ConvolutionPlan implements AutoCloseable {
         owned.add(m);
         copy(user, m);
         return m;
+    }
+
+    /**
+     * As {@link #in}, for an array whose values stay as they are for as long as it stays where it
+     * is: the reordered copy is made on the first run and again only after the array moved.
+     */
+    memory fixed(memory user, memory.desc wanted) {
+        if (user.get_desc().equals(wanted)) {
+            return user;
+        }
+        fixed.put(primitives.size(), new Fixed(user));
+        return in(user, wanted);
     }
 
     /** Where a primitive writes: {@code user} if it has the layout, else its own buffer, see {@link #out}. */
@@ -148,6 +177,14 @@ final class ConvolutionPlan implements AutoCloseable {
         }
         stream s = STREAM.get();
         for (int i = 0; i < primitives.size(); i++) {
+            Fixed f = fixed.get(i);
+            if (f != null) {
+                long address = f.source.get_data_handle().address();
+                if (address == f.address) {
+                    continue;
+                }
+                f.address = address;
+            }
             primitives.get(i).execute(s, arguments.get(i));
         }
         s._wait();

@@ -70,21 +70,22 @@ public final class OneDnnConvolution implements AutoCloseable {
      * each spatial axis.
      */
     public record Geometry(long[] input, long[] weights, long[] output, long[] strides, long[] dilation, long[] padBefore,
-            long[] padAfter, boolean bias, boolean relu, boolean blockedInput, boolean blockedOutput) {
+            long[] padAfter, boolean bias, boolean relu, boolean blockedInput, boolean blockedOutput, boolean fixedWeights) {
 
         @Override
         public boolean equals(Object o) {
             return o instanceof Geometry g && Arrays.equals(input, g.input) && Arrays.equals(weights, g.weights)
                     && Arrays.equals(output, g.output) && Arrays.equals(strides, g.strides) && Arrays.equals(dilation, g.dilation)
                     && Arrays.equals(padBefore, g.padBefore) && Arrays.equals(padAfter, g.padAfter) && bias == g.bias
-                    && relu == g.relu && blockedInput == g.blockedInput && blockedOutput == g.blockedOutput;
+                    && relu == g.relu && blockedInput == g.blockedInput && blockedOutput == g.blockedOutput
+                    && fixedWeights == g.fixedWeights;
         }
 
         @Override
         public int hashCode() {
             return Arrays.hashCode(new int[] {Arrays.hashCode(input), Arrays.hashCode(weights), Arrays.hashCode(output),
                 Arrays.hashCode(strides), Arrays.hashCode(dilation), Arrays.hashCode(padBefore), Arrays.hashCode(padAfter), Boolean.hashCode(bias), Boolean.hashCode(relu), Boolean.hashCode(blockedInput),
-                Boolean.hashCode(blockedOutput)});
+                Boolean.hashCode(blockedOutput), Boolean.hashCode(fixedWeights)});
         }
 
         @Override
@@ -92,7 +93,7 @@ public final class OneDnnConvolution implements AutoCloseable {
             return Arrays.toString(input) + " * " + Arrays.toString(weights) + " -> " + Arrays.toString(output) + ", strides "
                     + Arrays.toString(strides) + ", dilation " + Arrays.toString(dilation) + ", padding " + Arrays.toString(padBefore) + "/" + Arrays.toString(padAfter)
                     + (relu ? ", then ReLU" : "") + (blockedInput ? ", blocked input" : "")
-                    + (blockedOutput ? ", blocked output" : "");
+                    + (blockedOutput ? ", blocked output" : "") + (fixedWeights ? ", fixed weights" : "");
         }
     }
 
@@ -165,8 +166,8 @@ public final class OneDnnConvolution implements AutoCloseable {
      * is null, of the input.
      */
     public void backward(INDArray xa, INDArray wa, INDArray dya, INDArray dxa, INDArray dwa, INDArray dba) {
-        if (geometry.relu || geometry.blockedInput || geometry.blockedOutput) {
-            throw new UnsupportedOperationException("a convolution with a fused ReLU or blocked layouts belongs to a folded inference graph");
+        if (geometry.relu || geometry.blockedInput || geometry.blockedOutput || geometry.fixedWeights) {
+            throw new UnsupportedOperationException("a convolution with a fused ReLU, blocked layouts or fixed weights belongs to a folded inference graph");
         }
         if (backwardWeights == null) {
             backwardWeights = weightsPlan();
@@ -245,7 +246,8 @@ public final class OneDnnConvolution implements AutoCloseable {
         ConvolutionPlan p = new ConvolutionPlan();
         p.own(descriptor);
         memory src = p.in(x, descriptor.src_desc());
-        memory weights = p.in(w, descriptor.weights_desc());
+        // Fixed weights (a folded graph's) are reordered to the kernel's layout once, not on every call.
+        memory weights = g.fixedWeights ? p.fixed(w, descriptor.weights_desc()) : p.in(w, descriptor.weights_desc());
         memory dst = p.scratch(y, descriptor.dst_desc());
         p.add(new convolution_forward(descriptor), ConvolutionPlan.args(DNNL_ARG_SRC, src, DNNL_ARG_WEIGHTS, weights, DNNL_ARG_BIAS, b,
                 DNNL_ARG_DST, dst), descriptor.scratchpad_desc(), descriptor.impl_info_str().getString());

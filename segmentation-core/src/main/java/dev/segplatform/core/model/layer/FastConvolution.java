@@ -37,6 +37,13 @@ public class FastConvolution extends ConvolutionLayer implements InputGradients.
     private boolean blockedInput;
     @JsonProperty
     private boolean blockedOutput;
+    /**
+     * Whether the weights stay as they are once the layer has run: set by {@code InferenceGraph},
+     * whose copies are never trained, so that oneDNN's reordered copy of them is made once per input
+     * shape rather than on every call.
+     */
+    @JsonProperty
+    private boolean fixedWeights;
 
     /** For Jackson. */
     protected FastConvolution() {
@@ -93,16 +100,24 @@ public class FastConvolution extends ConvolutionLayer implements InputGradients.
         blockedOutput = blocked;
     }
 
+    public boolean hasFixedWeights() {
+        return fixedWeights;
+    }
+
+    public void setFixedWeights(boolean fixed) {
+        fixedWeights = fixed;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof FastConvolution f && o.getClass() == getClass() && f.inputGradient == inputGradient
                 && f.fusedRelu == fusedRelu && f.blockedInput == blockedInput && f.blockedOutput == blockedOutput
-                && super.equals(o);
+                && f.fixedWeights == fixedWeights && super.equals(o);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), inputGradient, fusedRelu, blockedInput, blockedOutput);
+        return Objects.hash(super.hashCode(), inputGradient, fusedRelu, blockedInput, blockedOutput, fixedWeights);
     }
 
     /** DL4J's convolution builder, building a {@link FastConvolution}. */

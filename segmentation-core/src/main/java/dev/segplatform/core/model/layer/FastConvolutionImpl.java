@@ -93,7 +93,8 @@ final class FastConvolutionImpl extends ConvolutionLayer {
         return new OneDnnConvolution.Geometry(new long[] {n, c.getNIn(), in[0], in[1]},
                 new long[] {c.getNOut(), c.getNIn(), kernel[0], kernel[1]}, new long[] {n, c.getNOut(), out[0], out[1]},
                 new long[] {stride[0], stride[1]}, new long[] {dilation[0], dilation[1]}, before, after, c.hasBias(),
-                fusedRelu(), ((FastConvolution) c).isBlockedInput(), ((FastConvolution) c).isBlockedOutput());
+                fusedRelu(), ((FastConvolution) c).isBlockedInput(), ((FastConvolution) c).isBlockedOutput(),
+                ((FastConvolution) c).hasFixedWeights());
     }
 
     private boolean fusedRelu() {

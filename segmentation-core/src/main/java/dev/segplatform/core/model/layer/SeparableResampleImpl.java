@@ -1,7 +1,13 @@
 package dev.segplatform.core.model.layer;
 
 import dev.segplatform.core.model.kernel.AxisMap;
+import dev.segplatform.core.model.kernel.OneDnn;
+import dev.segplatform.core.model.kernel.OneDnnResampling;
 import dev.segplatform.core.model.kernel.Resampling;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -16,18 +22,35 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The runtime side of {@link SeparableResampleLayer}: forward {@code R_h · x · R_w^T}, backward
- * {@code R_h^T · ε · R_w}, per image and channel.
+ * {@code R_h^T · ε · R_w}, per image and channel. Float arrays go through oneDNN's matrix products
+ * ({@link OneDnnResampling}, one per shape and direction) where oneDNN runs, else through {@link
+ * AxisMap}; double arrays (gradient checks) through ND4J's dense products.
  */
 final class SeparableResampleImpl extends AbstractLayer<SeparableResampleLayer> {
 
     /** Row and column matrices, made once per data type outside any workspace: the double (gradient-check) path. */
     private INDArray rows;
     private INDArray cols;
-    /** The same maps as taps, and their transposes for the backward pass: the float path, see {@link AxisMap}. */
+    /** The same maps as taps, and their transposes for the backward pass: the float path without oneDNN. */
     private AxisMap rowMap;
     private AxisMap colMap;
     private AxisMap rowMapTransposed;
     private AxisMap colMapTransposed;
+    /**
+     * oneDNN's products by direction and input shape, as many as {@link FastConvolutionImpl} keeps
+     * convolutions and for the same reason (dynamic batching sends every batch size up to its
+     * maximum); an evicted one is closed, since its buffers are native memory the collector does not see.
+     */
+    private final Map<List<Long>, OneDnnResampling> products = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<Long>, OneDnnResampling> eldest) {
+            if (size() <= 2 * FastConvolutionImpl.SHAPES_KEPT) {
+                return false;
+            }
+            eldest.getValue().close();
+            return true;
+        }
+    };
 
     SeparableResampleImpl(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -60,10 +83,9 @@ final class SeparableResampleImpl extends AbstractLayer<SeparableResampleLayer> 
         checkInput();
         SeparableResampleLayer c = layerConf();
         if (input.dataType() == DataType.FLOAT) {
-            ensureMaps();
             INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, DataType.FLOAT,
                     new long[] {input.size(0), input.size(1), c.getOutHeight(), c.getOutWidth()}, 'c');
-            AxisMap.apply(input, rowMap, colMap, out);
+            resample(input, false, out);
             return out;
         }
         ensureMatrices(input.dataType());
@@ -78,14 +100,45 @@ final class SeparableResampleImpl extends AbstractLayer<SeparableResampleLayer> 
             return new Pair<>(new DefaultGradient(), null);
         }
         if (epsilon.dataType() == DataType.FLOAT) {
-            ensureMaps();
             INDArray dIn = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, DataType.FLOAT, input.shape(), 'c');
-            AxisMap.apply(epsilon, rowMapTransposed, colMapTransposed, dIn);
+            resample(epsilon, true, dIn);
             return new Pair<>(new DefaultGradient(), dIn);
         }
         ensureMatrices(epsilon.dataType());
         INDArray dIn = Resampling.applySeparable(epsilon, rows, cols);
         return new Pair<>(new DefaultGradient(), workspaceMgr.leverageTo(ArrayType.ACTIVATION_GRAD, dIn));
+    }
+
+    /** {@code to = R_h · from · R_w^T}, or with both maps transposed (the backward pass), in float. */
+    private void resample(INDArray from, boolean transposed, INDArray to) {
+        if (OneDnn.AVAILABLE) {
+            List<Long> key = new java.util.ArrayList<>(List.of(transposed ? 1L : 0L));
+            Arrays.stream(from.shape()).forEach(key::add);
+            products.computeIfAbsent(key, k -> {
+                SeparableResampleLayer c = layerConf();
+                double[][] rows = c.axisWeights(c.inHeight(), c.getOutHeight());
+                double[][] cols = c.axisWeights(c.inWidth(), c.getOutWidth());
+                return transposed ? new OneDnnResampling(from.shape(), transpose(rows), transpose(cols))
+                        : new OneDnnResampling(from.shape(), rows, cols);
+            }).apply(from, to);
+            return;
+        }
+        ensureMaps();
+        if (transposed) {
+            AxisMap.apply(from, rowMapTransposed, colMapTransposed, to);
+        } else {
+            AxisMap.apply(from, rowMap, colMap, to);
+        }
+    }
+
+    private static double[][] transpose(double[][] m) {
+        double[][] t = new double[m[0].length][m.length];
+        for (int i = 0; i < m.length; i++) {
+            for (int j = 0; j < m[0].length; j++) {
+                t[j][i] = m[i][j];
+            }
+        }
+        return t;
     }
 
     private void checkInput() {

@@ -24,8 +24,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * it: the convolution's weights scaled per output channel, a bias carrying the shift, and the ReLU
  * applied by oneDNN as the output is written. What TensorRT, OpenVINO and {@code
  * torch.fx}'s fusion do; PyTorch eager does not. A 1x1 convolution after a bilinear resize also
- * moves before it ({@link #classifyBeforeResizing}), and convolutions that only feed each other
- * exchange oneDNN's blocked layout ({@link #linkBlocked}).
+ * moves before it ({@link #classifyBeforeResizing}), convolutions that only feed each other
+ * exchange oneDNN's blocked layout ({@link #linkBlocked}), and every convolution keeps oneDNN's
+ * reordered copy of its weights between calls ({@code FastConvolution.hasFixedWeights}).
  *
  * <p>Why: at inference a batch norm is a fixed affine map per channel, yet as a layer it reads and
  * writes the whole activation once more, and PSPNet has fifteen of them.
@@ -73,6 +74,12 @@ public final class InferenceGraph {
         boolean linked = FastConvolution.runsInOneDnn() && linkBlocked(conf);
         if (folded.isEmpty() && !reordered && !linked) {
             return trained;
+        }
+        // The copy is never trained: its convolutions reorder their weights for oneDNN once.
+        for (GraphVertex v : conf.getVertices().values()) {
+            if (v instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof FastConvolution c) {
+                c.setFixedWeights(true);
+            }
         }
         conf.setTopologicalOrder(null); // recomputed: the stored order names the removed vertices
         conf.setTopologicalOrderStr(null);

@@ -11,6 +11,7 @@ import org.deeplearning4j.nn.conf.layers.CnnLossLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -23,8 +24,12 @@ class ResampleLayersTest {
 
     /** Runs one layer in a graph whose output is the layer's activation (identity + MSE head). */
     private static INDArray apply(Layer layer, INDArray x) {
+        return graph(layer, x).outputSingle(x);
+    }
+
+    private static ComputationGraph graph(Layer layer, INDArray x) {
         ComputationGraphConfiguration conf = new NeuralNetConfiguration.Builder()
-                .dataType(DataType.DOUBLE)
+                .dataType(x.dataType())
                 .graphBuilder()
                 .addInputs("in")
                 .setInputTypes(InputType.convolutional(x.size(2), x.size(3), x.size(1)))
@@ -35,7 +40,7 @@ class ResampleLayersTest {
                 .build();
         ComputationGraph graph = new ComputationGraph(conf);
         graph.init();
-        return graph.outputSingle(x);
+        return graph;
     }
 
     /** Bilinear sampling of one pixel, PyTorch align_corners=False, computed in 2-D directly. */
@@ -151,6 +156,36 @@ class ResampleLayersTest {
         INDArray labels = oneHot(2, 3, 6, 6, 11);
 
         assertThat(DoublePrecision.gradientsMatchFiniteDifferences(graph, input, labels)).isTrue();
+    }
+
+    /**
+     * The float path (oneDNN's products where oneDNN runs) computes what the double path computes,
+     * forward and backward, and keeps doing so when the batch size changes between calls.
+     */
+    @Test
+    void floatLayersComputeWhatTheDoublePathComputes() {
+        for (Layer layer : new Layer[] {new BilinearResize2D(16, 16), new AdaptiveAvgPool2D(3, 3)}) {
+            int inSize = layer instanceof BilinearResize2D ? 6 : 16;
+            int outSize = layer instanceof BilinearResize2D ? 16 : 3;
+            org.deeplearning4j.nn.api.Layer asFloat = null;
+            for (int batch : new int[] {2, 5, 2}) {
+                INDArray x = Nd4j.rand(DataType.DOUBLE, batch, 4, inSize, inSize);
+                INDArray epsilon = Nd4j.rand(DataType.DOUBLE, batch, 4, outSize, outSize);
+                org.deeplearning4j.nn.api.Layer asDouble = graph(layer.clone(), x).getLayer("resample");
+                if (asFloat == null) {
+                    asFloat = graph(layer.clone(), x.castTo(DataType.FLOAT)).getLayer("resample");
+                }
+                LayerWorkspaceMgr none = LayerWorkspaceMgr.noWorkspaces();
+                asDouble.setInput(x, none);
+                asFloat.setInput(x.castTo(DataType.FLOAT), none);
+                assertThat(asFloat.activate(true, none).castTo(DataType.DOUBLE).sub(asDouble.activate(true, none))
+                        .amaxNumber().doubleValue()).as("forward, batch " + batch).isLessThan(1e-5);
+                INDArray dFloat = asFloat.backpropGradient(epsilon.castTo(DataType.FLOAT), none).getSecond();
+                INDArray dDouble = asDouble.backpropGradient(epsilon, none).getSecond();
+                assertThat(dFloat.castTo(DataType.DOUBLE).sub(dDouble).amaxNumber().doubleValue())
+                        .as("input gradient, batch " + batch).isLessThan(1e-5);
+            }
+        }
     }
 
     static INDArray oneHot(int batch, int classes, int h, int w, long seed) {

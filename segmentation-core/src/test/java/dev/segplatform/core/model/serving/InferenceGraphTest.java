@@ -41,12 +41,17 @@ class InferenceGraphTest {
         assertThat(left).isLessThan(norms);
         assertThat(Arrays.stream(serving.getLayers()).map(l -> l.conf().getLayer()))
                 .anyMatch(l -> l instanceof FastConvolution c && c.isBlockedOutput());
+        assertThat(Arrays.stream(serving.getLayers()).map(l -> l.conf().getLayer()).filter(FastConvolution.class::isInstance))
+                .allMatch(l -> ((FastConvolution) l).hasFixedWeights());
         assertThat(serving.getConfiguration().getNetworkOutputs()).isEqualTo(trained.getConfiguration().getNetworkOutputs());
         INDArray[] expected = trained.output(false, batch.getFeatures(0));
-        INDArray[] actual = serving.output(false, batch.getFeatures(0));
-        assertThat(actual).hasSameSizeAs(expected);
-        for (int o = 0; o < expected.length; o++) {
-            assertThat(GraphChecks.relativeDifference(actual[o], expected[o])).isLessThan(1e-4);
+        // Twice: the second pass runs on the weights oneDNN reordered in the first.
+        for (int pass = 0; pass < 2; pass++) {
+            INDArray[] actual = serving.output(false, batch.getFeatures(0));
+            assertThat(actual).hasSameSizeAs(expected);
+            for (int o = 0; o < expected.length; o++) {
+                assertThat(GraphChecks.relativeDifference(actual[o], expected[o])).isLessThan(1e-4);
+            }
         }
         assertThat(trained.params()).isEqualTo(before);
     }
