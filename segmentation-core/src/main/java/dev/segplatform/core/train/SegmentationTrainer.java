@@ -82,13 +82,8 @@ public final class SegmentationTrainer {
                 .flip(options.flip())
                 .labelDownsample(Networks.labelDownsample(spec))
                 .build();
-        ParallelWrapper parallel = options.devices() > 1 ? new ParallelWrapper.Builder<>(graph)
-                .workers(options.devices())
-                .prefetchBuffer(2)
-                .trainingMode(ParallelWrapper.TrainingMode.AVERAGING)
-                .averagingFrequency(1)
-                .averageUpdaters(true)
-                .build() : null;
+        ParallelWrapper parallel = options.devices() > 1 ? parallelWrapper(graph, options.devices(), new InPlaceTrainerContext())
+                : null;
         List<EpochResult> done = new ArrayList<>();
         try {
             for (int epoch = options.startEpoch(); epoch < options.epochs(); epoch++) {
@@ -123,6 +118,23 @@ public final class SegmentationTrainer {
             }
         }
         return new TrainingResult(done, false, -1, 0);
+    }
+
+    /**
+     * DL4J's data-parallel wrapper around {@code graph}, whose workers {@code workers} makes. Set
+     * after {@code build()}: the builder replaces any factory given to it with DL4J's own in the
+     * averaging mode, and the wrapper makes its workers only at its first {@code fit}.
+     */
+    static ParallelWrapper parallelWrapper(ComputationGraph graph, int devices, InPlaceTrainerContext workers) {
+        ParallelWrapper parallel = new ParallelWrapper.Builder<>(graph)
+                .workers(devices)
+                .prefetchBuffer(2)
+                .trainingMode(ParallelWrapper.TrainingMode.AVERAGING)
+                .averagingFrequency(1)
+                .averageUpdaters(true)
+                .build();
+        parallel.setTrainerContext(workers);
+        return parallel;
     }
 
     /** One epoch on the graph itself; returns the mean minibatch loss, weighted by images. */
