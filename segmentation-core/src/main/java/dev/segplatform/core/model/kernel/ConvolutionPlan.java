@@ -125,6 +125,28 @@ final class ConvolutionPlan implements AutoCloseable {
         }
     }
 
+    /** A buffer of the plan's own in {@code layout}. */
+    memory buffer(memory.desc layout) {
+        memory m = new memory(layout, ENGINE);
+        owned.add(m);
+        return m;
+    }
+
+    /**
+     * Another view, {@code layout}, of the elements of {@code of}; of nothing yet when {@code of} is
+     * null (the caller binds it to each call's array).
+     */
+    memory view(memory.desc layout, memory of) {
+        memory m = new memory(layout, ENGINE, of == null ? new Pointer() : of.get_data_handle());
+        owned.add(m);
+        return m;
+    }
+
+    /** A reorder from {@code from} to {@code to}, which may be views of different shapes of the same elements. */
+    void reorder(memory from, memory to) {
+        copy(from, to);
+    }
+
     private void copy(memory from, memory to) {
         reorder.primitive_desc descriptor = new reorder.primitive_desc(from, to, ATTRIBUTES, false);
         add(new reorder(descriptor), args(DNNL_ARG_FROM, from, DNNL_ARG_TO, to), descriptor.scratchpad_desc());
