@@ -132,7 +132,7 @@ public final class ModelBench {
         PeerLauncher launcher = options.peer() ? PeerLauncher.find() : null;
         String peerStatus = !options.peer() ? "peer: not requested (add --peer to compare with the same networks in PyTorch)"
                 : launcher.problem() != null ? launcher.problem()
-                : "peer: " + launcher.python() + " " + launcher.script() + ", " + launcher.threads() + " threads";
+                : "peer: " + launcher.python() + " " + launcher.script() + ", " + launcher.threads() + " threads, glibc malloc keeping freed memory (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_, MALLOC_TOP_PAD_)";
         System.out.println(peerStatus);
 
         List<Row> rows = new ArrayList<>();
@@ -447,6 +447,15 @@ public final class ModelBench {
             ProcessBuilder pb = new ProcessBuilder(python, script.toString())
                     .redirectError(ProcessBuilder.Redirect.INHERIT);
             pb.environment().put("THREADS", String.valueOf(threads));
+            // glibc hands large freed blocks back to the kernel and page-faults them in again on
+            // the next step, and whether it does depends on its dynamic mmap threshold: PyTorch's
+            // ICNet training ran at 120-180 or at 480-550 images/s from one run to the next (PSPNet
+            // 93 or 182). The peer keeps its memory, as PyTorch's CPU tuning guide advises (it
+            // suggests jemalloc or tcmalloc; these are glibc's own settings to the same effect),
+            // so that DL4J meets PyTorch at its best, every run. DL4J keeps its arrays in workspaces.
+            pb.environment().putIfAbsent("MALLOC_MMAP_THRESHOLD_", String.valueOf(32L << 20));
+            pb.environment().putIfAbsent("MALLOC_TRIM_THRESHOLD_", String.valueOf(4L << 30));
+            pb.environment().putIfAbsent("MALLOC_TOP_PAD_", String.valueOf(512L << 20));
             return new TorchPeer(pb.start());
         }
     }
