@@ -19,8 +19,8 @@ class AxisMapTest {
     @CsvSource({"bilinear, 16, 16, 32, 32", "bilinear, 3, 5, 16, 16", "bilinear, 16, 16, 128, 128",
             "pool, 16, 16, 6, 6", "pool, 16, 12, 3, 1", "pool, 4, 4, 6, 6"})
     void loopsEqualTheMatrixProducts(String kind, int h, int w, int outH, int outW) {
-        double[][] rows = kind.equals("pool") ? Resampling.adaptiveAverageWeights(h, outH) : Resampling.bilinearWeights(h, outH);
-        double[][] cols = kind.equals("pool") ? Resampling.adaptiveAverageWeights(w, outW) : Resampling.bilinearWeights(w, outW);
+        double[][] rows = weights(kind, h, outH);
+        double[][] cols = weights(kind, w, outW);
         INDArray r = Resampling.matrix(rows, DataType.FLOAT);
         INDArray c = Resampling.matrix(cols, DataType.FLOAT);
         AxisMap rowMap = AxisMap.of(rows);
@@ -38,7 +38,12 @@ class AxisMapTest {
         assertClose(backward, Resampling.applySeparable(epsilon, r, c));
     }
 
-    private static void assertClose(INDArray actual, INDArray expected) {
+    /** A bilinear ({@code "bilinear"}) or adaptive pooling ({@code "pool"}) map from {@code in} to {@code out}. */
+    static double[][] weights(String kind, int in, int out) {
+        return kind.equals("pool") ? Resampling.adaptiveAverageWeights(in, out) : Resampling.bilinearWeights(in, out);
+    }
+
+    static void assertClose(INDArray actual, INDArray expected) {
         assertThat(actual.shape()).containsExactly(expected.shape());
         double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);
         assertThat(actual.sub(expected).amaxNumber().doubleValue() / scale).as("max relative difference").isLessThan(1e-5);

@@ -22,8 +22,8 @@ class OneDnnResamplingTest {
     @CsvSource({"bilinear, 16, 16, 128, 128", "bilinear, 3, 5, 16, 16", "bilinear, 1, 1, 16, 16", "pool, 16, 16, 6, 6",
             "pool, 16, 12, 3, 1", "pool, 24, 8, 1, 8", "pool, 4, 4, 6, 6"})
     void productsEqualTheDenseMaps(String kind, int h, int w, int outH, int outW) {
-        double[][] rows = kind.equals("pool") ? Resampling.adaptiveAverageWeights(h, outH) : Resampling.bilinearWeights(h, outH);
-        double[][] cols = kind.equals("pool") ? Resampling.adaptiveAverageWeights(w, outW) : Resampling.bilinearWeights(w, outW);
+        double[][] rows = AxisMapTest.weights(kind, h, outH);
+        double[][] cols = AxisMapTest.weights(kind, w, outW);
         INDArray r = Resampling.matrix(rows, DataType.FLOAT);
         INDArray c = Resampling.matrix(cols, DataType.FLOAT);
 
@@ -33,11 +33,11 @@ class OneDnnResamplingTest {
         try (OneDnnResampling kernel = new OneDnnResampling(x.shape(), rows, cols)) {
             assertThat(kernel.outputShape()).containsExactly(2, 3, outH, outW);
             kernel.apply(x, forward);
-            assertClose(forward, Resampling.applySeparable(x, r.transpose(), c.transpose()));
+            AxisMapTest.assertClose(forward, Resampling.applySeparable(x, r.transpose(), c.transpose()));
             // Run again on other data: the kernel binds each call's arrays, it does not keep the first.
             INDArray other = Nd4j.rand(DataType.FLOAT, 2, 3, h, w);
             kernel.apply(other, forward);
-            assertClose(forward, Resampling.applySeparable(other, r.transpose(), c.transpose()));
+            AxisMapTest.assertClose(forward, Resampling.applySeparable(other, r.transpose(), c.transpose()));
         }
 
         INDArray epsilon = Nd4j.rand(DataType.FLOAT, 2, 3, outH, outW);
@@ -46,7 +46,7 @@ class OneDnnResamplingTest {
                 c.transpose().toDoubleMatrix())) {
             kernel.apply(epsilon, backward);
         }
-        assertClose(backward, Resampling.applySeparable(epsilon, r, c));
+        AxisMapTest.assertClose(backward, Resampling.applySeparable(epsilon, r, c));
     }
 
     @Test
@@ -58,11 +58,5 @@ class OneDnnResamplingTest {
         }
         assertThatThrownBy(() -> new OneDnnResampling(new long[] {1, 2, 5, 4}, map, map))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("5 x 4");
-    }
-
-    private static void assertClose(INDArray actual, INDArray expected) {
-        assertThat(actual.shape()).containsExactly(expected.shape());
-        double scale = Math.max(expected.amaxNumber().doubleValue(), 1e-6);
-        assertThat(actual.sub(expected).amaxNumber().doubleValue() / scale).as("max relative difference").isLessThan(1e-5);
     }
 }
