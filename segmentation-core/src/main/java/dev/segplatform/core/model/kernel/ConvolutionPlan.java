@@ -24,9 +24,10 @@ import org.bytedeco.dnnl.stream;
 import org.bytedeco.javacpp.Pointer;
 
 /**
- * What {@link OneDnnConvolution} runs for one pass: oneDNN primitives in order with their arguments,
- * the reorders to and from the arrays' layouts, and one scratch buffer; and how the fastest of several
- * plans for the same pass is chosen on the machine at hand.
+ * What {@link OneDnnConvolution} runs for one pass (and {@link OneDnnResampling} for one shape):
+ * oneDNN primitives in order with their arguments, the reorders to and from the arrays' layouts, and
+ * one scratch buffer; and how the fastest of several plans for the same pass is chosen on the
+ * machine at hand.
  */
 final class ConvolutionPlan implements AutoCloseable {
 

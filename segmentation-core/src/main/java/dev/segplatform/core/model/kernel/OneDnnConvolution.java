@@ -52,6 +52,9 @@ public final class OneDnnConvolution implements AutoCloseable {
         }
     };
 
+    /** oneDNN's channel block in the {@code aBcd16b} layout that linked convolutions exchange. */
+    private static final int BLOCK = 16;
+
     private static String chosen(Geometry g, String pass) {
         synchronized (CHOICES) {
             return CHOICES.get(pass + " " + g);
@@ -337,9 +340,6 @@ public final class OneDnnConvolution implements AutoCloseable {
         p.reorder(p.view(phaseView(g.output, d, false), phasesOut), outputView);
         return new Forward(descriptor, p, phases, List.of(inputView), List.of(outputView));
     }
-
-    /** oneDNN's channel block in the {@code aBcd16b} layout that linked convolutions exchange. */
-    private static final int BLOCK = 16;
 
     /**
      * A {@code [N, C, H, W]} array in the {@code aBcd16b} layout seen as {@code [d, d, N, C/16, H/d,

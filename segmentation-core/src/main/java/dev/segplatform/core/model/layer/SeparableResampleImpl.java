@@ -4,6 +4,7 @@ import dev.segplatform.core.model.kernel.AxisMap;
 import dev.segplatform.core.model.kernel.OneDnn;
 import dev.segplatform.core.model.kernel.OneDnnResampling;
 import dev.segplatform.core.model.kernel.Resampling;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -112,7 +113,7 @@ final class SeparableResampleImpl extends AbstractLayer<SeparableResampleLayer> 
     /** {@code to = R_h · from · R_w^T}, or with both maps transposed (the backward pass), in float. */
     private void resample(INDArray from, boolean transposed, INDArray to) {
         if (OneDnn.AVAILABLE) {
-            List<Long> key = new java.util.ArrayList<>(List.of(transposed ? 1L : 0L));
+            List<Long> key = new ArrayList<>(List.of(transposed ? 1L : 0L));
             Arrays.stream(from.shape()).forEach(key::add);
             products.computeIfAbsent(key, k -> {
                 SeparableResampleLayer c = layerConf();
