@@ -9,7 +9,6 @@ import java.util.Arrays;
 import org.bytedeco.dnnl.matmul;
 import org.bytedeco.dnnl.memory;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -37,31 +36,43 @@ public final class OneDnnResampling implements AutoCloseable {
      * @param cols {@code R_w}, {@code [outW][W]}
      */
     public OneDnnResampling(long[] input, double[][] rows, double[][] cols) {
+        this(input, rows, cols, false);
+    }
+
+    /**
+     * The backward pass of the map {@code rows} and {@code cols} define, {@code R_h^T · x · R_w}:
+     * {@code input} is {@code [B, C, outH, outW]} of that map.
+     */
+    public static OneDnnResampling transposed(long[] input, double[][] rows, double[][] cols) {
+        return new OneDnnResampling(input, rows, cols, true);
+    }
+
+    private OneDnnResampling(long[] input, double[][] rows, double[][] cols, boolean transposed) {
         long planes = input[0] * input[1];
         long inH = input[2];
         long inW = input[3];
-        long outH = rows.length;
-        long outW = cols.length;
-        if (rows[0].length != inH || cols[0].length != inW) {
-            throw new IllegalArgumentException("maps of " + rows[0].length + " x " + cols[0].length + " inputs for planes of "
-                    + inH + " x " + inW);
+        long outH = transposed ? rows[0].length : rows.length;
+        long outW = transposed ? cols[0].length : cols.length;
+        if ((transposed ? rows.length : rows[0].length) != inH || (transposed ? cols.length : cols[0].length) != inW) {
+            throw new IllegalArgumentException("maps of " + rows.length + " x " + rows[0].length + " and " + cols.length + " x "
+                    + cols[0].length + " for planes of " + inH + " x " + inW);
         }
         this.input = input.clone();
         this.output = new long[] {input[0], input[1], outH, outW};
-        x = user(new long[] {planes, inH, inW});
-        y = user(new long[] {planes, outH, outW});
-        memory rowMap = constant(new long[] {1, outH, inH}, rows, false);
-        memory colMapT = constant(new long[] {1, inW, outW}, cols, true);
+        x = plan.view(desc(new long[] {planes, inH, inW}), null); // bound to each call's arrays
+        y = plan.view(desc(new long[] {planes, outH, outW}), null);
+        memory rowMap = constant(new long[] {1, outH, inH}, rows, transposed);
+        memory colMapT = constant(new long[] {1, inW, outW}, cols, !transposed);
         long colsFirst = planes * inH * outW * (inW + outH);
         long rowsFirst = planes * outH * inW * (inH + outW);
         if (colsFirst <= rowsFirst) {
             // [planes, H, W] x [1, W, outW] -> [planes, H, outW]; then [1, outH, H] x [planes, H, outW]
-            memory between = owned(new long[] {planes, inH, outW});
+            memory between = plan.buffer(desc(new long[] {planes, inH, outW}));
             product(x, colMapT, between);
             product(rowMap, between, y);
         } else {
             // [1, outH, H] x [planes, H, W] -> [planes, outH, W]; then [planes, outH, W] x [1, W, outW]
-            memory between = owned(new long[] {planes, outH, inW});
+            memory between = plan.buffer(desc(new long[] {planes, outH, inW}));
             product(rowMap, x, between);
             product(between, colMapT, y);
         }
@@ -98,21 +109,9 @@ public final class OneDnnResampling implements AutoCloseable {
                 descriptor.scratchpad_desc(), descriptor.impl_info_str().getString());
     }
 
-    private memory user(long[] shape) {
-        memory m = new memory(desc(shape), ENGINE, new Pointer()); // no buffer of its own: bound on each call
-        plan.own(m);
-        return m;
-    }
-
-    private memory owned(long[] shape) {
-        memory m = new memory(desc(shape), ENGINE);
-        plan.own(m);
-        return m;
-    }
-
     /** {@code m} ({@code [r][c]}) as a {@code [1, r, c]} float matrix, or its transpose as {@code [1, c, r]}. */
     private memory constant(long[] shape, double[][] m, boolean transpose) {
-        memory target = owned(shape);
+        memory target = plan.buffer(desc(shape));
         int r = m.length;
         int c = m[0].length;
         float[] values = new float[r * c];

@@ -119,7 +119,7 @@ final class SeparableResampleImpl extends AbstractLayer<SeparableResampleLayer> 
                 SeparableResampleLayer c = layerConf();
                 double[][] rows = c.axisWeights(c.inHeight(), c.getOutHeight());
                 double[][] cols = c.axisWeights(c.inWidth(), c.getOutWidth());
-                return transposed ? new OneDnnResampling(from.shape(), transpose(rows), transpose(cols))
+                return transposed ? OneDnnResampling.transposed(from.shape(), rows, cols)
                         : new OneDnnResampling(from.shape(), rows, cols);
             }).apply(from, to);
             return;
@@ -130,16 +130,6 @@ final class SeparableResampleImpl extends AbstractLayer<SeparableResampleLayer> 
         } else {
             AxisMap.apply(from, rowMap, colMap, to);
         }
-    }
-
-    private static double[][] transpose(double[][] m) {
-        double[][] t = new double[m[0].length][m.length];
-        for (int i = 0; i < m.length; i++) {
-            for (int j = 0; j < m[0].length; j++) {
-                t[j][i] = m[i][j];
-            }
-        }
-        return t;
     }
 
     private void checkInput() {
