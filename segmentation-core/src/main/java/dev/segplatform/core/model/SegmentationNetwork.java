@@ -1,5 +1,6 @@
 package dev.segplatform.core.model;
 
+import dev.segplatform.core.model.layer.BlockedLinks;
 import dev.segplatform.core.model.layer.InputGradients;
 import dev.segplatform.core.model.layer.LossSum;
 import dev.segplatform.core.model.layer.LovaszSoftmaxLoss;
@@ -105,6 +106,7 @@ public abstract class SegmentationNetwork {
     public ComputationGraphConfiguration conf() {
         ComputationGraphConfiguration conf = graphBuilder().build();
         InputGradients.skipUnused(conf);
+        BlockedLinks.linkForTraining(conf);
         return conf;
     }
 

@@ -83,9 +83,8 @@ public final class TrainingProfile {
         // Inference profiles the graph the inference service runs: folded (InferenceGraph).
         ComputationGraph serving = inference ? InferenceGraph.fold(graph) : graph;
         Runnable iteration = inference ? () -> release(serving.output(false, data.getFeatures())) : () -> graph.fit(data);
-        for (int i = 0; i < 3; i++) {
-            iteration.run();
-        }
+        // Samples taken while C2 still compiles would profile the contention for the cores, not the iteration.
+        ModelBench.warmUntilJitQuiet(iteration, 3_000_000_000L, 90_000_000_000L);
         Path file = Files.createTempFile("training-profile", ".jfr");
         int iterations = 0;
         long start;

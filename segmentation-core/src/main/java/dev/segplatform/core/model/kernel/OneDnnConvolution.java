@@ -148,8 +148,9 @@ public final class OneDnnConvolution implements AutoCloseable {
         x = user(g.input, g.blockedInput ? memory.format_tag.aBcd16b : memory.format_tag.nchw);
         w = user(g.weights, memory.format_tag.oihw);
         y = user(g.output, g.blockedOutput ? memory.format_tag.aBcd16b : memory.format_tag.nchw);
-        dy = user(g.output, memory.format_tag.nchw);
-        dx = user(g.input, memory.format_tag.nchw);
+        // Gradients have the layout of what they are the gradient of.
+        dy = user(g.output, g.blockedOutput ? memory.format_tag.aBcd16b : memory.format_tag.nchw);
+        dx = user(g.input, g.blockedInput ? memory.format_tag.aBcd16b : memory.format_tag.nchw);
         dw = user(g.weights, memory.format_tag.oihw);
         long[] biasShape = {g.weights[0]};
         b = g.bias ? user(biasShape, memory.format_tag.x) : null;
@@ -195,8 +196,8 @@ public final class OneDnnConvolution implements AutoCloseable {
      * is null, of the input.
      */
     public void backward(INDArray xa, INDArray wa, INDArray dya, INDArray dxa, INDArray dwa, INDArray dba) {
-        if (geometry.relu || geometry.blockedInput || geometry.blockedOutput || geometry.fixedWeights) {
-            throw new UnsupportedOperationException("a convolution with a fused ReLU, blocked layouts or fixed weights belongs to a folded inference graph");
+        if (geometry.relu || geometry.fixedWeights) {
+            throw new UnsupportedOperationException("a convolution with a fused ReLU or fixed weights belongs to a folded inference graph");
         }
         if (backwardWeights == null) {
             backwardWeights = weightsPlan();
@@ -292,7 +293,7 @@ public final class OneDnnConvolution implements AutoCloseable {
      * 1) / 2}, which oneDNN can run with Winograd's algorithm; the zero padding at the image's edge
      * falls on the same taps both ways. The phases are moved by two reorders that read and write
      * strided views, here of arrays in the blocked layout: only for the convolutions a folded
-     * inference graph links up (blocked input and output, no backward pass), where PSPNet's
+     * inference graph links up (blocked input and output, fixed weights, no backward pass), where PSPNet's
      * dilation-2 stage ran 1.6x faster so; the timing in {@link #forward} decides each shape.
      */
     private Forward phasedPlan(algorithm algo) {
@@ -303,7 +304,7 @@ public final class OneDnnConvolution implements AutoCloseable {
         long height = g.input[2];
         long width = g.input[3];
         long o = g.output[1];
-        boolean applies = g.blockedInput && g.blockedOutput && d > 1 && g.dilation[1] == d && g.strides[0] == 1
+        boolean applies = g.fixedWeights && g.blockedInput && g.blockedOutput && d > 1 && g.dilation[1] == d && g.strides[0] == 1
                 && g.strides[1] == 1 && height % d == 0 && width % d == 0 && c % BLOCK == 0 && o % BLOCK == 0
                 && Arrays.equals(g.output, new long[] {n, o, height, width});
         for (int axis = 0; applies && axis < 2; axis++) {

@@ -110,16 +110,25 @@ final class FastConvolutionImpl extends ConvolutionLayer {
         return convolutions.computeIfAbsent(g, OneDnnConvolution::new);
     }
 
+    /**
+     * DL4J's layer reads and writes NCHW. Where oneDNN is off, or the network is in double precision,
+     * the layers at the other end of this one's links fall back to NCHW too ({@link BlockedLinks});
+     * any other input that oneDNN cannot take on a linked layer would be read in the wrong order.
+     */
+    private void refuseBlocked() {
+        FastConvolution c = (FastConvolution) layerConf();
+        if ((c.isBlockedInput() || c.isBlockedOutput()) && enabled && input.dataType() == DataType.FLOAT) {
+            throw new IllegalStateException(layerId() + " exchanges oneDNN's blocked layout, which only oneDNN reads; input "
+                    + input.shapeInfoToString());
+        }
+    }
+
     @Override
     public INDArray activate(boolean training, LayerWorkspaceMgr workspaceMgr) {
         assertInputSet(false);
         OneDnnConvolution.Geometry g = geometry(input);
         if (g == null) {
-            FastConvolution c = (FastConvolution) layerConf();
-            if (c.isBlockedInput() || c.isBlockedOutput()) {
-                throw new IllegalStateException(layerId() + " exchanges oneDNN's blocked layout, which only oneDNN reads; input "
-                        + input.shapeInfoToString());
-            }
+            refuseBlocked();
             INDArray out = super.activate(training, workspaceMgr);
             return fusedRelu() ? Transforms.relu(out, false) : out;
         }
@@ -137,6 +146,7 @@ final class FastConvolutionImpl extends ConvolutionLayer {
         }
         OneDnnConvolution.Geometry g = geometry(input);
         if (g == null || epsilon.dataType() != DataType.FLOAT) {
+            refuseBlocked();
             return super.backpropGradient(epsilon, workspaceMgr);
         }
         INDArray dx = ((FastConvolution) layerConf()).computesInputGradient()

@@ -25,6 +25,16 @@ public class FusedBatchNorm extends BatchNormalization {
 
     @JsonProperty
     private boolean relu;
+    /**
+     * Whether this layer's input (and its gradient), and whether its output (and the gradient that
+     * comes back to it), hold oneDNN's channel-blocked layout: set by {@link BlockedLinks} between a
+     * training graph's convolutions and their batch norms, which then run in oneDNN ({@code
+     * OneDnnBatchNorm}) and neither side reorders the activation.
+     */
+    @JsonProperty
+    private boolean blockedInput;
+    @JsonProperty
+    private boolean blockedOutput;
 
     /** For Jackson; batch norm without ReLU. */
     public FusedBatchNorm() {
@@ -37,6 +47,22 @@ public class FusedBatchNorm extends BatchNormalization {
 
     public boolean isRelu() {
         return relu;
+    }
+
+    public boolean isBlockedInput() {
+        return blockedInput;
+    }
+
+    public boolean isBlockedOutput() {
+        return blockedOutput;
+    }
+
+    public void setBlockedInput(boolean blocked) {
+        blockedInput = blocked;
+    }
+
+    public void setBlockedOutput(boolean blocked) {
+        blockedOutput = blocked;
     }
 
     /**
@@ -64,11 +90,12 @@ public class FusedBatchNorm extends BatchNormalization {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof FusedBatchNorm f && o.getClass() == getClass() && f.relu == relu && super.equals(o);
+        return o instanceof FusedBatchNorm f && o.getClass() == getClass() && f.relu == relu && f.blockedInput == blockedInput
+                && f.blockedOutput == blockedOutput && super.equals(o);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(super.hashCode(), relu);
+        return Objects.hash(super.hashCode(), relu, blockedInput, blockedOutput);
     }
 }

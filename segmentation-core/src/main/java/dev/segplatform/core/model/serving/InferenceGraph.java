@@ -1,6 +1,7 @@
 package dev.segplatform.core.model.serving;
 
 import dev.segplatform.core.model.layer.BilinearResize2D;
+import dev.segplatform.core.model.layer.BlockedLinks;
 import dev.segplatform.core.model.layer.FastConvolution;
 import dev.segplatform.core.model.layer.FusedBatchNorm;
 import java.util.ArrayList;
@@ -25,7 +26,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * applied by oneDNN as the output is written. What TensorRT, OpenVINO and {@code
  * torch.fx}'s fusion do; PyTorch eager does not. A 1x1 convolution after a bilinear resize also
  * moves before it ({@link #classifyBeforeResizing}), convolutions that only feed each other
- * exchange oneDNN's blocked layout ({@link #linkBlocked}), and every convolution keeps oneDNN's
+ * exchange oneDNN's blocked layout ({@link BlockedLinks#linkConvolutions}), and every convolution keeps oneDNN's
  * reordered copy of its weights between calls ({@code FastConvolution.hasFixedWeights}).
  *
  * <p>Why: at inference a batch norm is a fixed affine map per channel, yet as a layer it reads and
@@ -46,6 +47,9 @@ public final class InferenceGraph {
             return trained;
         }
         ComputationGraphConfiguration conf = ComputationGraphConfiguration.fromJson(trained.getConfiguration().toJson());
+        // The training graph's links end at batch norms, which folding removes.
+        boolean trainedLinks = hasLinks(conf);
+        BlockedLinks.clear(conf);
         List<String[]> folded = new ArrayList<>(); // {convolution, batch norm}
         for (Map.Entry<String, GraphVertex> e : List.copyOf(conf.getVertices().entrySet())) {
             String norm = e.getKey();
@@ -55,7 +59,7 @@ public final class InferenceGraph {
                     || !(conf.getVertices().get(in.get(0)) instanceof LayerVertex cv)
                     || !(cv.getLayerConf().getLayer() instanceof FastConvolution conv) || conv.isFusedRelu()
                     || !(conv.getActivationFn() instanceof ActivationIdentity)
-                    || onlyConsumer(conf, in.get(0)) == null || conf.getNetworkOutputs().contains(in.get(0))
+                    || BlockedLinks.onlyConsumer(conf, in.get(0)) == null || conf.getNetworkOutputs().contains(in.get(0))
                     || FusedBatchNorm.inferenceAffine(trained.getLayer(norm)) == null) {
                 continue;
             }
@@ -71,8 +75,8 @@ public final class InferenceGraph {
             folded.add(new String[] {convolution, norm});
         }
         boolean reordered = classifyBeforeResizing(conf);
-        boolean linked = FastConvolution.runsInOneDnn() && linkBlocked(conf);
-        if (folded.isEmpty() && !reordered && !linked) {
+        boolean linked = FastConvolution.runsInOneDnn() && BlockedLinks.linkConvolutions(conf);
+        if (folded.isEmpty() && !reordered && !linked && !trainedLinks) {
             return trained;
         }
         // The copy is never trained: its convolutions reorder their weights for oneDNN once.
@@ -119,7 +123,7 @@ public final class InferenceGraph {
         for (Map.Entry<String, GraphVertex> e : List.copyOf(conf.getVertices().entrySet())) {
             String resize = e.getKey();
             List<String> in = conf.getVertexInputs().get(resize);
-            String conv = onlyConsumer(conf, resize);
+            String conv = BlockedLinks.onlyConsumer(conf, resize);
             if (!(e.getValue() instanceof LayerVertex rv) || !(rv.getLayerConf().getLayer() instanceof BilinearResize2D r)
                     || rv.getPreProcessor() != null || in == null || in.size() != 1 || conv == null
                     || conf.getNetworkOutputs().contains(resize)
@@ -140,33 +144,6 @@ public final class InferenceGraph {
         return any;
     }
 
-    /**
-     * Marks each convolution that feeds only another convolution (after folding, most of a
-     * backbone) to hand its output over in oneDNN's blocked layout, which the next reads as it is:
-     * two reorders of the activation fewer per pair. Only where the channels are a multiple of 16,
-     * so that the blocked array has as many elements as the NCHW one DL4J allocates. Returns
-     * whether any pair was marked.
-     */
-    private static boolean linkBlocked(ComputationGraphConfiguration conf) {
-        boolean any = false;
-        for (Map.Entry<String, GraphVertex> e : conf.getVertices().entrySet()) {
-            String producer = e.getKey();
-            String consumer = onlyConsumer(conf, producer);
-            if (consumer == null || conf.getNetworkOutputs().contains(producer)
-                    || !(e.getValue() instanceof LayerVertex pv) || pv.getPreProcessor() != null
-                    || !(pv.getLayerConf().getLayer() instanceof FastConvolution a) || a.getNOut() % 16 != 0
-                    || !(conf.getVertices().get(consumer) instanceof LayerVertex cv) || cv.getPreProcessor() != null
-                    || !(cv.getLayerConf().getLayer() instanceof FastConvolution b) || b.getNIn() != a.getNOut()
-                    || conf.getVertexInputs().get(consumer).size() != 1) {
-                continue;
-            }
-            a.setBlockedOutput(true);
-            b.setBlockedInput(true);
-            any = true;
-        }
-        return any;
-    }
-
     /** A 1x1, stride-1, unpadded convolution with no activation: one that commutes with a resize. */
     private static boolean pointwise(FastConvolution c) {
         return Arrays.equals(c.getKernelSize(), new int[] {1, 1}) && Arrays.equals(c.getStride(), new int[] {1, 1})
@@ -174,19 +151,9 @@ public final class InferenceGraph {
                 && !c.isFusedRelu() && c.getActivationFn() instanceof ActivationIdentity;
     }
 
-    /** The one vertex reading {@code vertex}, or null if there are none or several. */
-    private static String onlyConsumer(ComputationGraphConfiguration conf, String vertex) {
-        String found = null;
-        for (Map.Entry<String, List<String>> e : conf.getVertexInputs().entrySet()) {
-            for (String in : e.getValue()) {
-                if (in.equals(vertex)) {
-                    if (found != null) {
-                        return null;
-                    }
-                    found = e.getKey();
-                }
-            }
-        }
-        return found;
+    private static boolean hasLinks(ComputationGraphConfiguration conf) {
+        return conf.getVertices().values().stream().anyMatch(v -> v instanceof LayerVertex lv
+                && (lv.getLayerConf().getLayer() instanceof FastConvolution c && (c.isBlockedInput() || c.isBlockedOutput())
+                || lv.getLayerConf().getLayer() instanceof FusedBatchNorm n && (n.isBlockedInput() || n.isBlockedOutput())));
     }
 }

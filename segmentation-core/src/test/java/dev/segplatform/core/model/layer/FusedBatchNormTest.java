@@ -4,6 +4,7 @@ import static dev.segplatform.core.model.layer.GraphChecks.gradient;
 import static dev.segplatform.core.model.layer.GraphChecks.relativeDifference;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.segplatform.core.runtime.NativeBackend;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -116,6 +117,96 @@ class FusedBatchNormTest {
         });
     }
 
+    /** conv -> norm -> conv -> norm (no ReLU) -> head, 16 channels: every link {@link BlockedLinks} makes. */
+    private static ComputationGraph chain(boolean linked) {
+        ComputationGraphConfiguration.GraphBuilder g = new NeuralNetConfiguration.Builder()
+                .seed(5)
+                .dataType(DataType.FLOAT)
+                .activation(Activation.IDENTITY)
+                .updater(new Sgd(0.05))
+                .weightInit(WeightInit.XAVIER)
+                .convolutionMode(ConvolutionMode.Same)
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutional(SIZE, SIZE, 3))
+                .addLayer("conv1", new FastConvolution.Builder(3, 3).nOut(16).hasBias(false).build(), "in")
+                .addLayer("norm1", new FusedBatchNorm(true), "conv1")
+                .addLayer("conv2", new FastConvolution.Builder(3, 3).nOut(16).hasBias(false).build(), "norm1")
+                .addLayer("norm2", new FusedBatchNorm(false), "conv2")
+                // DL4J's own layer, which reads NCHW: norm2 writes that.
+                .addLayer("head", new ConvolutionLayer.Builder(1, 1).nOut(2).build(), "norm2")
+                .addLayer("out", new CnnLossLayer.Builder(LossFunctions.LossFunction.MSE).activation(Activation.IDENTITY).build(),
+                        "head")
+                .setOutputs("out");
+        ComputationGraphConfiguration conf = g.build();
+        if (linked) {
+            BlockedLinks.linkForTraining(conf);
+        }
+        ComputationGraph graph = new ComputationGraph(conf);
+        graph.init();
+        return graph;
+    }
+
+    private static Object layer(ComputationGraph graph, String name) {
+        return graph.getLayer(name).conf().getLayer();
+    }
+
+    /**
+     * A training graph whose convolutions and batch norms hand each other oneDNN's blocked layout
+     * (the batch norms then run in oneDNN) computes what the same graph does in NCHW: outputs,
+     * gradients, running estimates and parameters after some steps, and inference afterwards.
+     */
+    @Test
+    void blockedLinksTrainLikeThePlainLayout() {
+        ComputationGraph linked = chain(true);
+        ComputationGraph plain = chain(false);
+        assertThat(linked.params()).isEqualTo(plain.params());
+        // The links this test is about are there: conv1 -> norm1 -> conv2 -> norm2, and norm2 hands NCHW to head.
+        assertThat(((FastConvolution) layer(linked, "conv1")).isBlockedOutput()).isTrue();
+        assertThat(((FusedBatchNorm) layer(linked, "norm1")).isBlockedInput()).isTrue();
+        assertThat(((FusedBatchNorm) layer(linked, "norm1")).isBlockedOutput()).isTrue();
+        assertThat(((FastConvolution) layer(linked, "conv2")).isBlockedInput()).isTrue();
+        assertThat(((FastConvolution) layer(linked, "conv2")).isBlockedOutput()).isTrue();
+        assertThat(((FusedBatchNorm) layer(linked, "norm2")).isBlockedOutput()).isFalse();
+
+        INDArray[] batch = data(DataType.FLOAT, 7);
+        assertThat(relativeDifference(linked.feedForward(batch[0], true).get("norm2"),
+                plain.feedForward(batch[0], true).get("norm2"))).isLessThan(1e-5);
+        Gradient expected = gradient(plain, batch[0], batch[1]);
+        Gradient actual = gradient(linked, batch[0], batch[1]);
+        for (String name : expected.gradientForVariable().keySet()) {
+            assertThat(relativeDifference(actual.getGradientFor(name), expected.getGradientFor(name))).as(name).isLessThan(1e-4);
+        }
+        for (int step = 0; step < 5; step++) {
+            INDArray[] b = data(DataType.FLOAT, 100 + step);
+            linked.fit(new INDArray[] {b[0]}, new INDArray[] {b[1]});
+            plain.fit(new INDArray[] {b[0]}, new INDArray[] {b[1]});
+        }
+        assertThat(linked.getParam("norm1_mean")).isNotEqualTo(Nd4j.zeros(DataType.FLOAT, 1, 16));
+        assertThat(relativeDifference(linked.params(), plain.params())).isLessThan(1e-4);
+        assertThat(relativeDifference(linked.outputSingle(false, batch[0]), plain.outputSingle(false, batch[0]))).isLessThan(1e-4);
+    }
+
+    /** Where oneDNN is off, both ends of every link fall back to NCHW together. */
+    @Test
+    void blockedLinksFallBackTogetherWithoutOneDnn() {
+        System.setProperty(NativeBackend.ONEDNN_CONVOLUTION_PROPERTY, "false");
+        ComputationGraph linked;
+        ComputationGraph plain;
+        try {
+            linked = chain(true);
+            plain = chain(false);
+        } finally {
+            System.clearProperty(NativeBackend.ONEDNN_CONVOLUTION_PROPERTY);
+        }
+        INDArray[] batch = data(DataType.FLOAT, 8);
+        for (int step = 0; step < 3; step++) {
+            linked.fit(new INDArray[] {batch[0]}, new INDArray[] {batch[1]});
+            plain.fit(new INDArray[] {batch[0]}, new INDArray[] {batch[1]});
+        }
+        assertThat(relativeDifference(linked.params(), plain.params())).isLessThan(1e-5);
+    }
+
     @Test
     void survivesJsonAndKeepsTheReluSetting() {
         ComputationGraphConfiguration conf = graph(true, true, DataType.FLOAT).getConfiguration();
@@ -125,5 +216,9 @@ class FusedBatchNormTest {
                 .getLayerConf().getLayer();
         assertThat(norm.isRelu()).isTrue();
         assertThat(restored).isNotEqualTo(graph(true, false, DataType.FLOAT).getConfiguration());
+
+        ComputationGraphConfiguration linked = chain(true).getConfiguration();
+        ComputationGraphConfiguration linkedRestored = ComputationGraphConfiguration.fromJson(linked.toJson());
+        assertThat(linkedRestored).isEqualTo(linked).isNotEqualTo(chain(false).getConfiguration());
     }
 }

@@ -26,6 +26,7 @@ class InputGradientsTest {
         SegmentationNetwork network = Networks.network(spec);
         ComputationGraphConfiguration marked = network.conf();
         ComputationGraphConfiguration unmarked = network.graphBuilder().build();
+        BlockedLinks.linkForTraining(unmarked); // as conf() links it: only the skipping differs
 
         marked.getVertices().forEach((name, vertex) -> {
             if (vertex instanceof LayerVertex v && v.getLayerConf().getLayer() instanceof InputGradients.Skippable s) {
