@@ -26,7 +26,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Batch normalization (and the ReLU after it) of one float {@code [N, C, H, W]} shape held in
  * oneDNN's channel-blocked layout ({@code aBcd16b}), which a training graph's convolutions hand
- * their batch norms ({@code FusedBatchNorm}'s blocked links): forward with the batch's statistics,
+ * their batch norms ({@code BlockedLinks}): forward with the batch's statistics,
  * forward with fixed ones, and backward, by oneDNN's JIT kernels on every core. The output, and the
  * gradient that comes back to it, are blocked too or plain NCHW (then reordered here).
  *

@@ -76,17 +76,21 @@ public final class BlockedLinks {
         return any;
     }
 
-    /** Drops every link (a graph about to be rewired, as folding does, links afresh). */
-    public static void clear(ComputationGraphConfiguration conf) {
+    /** Drops every link (a graph about to be rewired, as folding does, links afresh); returns whether there were any. */
+    public static boolean clear(ComputationGraphConfiguration conf) {
+        boolean any = false;
         for (GraphVertex v : conf.getVertices().values()) {
             if (layer(v) instanceof FastConvolution c) {
+                any |= c.isBlockedInput() || c.isBlockedOutput();
                 c.setBlockedInput(false);
                 c.setBlockedOutput(false);
             } else if (layer(v) instanceof FusedBatchNorm n) {
+                any |= n.isBlockedInput() || n.isBlockedOutput();
                 n.setBlockedInput(false);
                 n.setBlockedOutput(false);
             }
         }
+        return any;
     }
 
     /** The one vertex reading {@code vertex}, or null if there are none or several. */

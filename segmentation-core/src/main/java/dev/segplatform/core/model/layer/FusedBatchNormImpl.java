@@ -49,15 +49,6 @@ final class FusedBatchNormImpl extends BatchNormalization {
     private float[] batchVar;
     private float[] batchInvStd;
 
-    FusedBatchNormImpl(NeuralNetConfiguration conf, DataType dataType) {
-        super(conf, dataType);
-        oneDnn = FastConvolutionImpl.oneDnnEnabled();
-    }
-
-    private boolean relu() {
-        return ((FusedBatchNorm) conf.getLayer()).isRelu();
-    }
-
     /** Decided when the layer is made, as its convolution decides: both ends of a link agree. */
     private final boolean oneDnn;
     /** Kernels for the blocked layout by input shape, as {@link FastConvolutionImpl} keeps its convolutions. */
@@ -71,6 +62,15 @@ final class FusedBatchNormImpl extends BatchNormalization {
             return true;
         }
     };
+
+    FusedBatchNormImpl(NeuralNetConfiguration conf, DataType dataType) {
+        super(conf, dataType);
+        oneDnn = FastConvolutionImpl.oneDnnEnabled();
+    }
+
+    private boolean relu() {
+        return ((FusedBatchNorm) conf.getLayer()).isRelu();
+    }
 
     /**
      * Whether this pass runs in oneDNN on the blocked layout its convolution hands it ({@link

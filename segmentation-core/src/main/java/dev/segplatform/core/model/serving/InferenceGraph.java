@@ -48,8 +48,7 @@ public final class InferenceGraph {
         }
         ComputationGraphConfiguration conf = ComputationGraphConfiguration.fromJson(trained.getConfiguration().toJson());
         // The training graph's links end at batch norms, which folding removes.
-        boolean trainedLinks = hasLinks(conf);
-        BlockedLinks.clear(conf);
+        boolean trainedLinks = BlockedLinks.clear(conf);
         List<String[]> folded = new ArrayList<>(); // {convolution, batch norm}
         for (Map.Entry<String, GraphVertex> e : List.copyOf(conf.getVertices().entrySet())) {
             String norm = e.getKey();
@@ -149,11 +148,5 @@ public final class InferenceGraph {
         return Arrays.equals(c.getKernelSize(), new int[] {1, 1}) && Arrays.equals(c.getStride(), new int[] {1, 1})
                 && (c.getConvolutionMode() == ConvolutionMode.Same || Arrays.equals(c.getPadding(), new int[] {0, 0}))
                 && !c.isFusedRelu() && c.getActivationFn() instanceof ActivationIdentity;
-    }
-
-    private static boolean hasLinks(ComputationGraphConfiguration conf) {
-        return conf.getVertices().values().stream().anyMatch(v -> v instanceof LayerVertex lv
-                && (lv.getLayerConf().getLayer() instanceof FastConvolution c && (c.isBlockedInput() || c.isBlockedOutput())
-                || lv.getLayerConf().getLayer() instanceof FusedBatchNorm n && (n.isBlockedInput() || n.isBlockedOutput())));
     }
 }
