@@ -83,27 +83,38 @@ class FusedBatchNormTest {
         ComputationGraph fused = graph(true, relu, DataType.FLOAT);
         ComputationGraph reference = graph(false, relu, DataType.FLOAT);
         assertThat(fused.params()).isEqualTo(reference.params());
+        assertTrainsLike(fused, "norm", reference, relu ? "norm-relu" : "norm", "norm_mean", CHANNELS);
+    }
+
+    /**
+     * The same activations at {@code actualOut} / {@code expectedOut}, the same gradients, and after
+     * five steps the same parameters (running estimates included, {@code meanParam} moved off zero)
+     * and inference outputs.
+     */
+    private static void assertTrainsLike(ComputationGraph actual, String actualOut, ComputationGraph expected,
+            String expectedOut, String meanParam, int channels) {
         INDArray[] batch = data(DataType.FLOAT, 7);
+        assertThat(relativeDifference(actual.feedForward(batch[0], true).get(actualOut),
+                expected.feedForward(batch[0], true).get(expectedOut))).isLessThan(1e-5);
 
-        assertThat(relativeDifference(fused.feedForward(batch[0], true).get("norm"),
-                reference.feedForward(batch[0], true).get(relu ? "norm-relu" : "norm"))).isLessThan(1e-5);
-
-        Gradient expected = gradient(reference, batch[0], batch[1]);
-        Gradient actual = gradient(fused, batch[0], batch[1]);
-        assertThat(actual.gradientForVariable().keySet()).containsExactlyInAnyOrderElementsOf(expected.gradientForVariable().keySet());
-        for (String name : expected.gradientForVariable().keySet()) {
-            assertThat(relativeDifference(actual.getGradientFor(name), expected.getGradientFor(name))).as(name).isLessThan(1e-4);
+        Gradient expectedGradient = gradient(expected, batch[0], batch[1]);
+        Gradient actualGradient = gradient(actual, batch[0], batch[1]);
+        assertThat(actualGradient.gradientForVariable().keySet())
+                .containsExactlyInAnyOrderElementsOf(expectedGradient.gradientForVariable().keySet());
+        for (String name : expectedGradient.gradientForVariable().keySet()) {
+            assertThat(relativeDifference(actualGradient.getGradientFor(name), expectedGradient.getGradientFor(name))).as(name)
+                    .isLessThan(1e-4);
         }
 
         for (int step = 0; step < 5; step++) {
             INDArray[] b = data(DataType.FLOAT, 100 + step);
-            fused.fit(new INDArray[] {b[0]}, new INDArray[] {b[1]});
-            reference.fit(new INDArray[] {b[0]}, new INDArray[] {b[1]});
+            actual.fit(new INDArray[] {b[0]}, new INDArray[] {b[1]});
+            expected.fit(new INDArray[] {b[0]}, new INDArray[] {b[1]});
         }
         // Parameters include the running mean and log10(std), so their updates are compared too.
-        assertThat(fused.getParam("norm_mean")).isNotEqualTo(Nd4j.zeros(DataType.FLOAT, 1, CHANNELS));
-        assertThat(relativeDifference(fused.params(), reference.params())).isLessThan(1e-4);
-        assertThat(relativeDifference(fused.outputSingle(false, batch[0]), reference.outputSingle(false, batch[0]))).isLessThan(1e-4);
+        assertThat(actual.getParam(meanParam)).isNotEqualTo(Nd4j.zeros(DataType.FLOAT, 1, channels));
+        assertThat(relativeDifference(actual.params(), expected.params())).isLessThan(1e-4);
+        assertThat(relativeDifference(actual.outputSingle(false, batch[0]), expected.outputSingle(false, batch[0]))).isLessThan(1e-4);
     }
 
     @Test
@@ -169,22 +180,7 @@ class FusedBatchNormTest {
         assertThat(((FastConvolution) layer(linked, "conv2")).isBlockedOutput()).isTrue();
         assertThat(((FusedBatchNorm) layer(linked, "norm2")).isBlockedOutput()).isFalse();
 
-        INDArray[] batch = data(DataType.FLOAT, 7);
-        assertThat(relativeDifference(linked.feedForward(batch[0], true).get("norm2"),
-                plain.feedForward(batch[0], true).get("norm2"))).isLessThan(1e-5);
-        Gradient expected = gradient(plain, batch[0], batch[1]);
-        Gradient actual = gradient(linked, batch[0], batch[1]);
-        for (String name : expected.gradientForVariable().keySet()) {
-            assertThat(relativeDifference(actual.getGradientFor(name), expected.getGradientFor(name))).as(name).isLessThan(1e-4);
-        }
-        for (int step = 0; step < 5; step++) {
-            INDArray[] b = data(DataType.FLOAT, 100 + step);
-            linked.fit(new INDArray[] {b[0]}, new INDArray[] {b[1]});
-            plain.fit(new INDArray[] {b[0]}, new INDArray[] {b[1]});
-        }
-        assertThat(linked.getParam("norm1_mean")).isNotEqualTo(Nd4j.zeros(DataType.FLOAT, 1, 16));
-        assertThat(relativeDifference(linked.params(), plain.params())).isLessThan(1e-4);
-        assertThat(relativeDifference(linked.outputSingle(false, batch[0]), plain.outputSingle(false, batch[0]))).isLessThan(1e-4);
+        assertTrainsLike(linked, "norm2", plain, "norm2", "norm1_mean", 16);
     }
 
     /** Where oneDNN is off, both ends of every link fall back to NCHW together. */
