@@ -202,16 +202,20 @@ public final class PlatformDemo {
         }
     }
 
-    /** The run's finished epochs from its metric histories: every epoch is logged in one batch, so both have it. */
-    private List<ProgressView.Epoch> epochs(long runId) {
-        Map<Long, Double> loss = new TreeMap<>();
-        for (JsonNode point : api.get("/api/runs/" + runId + "/metrics/loss").ok().path("history")) {
-            loss.put(point.get("step").asLong(), point.get("value").asDouble());
-        }
+    /**
+     * The run's finished epochs from its metric histories. Every epoch is logged in one batch, so an
+     * epoch in the validation history is in the loss history too, provided the loss history is read
+     * after it: read the other way round, an epoch logged between the two reads showed a loss of NaN.
+     */
+    List<ProgressView.Epoch> epochs(long runId) {
         // A resumed run may log its checkpoint's epoch again; one entry per step.
         Map<Long, Double> iou = new TreeMap<>();
         for (JsonNode point : api.get("/api/runs/" + runId + "/metrics/val_mean_iou").ok().path("history")) {
             iou.put(point.get("step").asLong(), point.get("value").asDouble());
+        }
+        Map<Long, Double> loss = new TreeMap<>();
+        for (JsonNode point : api.get("/api/runs/" + runId + "/metrics/loss").ok().path("history")) {
+            loss.put(point.get("step").asLong(), point.get("value").asDouble());
         }
         List<ProgressView.Epoch> epochs = new ArrayList<>();
         iou.forEach((step, value) -> epochs.add(
