@@ -22,6 +22,17 @@ public final class BlockedLinks {
 
     private static final int BLOCK = 16;
 
+    /** A layer configuration that can sit at either end of a link. */
+    public interface End {
+        boolean isBlockedInput();
+
+        boolean isBlockedOutput();
+
+        void setBlockedInput(boolean blocked);
+
+        void setBlockedOutput(boolean blocked);
+    }
+
     private BlockedLinks() {
     }
 
@@ -37,7 +48,7 @@ public final class BlockedLinks {
             String producer = e.getKey();
             String consumer = onlyConsumer(conf, producer);
             if (consumer == null || conf.getNetworkOutputs().contains(producer)
-                    || !(layer(e.getValue()) instanceof FastConvolution conv) || !runsInOneDnn(conv) || conv.getNOut() % BLOCK != 0
+                    || !(layer(e.getValue()) instanceof FastConvolution conv) || !runsInOneDnn(conv)
                     || !(layer(conf.getVertices().get(consumer)) instanceof FusedBatchNorm norm) || !runsInOneDnn(norm)
                     || norm.getNOut() != conv.getNOut() || conf.getVertexInputs().get(consumer).size() != 1) {
                 continue;
@@ -80,14 +91,10 @@ public final class BlockedLinks {
     public static boolean clear(ComputationGraphConfiguration conf) {
         boolean any = false;
         for (GraphVertex v : conf.getVertices().values()) {
-            if (layer(v) instanceof FastConvolution c) {
-                any |= c.isBlockedInput() || c.isBlockedOutput();
-                c.setBlockedInput(false);
-                c.setBlockedOutput(false);
-            } else if (layer(v) instanceof FusedBatchNorm n) {
-                any |= n.isBlockedInput() || n.isBlockedOutput();
-                n.setBlockedInput(false);
-                n.setBlockedOutput(false);
+            if (layer(v) instanceof End end) {
+                any |= end.isBlockedInput() || end.isBlockedOutput();
+                end.setBlockedInput(false);
+                end.setBlockedOutput(false);
             }
         }
         return any;

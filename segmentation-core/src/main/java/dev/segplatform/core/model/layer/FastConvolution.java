@@ -17,7 +17,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * activation, the CUDA backend, or {@code -Dsegplatform.onednn-convolution=false}) run DL4J's own
  * layer. See {@link OneDnnConvolution} for why.
  */
-public class FastConvolution extends ConvolutionLayer implements InputGradients.Skippable {
+public class FastConvolution extends ConvolutionLayer implements InputGradients.Skippable, BlockedLinks.End {
 
     /** False where nothing upstream has parameters (see {@link InputGradients}); absent in older bundles. */
     @JsonProperty
@@ -84,18 +84,22 @@ public class FastConvolution extends ConvolutionLayer implements InputGradients.
         this.fusedRelu = fusedRelu;
     }
 
+    @Override
     public boolean isBlockedInput() {
         return blockedInput;
     }
 
+    @Override
     public boolean isBlockedOutput() {
         return blockedOutput;
     }
 
+    @Override
     public void setBlockedInput(boolean blocked) {
         blockedInput = blocked;
     }
 
+    @Override
     public void setBlockedOutput(boolean blocked) {
         blockedOutput = blocked;
     }

@@ -21,7 +21,7 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * reads a channel once, keeps it in cache for the statistics and the normalization, and writes it
  * once; backward likewise.
  */
-public class FusedBatchNorm extends BatchNormalization {
+public class FusedBatchNorm extends BatchNormalization implements BlockedLinks.End {
 
     @JsonProperty
     private boolean relu;
@@ -49,18 +49,22 @@ public class FusedBatchNorm extends BatchNormalization {
         return relu;
     }
 
+    @Override
     public boolean isBlockedInput() {
         return blockedInput;
     }
 
+    @Override
     public boolean isBlockedOutput() {
         return blockedOutput;
     }
 
+    @Override
     public void setBlockedInput(boolean blocked) {
         blockedInput = blocked;
     }
 
+    @Override
     public void setBlockedOutput(boolean blocked) {
         blockedOutput = blocked;
     }
