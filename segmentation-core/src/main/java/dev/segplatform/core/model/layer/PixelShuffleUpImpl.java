@@ -1,5 +1,7 @@
 package dev.segplatform.core.model.layer;
 
+import dev.segplatform.core.model.kernel.FloatArrays;
+import dev.segplatform.core.model.kernel.PixelShuffle;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -15,7 +17,11 @@ import org.nd4j.linalg.api.ops.impl.layers.convolution.DepthToSpace;
 import org.nd4j.linalg.api.ops.impl.layers.convolution.SpaceToDepth;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** The runtime side of {@link PixelShuffleUp}: ND4J's depth-to-space plus a bias, and their transposes. */
+/**
+ * The runtime side of {@link PixelShuffleUp}: depth-to-space plus a bias, and their transposes.
+ * Float arrays are rearranged by {@link PixelShuffle} (ND4J's own op was a fifth of U-Net's
+ * inference time); doubles, which only the gradient checks use, by ND4J's op.
+ */
 final class PixelShuffleUpImpl extends BaseLayer<PixelShuffleUp> {
 
     PixelShuffleUpImpl(NeuralNetConfiguration conf, DataType dataType) {
@@ -33,7 +39,11 @@ final class PixelShuffleUpImpl extends BaseLayer<PixelShuffleUp> {
         long w = input.size(3);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(),
                 new long[] {b, c, h * f, w * f}, 'c');
-        Nd4j.exec(new DepthToSpace(input, out, f, DataFormat.NCHW));
+        if (input.dataType() == DataType.FLOAT) {
+            PixelShuffle.depthToSpace(FloatArrays.dense(input), out, f);
+        } else {
+            Nd4j.exec(new DepthToSpace(input, out, f, DataFormat.NCHW));
+        }
         INDArray bias = getParamWithNoise(PixelShuffleUp.BIAS, training, workspaceMgr);
         // BiasAdd, not a broadcast along dimension 1, which is far slower on large activations.
         Nd4j.exec(new BiasAdd(out, bias.reshape(c), out, true));
@@ -53,7 +63,11 @@ final class PixelShuffleUpImpl extends BaseLayer<PixelShuffleUp> {
 
         INDArray epsilonOut = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, epsilon.dataType(),
                 new long[] {b, c * f * f, h, w}, 'c');
-        Nd4j.exec(new SpaceToDepth(epsilon, epsilonOut, f, DataFormat.NCHW));
+        if (epsilon.dataType() == DataType.FLOAT) {
+            PixelShuffle.spaceToDepth(FloatArrays.dense(epsilon), epsilonOut, f);
+        } else {
+            Nd4j.exec(new SpaceToDepth(epsilon, epsilonOut, f, DataFormat.NCHW));
+        }
         Gradient gradient = new DefaultGradient();
         gradient.gradientForVariable().put(PixelShuffleUp.BIAS, biasGradient);
         return new Pair<>(gradient, epsilonOut);
