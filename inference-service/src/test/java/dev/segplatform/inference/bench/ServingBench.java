@@ -17,6 +17,7 @@ import dev.segplatform.core.runtime.NativeBackend;
 import dev.segplatform.core.runtime.OpenMpThreads;
 import dev.segplatform.inference.InferenceServiceApplication;
 import dev.segplatform.inference.batching.DynamicBatcher;
+import dev.segplatform.testsupport.JitWarmUp;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.awt.Image;
 import java.awt.image.BufferedImage;
@@ -86,17 +87,23 @@ import org.springframework.context.ConfigurableApplicationContext;
  * runs in a process of its own, as Triton's perf_analyzer does, so its threads, garbage and
  * compilations are not charged to the service, but it shares the machine's cores. The load average
  * is printed at start and end because other work on the machine moves every figure. Before the
- * first round, each service takes half of a warm-up at concurrency 8, so that the figures are those
- * of a service that has compiled its code, as a long-running one has.
+ * first round, the two services take load at concurrency 8 in turn (and the batching one the tensor
+ * requests) for at least the warm-up and then on until HotSpot's compilers are quiet ({@link
+ * JitWarmUp}), so that the figures are those of a service that has compiled its code, as a
+ * long-running one has.
  *
  * <p>Options: {@code --seconds N} per mode and measurement (default 8; three times that at
- * concurrency 1), {@code --warm-up N} seconds (default 30), {@code --width W} (default 8),
+ * concurrency 1), {@code --warm-up N} seconds at least (default 30), {@code --width W} (default 8),
  * {@code --max-batch N} of the batching service (default 4, at most 8).
  */
 public final class ServingBench {
 
     private static final int[] CONCURRENCY = {1, 8, 32};
     private static final int MAX_BATCH = 8;
+    /** Seconds of each service's load per warm-up cycle; the warm-up ends after a cycle with a quiet JIT. */
+    private static final double WARM_UP_SLICE = 4;
+    /** Seconds after which the warm-up stops waiting for a quiet JIT (and says so). */
+    private static final double WARM_UP_LIMIT = 150;
     /** The services' copies of the model: their default, one single-threaded copy per core (at most 8). */
     private static final int INSTANCES = Math.min(8, Runtime.getRuntime().availableProcessors());
 
@@ -161,7 +168,7 @@ public final class ServingBench {
         byte[] image = petPng(dir, 128);
         double loadStart = load();
         System.out.printf("Model: U-Net width %d, input 128x128, %,d parameters; image: %d-byte 128x128 PNG; "
-                + "%d s per measurement after a %d s warm-up; %d cores; load average %.1f; batching on: max batch %d, "
+                + "%d s per measurement after a warm-up of at least %d s, until the JIT was quiet; %d cores; load average %.1f; batching on: max batch %d, "
                 + "%d single-threaded copies%n", width, graph.numParams(), image.length, seconds, warmUp,
                 Runtime.getRuntime().availableProcessors(), loadStart, maxBatch, INSTANCES);
 
@@ -191,9 +198,22 @@ public final class ServingBench {
                 Service batching = onFirst ? first : second;
                 Service single = onFirst ? second : first;
                 if (onFirst) {
-                    // The first minute of load still compiles (C2 took a twelfth of the CPU 40 s in).
-                    batching.load(segment, 8, warmUp / 2.0);
-                    single.load(segment, 8, warmUp / 2.0);
+                    // The first minute of load still compiles (C2 took a twelfth of the CPU 40 s in,
+                    // and 3% 75 s in): both services in turn, then the tensor requests, in cycles
+                    // until the compilers are quiet.
+                    byte[][] tensorRequests = {Service.infer(kserve[0], null),
+                        Service.infer(kserve[1], new String(kserve[2], StandardCharsets.US_ASCII))};
+                    JitWarmUp.untilQuiet(() -> {
+                        try {
+                            batching.load(segment, 8, WARM_UP_SLICE);
+                            single.load(segment, 8, WARM_UP_SLICE);
+                            for (byte[] request : tensorRequests) {
+                                batching.load(request, 8, WARM_UP_SLICE / 4);
+                            }
+                        } catch (Exception e) {
+                            throw new IllegalStateException("the warm-up's load failed", e);
+                        }
+                    }, (long) (warmUp * 1e9), (long) (WARM_UP_LIMIT * 1e9));
                 }
                 measureSegment(batching, single, segment, copies, seconds / 2.0, on, off, rawSecondsPerBatch, ways);
                 if (!onFirst) {

@@ -5,12 +5,12 @@ import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import dev.segplatform.core.model.serving.InferenceGraph;
 import dev.segplatform.core.runtime.NativeBackend;
+import dev.segplatform.testsupport.JitWarmUp;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
-import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
@@ -65,13 +65,6 @@ public final class ModelBench {
      * inference it still compiled a hundred methods a second; JMH's default warm-up is 10 s too.
      */
     private static final long WARMUP_NANOS = 10_000_000_000L;
-    /**
-     * ... and then on until HotSpot's compilers took less than this share of a cycle's wall time.
-     * Ten seconds were not enough for training: C2 compiled on for 10-20 s more, on one of the two
-     * cores the training's OpenMP threads need, and ICNet rounds ran at 190-340 images/s where the
-     * quiet ones ran at 520-570.
-     */
-    private static final double QUIET_JIT_SHARE = 0.02;
     /** The warm-up gives up waiting for a quiet JIT after this long, and says so. */
     private static final long WARMUP_LIMIT_NANOS = 90_000_000_000L;
     private static final int LATENCY_RUNS = 20;
@@ -270,39 +263,12 @@ public final class ModelBench {
             side.inferImagesPerSecond(BATCH_RUNS);
         };
         if (side instanceof Dl4jSide) {
-            warmUntilJitQuiet(cycle, WARMUP_NANOS, WARMUP_LIMIT_NANOS);
+            JitWarmUp.untilQuiet(cycle, WARMUP_NANOS, WARMUP_LIMIT_NANOS);
         } else {
             long start = System.nanoTime();
             do {
                 cycle.run();
             } while (System.nanoTime() - start < WARMUP_NANOS);
-        }
-    }
-
-    /**
-     * Runs {@code cycle} for at least {@code minNanos}, then on until a cycle in which HotSpot's
-     * compilers ran for less than {@link #QUIET_JIT_SHARE} of its wall time, or {@code limitNanos}.
-     * On two cores a compiler thread takes a core from the OpenMP threads, and every op then waits
-     * at its barrier for the thread that lost its core: a JIT still at work doubles the time per
-     * step, and no round measured in it says anything about the steady state.
-     */
-    static void warmUntilJitQuiet(Runnable cycle, long minNanos, long limitNanos) {
-        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-        long start = System.nanoTime();
-        while (true) {
-            long compiledBefore = jit.getTotalCompilationTime();
-            long cycleStart = System.nanoTime();
-            cycle.run();
-            long now = System.nanoTime();
-            double share = (jit.getTotalCompilationTime() - compiledBefore) * 1e6 / (now - cycleStart);
-            if (now - start >= minNanos && share < QUIET_JIT_SHARE) {
-                return;
-            }
-            if (now - start >= limitNanos) {
-                System.out.printf(Locale.ROOT, "warm-up: HotSpot still compiling after %d s (%.0f%% of the last cycle)%n",
-                        limitNanos / 1_000_000_000L, 100 * share);
-                return;
-            }
         }
     }
 
@@ -660,7 +626,7 @@ public final class ModelBench {
         System.out.printf(Locale.ROOT, "%n%dx%d, batch %d; medians over %d rounds after warm-up (cycles of %d minibatches, %d "
                         + "single-image and %d batch passes, for at least %d s per side; on the DL4J side until HotSpot's compilers took under %.0f%% of a cycle).%n", options.size(), options.size(),
                 options.batch(), options.rounds(), WARMUP_ITERATIONS, LATENCY_RUNS, BATCH_RUNS, WARMUP_NANOS / 1_000_000_000L,
-                100 * QUIET_JIT_SHARE);
+                100 * JitWarmUp.QUIET_SHARE);
         System.out.printf(Locale.ROOT, "train: %d minibatches per round; lat: median of %d single-image passes; "
                 + "infer: %d passes of the whole batch.%n", options.iters(), LATENCY_RUNS, BATCH_RUNS);
         System.out.println("DL4J RSS MB: peak resident set of the JVM (earlier networks included); +RSS MB: its "

@@ -5,6 +5,7 @@ import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
 import dev.segplatform.core.model.serving.InferenceGraph;
 import dev.segplatform.core.runtime.NativeBackend;
+import dev.segplatform.testsupport.JitWarmUp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -84,7 +85,7 @@ public final class TrainingProfile {
         ComputationGraph serving = inference ? InferenceGraph.fold(graph) : graph;
         Runnable iteration = inference ? () -> release(serving.output(false, data.getFeatures())) : () -> graph.fit(data);
         // Samples taken while C2 still compiles would profile the contention for the cores, not the iteration.
-        ModelBench.warmUntilJitQuiet(iteration, 3_000_000_000L, 90_000_000_000L);
+        JitWarmUp.untilQuiet(iteration, 3_000_000_000L, 90_000_000_000L);
         Path file = Files.createTempFile("training-profile", ".jfr");
         int iterations = 0;
         long start;

@@ -1,0 +1,45 @@
+package dev.segplatform.testsupport;
+
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.Locale;
+
+/**
+ * The benchmarks' warm-up: a cycle of the work to be measured, repeated until HotSpot's compilers
+ * are quiet. On two cores a compiler thread takes a core from the work: C2 compiled a training
+ * path for 10-20 s after a fixed 10 s warm-up, and a serving path still took 3% of the CPU 75 s
+ * into its load, so rounds measured meanwhile say nothing about the steady state.
+ */
+public final class JitWarmUp {
+
+    /** Quiet: the compilers ran for less than this share of a cycle's wall time. */
+    public static final double QUIET_SHARE = 0.02;
+
+    private JitWarmUp() {
+    }
+
+    /**
+     * Runs {@code cycle} for at least {@code minNanos}, then on until a cycle in which HotSpot's
+     * compilers ran for less than {@link #QUIET_SHARE} of its wall time, or {@code limitNanos}
+     * (then it says so).
+     */
+    public static void untilQuiet(Runnable cycle, long minNanos, long limitNanos) {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long start = System.nanoTime();
+        while (true) {
+            long compiledBefore = jit.getTotalCompilationTime();
+            long cycleStart = System.nanoTime();
+            cycle.run();
+            long now = System.nanoTime();
+            double share = (jit.getTotalCompilationTime() - compiledBefore) * 1e6 / (now - cycleStart);
+            if (now - start >= minNanos && share < QUIET_SHARE) {
+                return;
+            }
+            if (now - start >= limitNanos) {
+                System.out.printf(Locale.ROOT, "warm-up: HotSpot still compiling after %d s (%.0f%% of the last cycle)%n",
+                        limitNanos / 1_000_000_000L, 100 * share);
+                return;
+            }
+        }
+    }
+}
