@@ -624,9 +624,9 @@ public final class ModelBench {
         printTable(detail, rows);
 
         System.out.printf(Locale.ROOT, "%n%dx%d, batch %d; medians over %d rounds after warm-up (cycles of %d minibatches, %d "
-                        + "single-image and %d batch passes, for at least %d s per side; on the DL4J side until HotSpot's compilers took under %.0f%% of a cycle).%n", options.size(), options.size(),
+                        + "single-image and %d batch passes, for at least %d s per side; on the DL4J side until HotSpot's compilers took under %.0f%% of %d cycles in a row).%n", options.size(), options.size(),
                 options.batch(), options.rounds(), WARMUP_ITERATIONS, LATENCY_RUNS, BATCH_RUNS, WARMUP_NANOS / 1_000_000_000L,
-                100 * JitWarmUp.QUIET_SHARE);
+                100 * JitWarmUp.QUIET_SHARE, JitWarmUp.QUIET_CYCLES);
         System.out.printf(Locale.ROOT, "train: %d minibatches per round; lat: median of %d single-image passes; "
                 + "infer: %d passes of the whole batch.%n", options.iters(), LATENCY_RUNS, BATCH_RUNS);
         System.out.println("DL4J RSS MB: peak resident set of the JVM (earlier networks included); +RSS MB: its "
