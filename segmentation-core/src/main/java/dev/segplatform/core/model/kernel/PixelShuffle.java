@@ -20,49 +20,51 @@ public final class PixelShuffle {
 
     /** {@code [B, C*f*f, H, W] -> [B, C, H*f, W*f]}, both c-contiguous float arrays. */
     public static void depthToSpace(INDArray in, INDArray out, int f) {
-        Shape s = Shape.of(in, out, f);
-        FloatBuffer src = FloatArrays.buffer(in);
-        FloatBuffer dst = FloatArrays.buffer(out);
-        float[] rows = new float[f * s.w];
-        float[] row = new float[f * s.w];
-        for (int b = 0; b < s.b; b++) {
-            for (int c = 0; c < s.c; c++) {
-                for (int y = 0; y < s.h; y++) {
-                    for (int p = 0; p < f; p++) {
-                        for (int q = 0; q < f; q++) {
-                            src.get(s.inputRow(b, (p * f + q) * s.c + c, y), rows, q * s.w, s.w);
-                        }
-                        for (int q = 0; q < f; q++) {
-                            for (int x = 0, from = q * s.w; x < s.w; x++) {
-                                row[x * f + q] = rows[from + x];
-                            }
-                        }
-                        dst.put(s.outputRow(b, c, y * f + p), row, 0, row.length);
-                    }
-                }
-            }
-        }
+        shuffle(in, out, f, true);
     }
 
     /** The inverse, {@code [B, C, H*f, W*f] -> [B, C*f*f, H, W]}: the gradient of {@link #depthToSpace}. */
     public static void spaceToDepth(INDArray in, INDArray out, int f) {
-        Shape s = Shape.of(out, in, f);
-        FloatBuffer src = FloatArrays.buffer(in);
-        FloatBuffer dst = FloatArrays.buffer(out);
+        shuffle(out, in, f, false);
+    }
+
+    /**
+     * For each output row of the spatial side, the {@code f} rows of the depth side it interleaves:
+     * read from the depth side and written interleaved ({@code toSpace}), or the other way round.
+     */
+    private static void shuffle(INDArray depth, INDArray spatial, int f, boolean toSpace) {
+        Shape s = Shape.of(depth, spatial, f);
+        FloatBuffer depthValues = FloatArrays.buffer(depth);
+        FloatBuffer spatialValues = FloatArrays.buffer(spatial);
         float[] rows = new float[f * s.w];
         float[] row = new float[f * s.w];
         for (int b = 0; b < s.b; b++) {
             for (int c = 0; c < s.c; c++) {
                 for (int y = 0; y < s.h; y++) {
                     for (int p = 0; p < f; p++) {
-                        src.get(s.outputRow(b, c, y * f + p), row, 0, row.length);
-                        for (int q = 0; q < f; q++) {
-                            for (int x = 0, to = q * s.w; x < s.w; x++) {
-                                rows[to + x] = row[x * f + q];
+                        int spatialRow = s.outputRow(b, c, y * f + p);
+                        if (toSpace) {
+                            for (int q = 0; q < f; q++) {
+                                depthValues.get(s.inputRow(b, (p * f + q) * s.c + c, y), rows, q * s.w, s.w);
                             }
+                        } else {
+                            spatialValues.get(spatialRow, row, 0, row.length);
                         }
                         for (int q = 0; q < f; q++) {
-                            dst.put(s.inputRow(b, (p * f + q) * s.c + c, y), rows, q * s.w, s.w);
+                            for (int x = 0, at = q * s.w; x < s.w; x++) {
+                                if (toSpace) {
+                                    row[x * f + q] = rows[at + x];
+                                } else {
+                                    rows[at + x] = row[x * f + q];
+                                }
+                            }
+                        }
+                        if (toSpace) {
+                            spatialValues.put(spatialRow, row, 0, row.length);
+                        } else {
+                            for (int q = 0; q < f; q++) {
+                                depthValues.put(s.inputRow(b, (p * f + q) * s.c + c, y), rows, q * s.w, s.w);
+                            }
                         }
                     }
                 }
