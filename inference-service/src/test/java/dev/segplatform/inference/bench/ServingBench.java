@@ -100,7 +100,7 @@ public final class ServingBench {
 
     private static final int[] CONCURRENCY = {1, 8, 32};
     private static final int MAX_BATCH = 8;
-    /** Seconds of each service's load per warm-up cycle; the warm-up ends after a cycle with a quiet JIT. */
+    /** Seconds of each service's load per warm-up cycle ({@link JitWarmUp} decides when the cycles may stop). */
     private static final double WARM_UP_SLICE = 4;
     /** Seconds after which the warm-up stops waiting for a quiet JIT (and says so). */
     private static final double WARM_UP_LIMIT = 150;

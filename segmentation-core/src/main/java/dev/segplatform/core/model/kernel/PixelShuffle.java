@@ -42,10 +42,10 @@ public final class PixelShuffle {
             for (int c = 0; c < s.c; c++) {
                 for (int y = 0; y < s.h; y++) {
                     for (int p = 0; p < f; p++) {
-                        int spatialRow = s.outputRow(b, c, y * f + p);
+                        int spatialRow = s.spatialRow(b, c, y * f + p);
                         if (toSpace) {
                             for (int q = 0; q < f; q++) {
-                                depthValues.get(s.inputRow(b, (p * f + q) * s.c + c, y), rows, q * s.w, s.w);
+                                depthValues.get(s.depthRow(b, (p * f + q) * s.c + c, y), rows, q * s.w, s.w);
                             }
                         } else {
                             spatialValues.get(spatialRow, row, 0, row.length);
@@ -63,7 +63,7 @@ public final class PixelShuffle {
                             spatialValues.put(spatialRow, row, 0, row.length);
                         } else {
                             for (int q = 0; q < f; q++) {
-                                depthValues.put(s.inputRow(b, (p * f + q) * s.c + c, y), rows, q * s.w, s.w);
+                                depthValues.put(s.depthRow(b, (p * f + q) * s.c + c, y), rows, q * s.w, s.w);
                             }
                         }
                     }
@@ -88,12 +88,12 @@ public final class PixelShuffle {
         }
 
         /** Index of the first element of row {@code y} of channel {@code channel} of the depth side. */
-        int inputRow(int image, int channel, int y) {
+        int depthRow(int image, int channel, int y) {
             return ((image * c * f * f + channel) * h + y) * w;
         }
 
         /** Index of the first element of row {@code y} of channel {@code channel} of the spatial side. */
-        int outputRow(int image, int channel, int y) {
+        int spatialRow(int image, int channel, int y) {
             return ((image * c + channel) * h * f + y) * w * f;
         }
     }
