@@ -29,44 +29,37 @@ public final class PixelShuffle {
     }
 
     /**
-     * For each output row of the spatial side, the {@code f} rows of the depth side it interleaves:
-     * read from the depth side and written interleaved ({@code toSpace}), or the other way round.
+     * Each row of the spatial side is {@code f} rows of the depth side interleaved: gathered and
+     * interleaved ({@code toSpace}), or split and scattered back.
      */
     private static void shuffle(INDArray depth, INDArray spatial, int f, boolean toSpace) {
         Shape s = Shape.of(depth, spatial, f);
         FloatBuffer depthValues = FloatArrays.buffer(depth);
         FloatBuffer spatialValues = FloatArrays.buffer(spatial);
-        float[] rows = new float[f * s.w];
+        float[] rows = new float[s.w];
         float[] row = new float[f * s.w];
-        for (int b = 0; b < s.b; b++) {
-            for (int c = 0; c < s.c; c++) {
-                for (int y = 0; y < s.h; y++) {
-                    for (int p = 0; p < f; p++) {
-                        int spatialRow = s.spatialRow(b, c, y * f + p);
-                        if (toSpace) {
-                            for (int q = 0; q < f; q++) {
-                                depthValues.get(s.depthRow(b, (p * f + q) * s.c + c, y), rows, q * s.w, s.w);
-                            }
-                        } else {
-                            spatialValues.get(spatialRow, row, 0, row.length);
+        for (int plane = 0; plane < s.b * s.c; plane++) {
+            for (int y = 0; y < s.h * f; y++) {
+                int spatialRow = s.spatialRow(plane, y);
+                if (!toSpace) {
+                    spatialValues.get(spatialRow, row, 0, row.length);
+                }
+                for (int q = 0; q < f; q++) {
+                    int depthRow = s.depthRow(plane, y % f * f + q, y / f);
+                    if (toSpace) {
+                        depthValues.get(depthRow, rows, 0, s.w);
+                        for (int x = 0; x < s.w; x++) {
+                            row[x * f + q] = rows[x];
                         }
-                        for (int q = 0; q < f; q++) {
-                            for (int x = 0, at = q * s.w; x < s.w; x++) {
-                                if (toSpace) {
-                                    row[x * f + q] = rows[at + x];
-                                } else {
-                                    rows[at + x] = row[x * f + q];
-                                }
-                            }
+                    } else {
+                        for (int x = 0; x < s.w; x++) {
+                            rows[x] = row[x * f + q];
                         }
-                        if (toSpace) {
-                            spatialValues.put(spatialRow, row, 0, row.length);
-                        } else {
-                            for (int q = 0; q < f; q++) {
-                                depthValues.put(s.depthRow(b, (p * f + q) * s.c + c, y), rows, q * s.w, s.w);
-                            }
-                        }
+                        depthValues.put(depthRow, rows, 0, s.w);
                     }
+                }
+                if (toSpace) {
+                    spatialValues.put(spatialRow, row, 0, row.length);
                 }
             }
         }
@@ -87,14 +80,17 @@ public final class PixelShuffle {
             return new Shape((int) s[0], (int) s[1], (int) d[2], (int) d[3], f);
         }
 
-        /** Index of the first element of row {@code y} of channel {@code channel} of the depth side. */
-        int depthRow(int image, int channel, int y) {
-            return ((image * c * f * f + channel) * h + y) * w;
+        /**
+         * Index of the first element of row {@code y} of sub-pixel {@code k = p*f + q} of spatial plane
+         * {@code plane} (image {@code plane / C}, channel {@code plane % C}) on the depth side: channel {@code k*C + c}.
+         */
+        int depthRow(int plane, int k, int y) {
+            return (((plane / c) * c * f * f + k * c + plane % c) * h + y) * w;
         }
 
-        /** Index of the first element of row {@code y} of channel {@code channel} of the spatial side. */
-        int spatialRow(int image, int channel, int y) {
-            return ((image * c + channel) * h * f + y) * w * f;
+        /** Index of the first element of row {@code y} of plane {@code plane} on the spatial side. */
+        int spatialRow(int plane, int y) {
+            return (plane * h * f + y) * w * f;
         }
     }
 }
