@@ -89,6 +89,24 @@ class PngDecoderTest {
     }
 
     @Test
+    void imageDataLongerThanTheInflateWindowDecodesAcrossItsEdges() throws IOException {
+        // 301 x 250 RGB: 226,000 bytes of scanlines, over three 64 KiB windows, and a 904-byte row
+        // straddles every window's edge.
+        int w = 301;
+        int h = 250;
+        byte[] samples = new byte[w * h * 3];
+        random.nextBytes(samples);
+        byte[] png = png(w, h, 2, 0, samples, 3, 5, null, null, 9);
+        assertThat(PngDecoder.decode(png)).isNotNull();
+        assertSamePixels(png);
+        // Cut inside the second window: refused, not padded.
+        int idat = indexOf(png, "IDAT") - 4;
+        byte[] truncated = Arrays.copyOf(png, idat + 8 + 100_000);
+        assertThatThrownBy(() -> ImageDecoder.decode(truncated, 1_000_000))
+                .isInstanceOf(UnreadableImageException.class);
+    }
+
+    @Test
     void otherKindsAreLeftToImageIoAndStillDecode() throws IOException {
         BufferedImage deep = new BufferedImage(9, 7, BufferedImage.TYPE_USHORT_GRAY);
         randomise(deep);
