@@ -1,5 +1,6 @@
 package dev.segplatform.inference.batching;
 
+import dev.segplatform.core.predict.Batches;
 import dev.segplatform.core.runtime.OpenMpThreads;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -19,8 +20,6 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -382,22 +381,20 @@ public final class DynamicBatcher implements AutoCloseable {
     /** One forward pass over images of one model; the output of each, in order. */
     private List<INDArray> run(int instance, List<Pending> batch) {
         INDArray stacked = batch.size() == 1 ? batch.get(0).input()
-                : Nd4j.concat(0, batch.stream().map(Pending::input).toArray(INDArray[]::new));
+                : Batches.stack(batch.stream().map(Pending::input).toList());
         long start = System.nanoTime();
         INDArray out = batch.get(0).model().forward(instance, stacked);
         forwardTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         batchSizes.record(batch.size());
         bySize.incrementAndGet(batch.size());
-        List<INDArray> outputs = new ArrayList<>(batch.size());
-        for (int i = 0; i < batch.size(); i++) {
-            outputs.add(batch.size() == 1 ? out : out.get(NDArrayIndex.interval(i, i + 1)).dup());
+        if (batch.size() == 1) {
+            return List.of(out);
         }
-        if (batch.size() > 1) {
-            // Freed now, not at some later garbage collection: native memory reused at once costs
-            // no fresh pages (see Predictor#probabilities).
-            stacked.close();
-            out.close();
-        }
+        List<INDArray> outputs = Batches.split(out, batch.size());
+        // Freed now, not at some later garbage collection: native memory reused at once costs
+        // no fresh pages (see Predictor#probabilities).
+        stacked.close();
+        out.close();
         return outputs;
     }
 

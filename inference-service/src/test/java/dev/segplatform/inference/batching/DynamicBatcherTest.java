@@ -3,6 +3,7 @@ package dev.segplatform.inference.batching;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.segplatform.core.model.kernel.FloatArrays;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,8 +15,10 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * The batcher with stand-in models that record their batches: no weights, no HTTP. Behaviour is
@@ -104,6 +107,38 @@ class DynamicBatcherTest {
         assertThat(meters.get("inference.batch.size").summary().max()).isEqualTo(4);
         assertThat(waits()).as("nothing was announced, so no batch waited").isZero();
         assertThat(batcher.depth()).isZero();
+    }
+
+    @Test
+    void inputsThatAreNotDenseFloatArraysAreStackedAndSplitToo() throws InterruptedException {
+        // Dense float inputs are copied in bulk; doubles and strided views take ND4J's concat and dup.
+        batcher = new DynamicBatcher(4, Duration.ZERO, 16, meters);
+        Recording model = new Recording();
+        model.gate = new CountDownLatch(1);
+        CompletableFuture<INDArray> running = batcher.submit(model, input(9), TIMEOUT);
+        assertThat(model.entered.await(5, TimeUnit.SECONDS)).isTrue();
+        INDArray strided = Nd4j.create(new float[] {1, 7, 2, 8}, new long[] {1, 4})
+                .get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 4));
+        assertThat(FloatArrays.isDense(strided)).isFalse();
+        List<CompletableFuture<INDArray>> futures = List.of(
+                batcher.submit(model, input(3).castTo(DataType.DOUBLE), TIMEOUT),
+                batcher.submit(model, input(4).castTo(DataType.DOUBLE), TIMEOUT));
+        model.gate.countDown();
+        DynamicBatcher.await(running);
+        assertThat(DynamicBatcher.await(futures.get(0)).getDouble(0, 1)).isEqualTo(6.0);
+        assertThat(DynamicBatcher.await(futures.get(1)).getDouble(0, 1)).isEqualTo(8.0);
+        assertThat(model.batches).containsExactly(List.of(9f), List.of(3f, 4f));
+
+        model.gate = new CountDownLatch(1);
+        CompletableFuture<INDArray> second = batcher.submit(model, input(5), TIMEOUT);
+        assertThat(model.started.tryAcquire(3, 5, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<INDArray> view = batcher.submit(model, strided, TIMEOUT);
+        CompletableFuture<INDArray> dense = batcher.submit(model, input(6), TIMEOUT);
+        model.gate.countDown();
+        DynamicBatcher.await(second);
+        assertThat(DynamicBatcher.await(view).getFloat(0, 1)).isEqualTo(4f);
+        assertThat(DynamicBatcher.await(dense).getFloat(0, 1)).isEqualTo(12f);
+        assertThat(model.batches).endsWith(List.of(1f, 6f));
     }
 
     @Test

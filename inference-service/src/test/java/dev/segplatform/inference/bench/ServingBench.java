@@ -7,6 +7,7 @@ import dev.segplatform.core.dataset.SyntheticPets;
 import dev.segplatform.core.image.ImageDecoder;
 import dev.segplatform.core.image.RgbImage;
 import dev.segplatform.core.model.Architecture;
+import dev.segplatform.core.predict.Batches;
 import dev.segplatform.core.predict.ClassMask;
 import dev.segplatform.core.predict.ImagePreprocessor;
 import dev.segplatform.core.predict.MaskEncoder;
@@ -79,6 +80,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  *       PNG), each run in a loop on one thread of this JVM after the load (so in compiled code),
  *       beside the forward pass per image: on a machine with few cores every such millisecond is
  *       taken from the forward pass.
+ *   <li>Stacking four images for a pass with {@code Nd4j.concat} and with {@link Batches#stack},
+ *       and the single-threaded pass after each, alternating.
  *   <li>The raw pass at batch 4 alone and beside one thread decoding the PNG in a loop: why one
  *       pass over every core loses to single-threaded copies inside a service.
  * </ol>
@@ -283,6 +286,10 @@ public final class ServingBench {
         }
         System.out.printf("  %-24s %6.3f ms  vs forward pass %.3f ms per image at batch 4 (%.3f at batch 1)%n", "total",
                 total, rawSecondsPerBatch[4] / 4 * 1000, rawSecondsPerBatch[1] * 1000);
+        double[] stacking = stackingAB(predictor, image);
+        System.out.printf("%nstacking 4 images for a pass on one thread, as a batch worker does: Nd4j.concat %.3f ms, bulk copy"
+                + " (Batches.stack) %.3f ms; the pass after it %.2f and %.2f ms (alternating blocks of 10)%n",
+                stacking[0], stacking[2], stacking[1], stacking[3]);
         double[] beside = interference(predictor, image, Math.max(2, seconds / 2));
         System.out.printf("%nforward pass at batch 4: %.1f images/s alone, %.1f beside one thread decoding this PNG in a"
                 + " loop at the same priority (%.2fx; that thread used %.0f%% of a core)%n", beside[0], beside[1],
@@ -507,6 +514,45 @@ public final class ServingBench {
         decoder.join();
         input.close();
         return new double[] {images[0] / elapsed[0], images[1] / elapsed[1], decoderCpu / 1e9 / elapsed[1]};
+    }
+
+    /**
+     * Milliseconds to stack four prepared images and of the pass after it, with {@code Nd4j.concat}
+     * and with {@link Batches#stack}, in alternating blocks on one single-threaded thread as a batch
+     * worker runs: {concat stack, pass after it, bulk stack, pass after it}. The passes say whether
+     * the faster stacking only moves time into the pass.
+     */
+    private static double[] stackingAB(Predictor predictor, byte[] png) throws Exception {
+        ImagePreprocessor preprocessor = new ImagePreprocessor(128);
+        RgbImage rgb = ImageDecoder.decode(png, ImagePreprocessor.DEFAULT_MAX_PIXELS);
+        List<INDArray> inputs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            inputs.add(preprocessor.prepare(rgb).input());
+        }
+        double[] nanos = new double[4];
+        int[] counted = new int[2];
+        Thread runner = new Thread(() -> {
+            OpenMpThreads.setForThisThread(1);
+            for (int i = 0; i < 240; i++) {
+                int way = (i / 10) % 2;
+                long start = System.nanoTime();
+                INDArray stacked = way == 0 ? Nd4j.concat(0, inputs.toArray(INDArray[]::new)) : Batches.stack(inputs);
+                long stackedAt = System.nanoTime();
+                INDArray out = predictor.probabilities(stacked);
+                long end = System.nanoTime();
+                stacked.close();
+                out.close();
+                if (i >= 40) {
+                    nanos[2 * way] += stackedAt - start;
+                    nanos[2 * way + 1] += end - stackedAt;
+                    counted[way]++;
+                }
+            }
+        });
+        runner.start();
+        runner.join();
+        return new double[] {nanos[0] / counted[0] / 1e6, nanos[1] / counted[0] / 1e6,
+            nanos[2] / counted[1] / 1e6, nanos[3] / counted[1] / 1e6};
     }
 
     /** A stage of a request, which may throw what decoding throws. */
