@@ -14,9 +14,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * A batch's inputs into one array and its output back into one array per example, as the
  * inference service's batch workers need between two passes, on a core they share with the
  * requests. Dense float arrays (what {@link ImagePreprocessor} and the tensor requests prepare) are
- * copied in bulk: {@code Nd4j.concat} stacked four 128 px images in 0.49 ms, a bulk copy in 0.13,
- * and the pass after either is equally fast ({@code bin/bench serving} prints both). Anything else
- * goes through ND4J's concat and dup.
+ * copied in bulk: {@code Nd4j.concat} stacked four 128 px images in 0.49-0.72 ms, a bulk copy in
+ * 0.13-0.15, and the pass after either took the same time in three of four A/Bs (in the fourth,
+ * 3% longer after the bulk copy; {@code bin/bench serving} prints the A/B). Anything else goes
+ * through ND4J's concat and dup.
  */
 public final class Batches {
 
