@@ -80,6 +80,14 @@ class DynamicBatcherTest {
         return Nd4j.valueArrayOf(new long[] {1, 2}, value);
     }
 
+    /** Submits {@code value} and returns once {@code model} runs it, held at its gate until released. */
+    private CompletableFuture<INDArray> occupy(Recording model, float value) throws InterruptedException {
+        model.gate = new CountDownLatch(1);
+        CompletableFuture<INDArray> running = batcher.submit(model, input(value), TIMEOUT);
+        assertThat(model.entered.await(5, TimeUnit.SECONDS)).isTrue();
+        return running;
+    }
+
     @AfterEach
     void close() throws InterruptedException {
         batcher.close();
@@ -89,9 +97,7 @@ class DynamicBatcherTest {
     void imagesArrivingWhileTheModelIsBusyShareTheNextPassAndGetTheirOwnOutputs() throws InterruptedException {
         batcher = new DynamicBatcher(4, Duration.ZERO, 16, meters);
         Recording model = new Recording();
-        model.gate = new CountDownLatch(1);
-        CompletableFuture<INDArray> running = batcher.submit(model, input(9), TIMEOUT);
-        assertThat(model.entered.await(5, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<INDArray> running = occupy(model, 9);
         List<CompletableFuture<INDArray>> futures = new ArrayList<>();
         for (int i = 1; i <= 5; i++) {
             futures.add(batcher.submit(model, input(i), TIMEOUT));
@@ -114,9 +120,7 @@ class DynamicBatcherTest {
         // Dense float inputs are copied in bulk; doubles and strided views take ND4J's concat and dup.
         batcher = new DynamicBatcher(4, Duration.ZERO, 16, meters);
         Recording model = new Recording();
-        model.gate = new CountDownLatch(1);
-        CompletableFuture<INDArray> running = batcher.submit(model, input(9), TIMEOUT);
-        assertThat(model.entered.await(5, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<INDArray> running = occupy(model, 9);
         INDArray strided = Nd4j.create(new float[] {1, 7, 2, 8}, new long[] {1, 4})
                 .get(NDArrayIndex.all(), NDArrayIndex.interval(0, 2, 4));
         assertThat(FloatArrays.isDense(strided)).isFalse();
@@ -129,16 +133,15 @@ class DynamicBatcherTest {
         assertThat(DynamicBatcher.await(futures.get(1)).getDouble(0, 1)).isEqualTo(8.0);
         assertThat(model.batches).containsExactly(List.of(9f), List.of(3f, 4f));
 
-        model.gate = new CountDownLatch(1);
-        CompletableFuture<INDArray> second = batcher.submit(model, input(5), TIMEOUT);
-        assertThat(model.started.tryAcquire(3, 5, TimeUnit.SECONDS)).isTrue();
-        CompletableFuture<INDArray> view = batcher.submit(model, strided, TIMEOUT);
-        CompletableFuture<INDArray> dense = batcher.submit(model, input(6), TIMEOUT);
-        model.gate.countDown();
+        Recording mixed = new Recording();
+        CompletableFuture<INDArray> second = occupy(mixed, 5);
+        CompletableFuture<INDArray> view = batcher.submit(mixed, strided, TIMEOUT);
+        CompletableFuture<INDArray> dense = batcher.submit(mixed, input(6), TIMEOUT);
+        mixed.gate.countDown();
         DynamicBatcher.await(second);
         assertThat(DynamicBatcher.await(view).getFloat(0, 1)).isEqualTo(4f);
         assertThat(DynamicBatcher.await(dense).getFloat(0, 1)).isEqualTo(12f);
-        assertThat(model.batches).endsWith(List.of(1f, 6f));
+        assertThat(mixed.batches).containsExactly(List.of(5f), List.of(1f, 6f));
     }
 
     @Test
@@ -251,9 +254,7 @@ class DynamicBatcherTest {
     void aFullQueueRefusesAtOnceAndAllOrNothing() throws InterruptedException {
         batcher = new DynamicBatcher(1, Duration.ZERO, 3, meters);
         Recording model = new Recording();
-        model.gate = new CountDownLatch(1);
-        CompletableFuture<INDArray> running = batcher.submit(model, input(1), TIMEOUT);
-        assertThat(model.entered.await(5, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<INDArray> running = occupy(model, 1);
         batcher.submit(model, input(2), TIMEOUT);
 
         assertThatThrownBy(() -> batcher.submitAll(model, List.of(input(3), input(4)), TIMEOUT))
@@ -303,9 +304,7 @@ class DynamicBatcherTest {
     void anImageThatTimedOutFailsWithTheTimeoutAndIsNotComputed() throws InterruptedException {
         batcher = new DynamicBatcher(1, Duration.ZERO, 8, meters);
         Recording model = new Recording();
-        model.gate = new CountDownLatch(1);
-        CompletableFuture<INDArray> blocking = batcher.submit(model, input(1), TIMEOUT);
-        assertThat(model.entered.await(5, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<INDArray> blocking = occupy(model, 1);
         CompletableFuture<INDArray> late = batcher.submit(model, input(2), Duration.ofMillis(100));
 
         assertThatThrownBy(() -> DynamicBatcher.await(late)).isInstanceOf(InferenceTimeoutException.class);

@@ -29,8 +29,7 @@ public final class Batches {
         INDArray first = inputs.get(0);
         boolean bulk = true;
         for (INDArray input : inputs) {
-            bulk &= input.dataType() == DataType.FLOAT && FloatArrays.isDense(input)
-                    && Arrays.equals(input.shape(), first.shape());
+            bulk &= denseFloat(input) && Arrays.equals(input.shape(), first.shape());
         }
         if (!bulk) {
             return Nd4j.concat(0, inputs.toArray(INDArray[]::new));
@@ -49,7 +48,7 @@ public final class Batches {
     /** Each of the {@code examples} rows of {@code out} as an array {@code [1, ...]} of its own. */
     public static List<INDArray> split(INDArray out, int examples) {
         List<INDArray> outputs = new ArrayList<>(examples);
-        if (out.dataType() != DataType.FLOAT || !FloatArrays.isDense(out)) {
+        if (!denseFloat(out)) {
             for (int i = 0; i < examples; i++) {
                 outputs.add(out.get(NDArrayIndex.interval(i, i + 1)).dup());
             }
@@ -65,5 +64,10 @@ public final class Batches {
             outputs.add(one);
         }
         return outputs;
+    }
+
+    /** What {@link FloatArrays#buffer} gives the elements of without a copy. */
+    private static boolean denseFloat(INDArray a) {
+        return a.dataType() == DataType.FLOAT && FloatArrays.isDense(a);
     }
 }
