@@ -33,11 +33,13 @@ public final class Lease implements AutoCloseable {
     private final AtomicReference<StopReason> stop = new AtomicReference<>();
     private final AtomicReference<Progress> progress = new AtomicReference<>();
     private final ScheduledFuture<?> heartbeats;
+    private final Duration interval;
     private volatile Instant expiresAt;
 
     public Lease(ExperimentClient client, JobClaim claim, ScheduledExecutorService scheduler, Duration interval) {
         this.client = client;
         this.claim = claim;
+        this.interval = interval;
         this.expiresAt = claim.leaseExpiresAt();
         this.heartbeats = scheduler.scheduleWithFixedDelay(this::heartbeat, interval.toMillis(), interval.toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -69,10 +71,12 @@ public final class Lease implements AutoCloseable {
         if (stop.get() == StopReason.LEASE_LOST) {
             return;
         }
+        long started = System.nanoTime();
         try {
             HeartbeatResponse answer = client.heartbeat(claim.jobId(),
                     new HeartbeatRequest(claim.leaseToken(), progress.get()));
             expiresAt = answer.leaseExpiresAt();
+            warnIfSlow(started);
             if (answer.action() == JobAction.CANCEL) {
                 requestStop(StopReason.CANCEL);
             } else if (answer.action() == JobAction.PRUNE) {
@@ -90,6 +94,18 @@ public final class Lease implements AutoCloseable {
             log.warn("Heartbeat for job {} could not reach the experiment service: {}", claim.jobId(), e.getMessage());
         } catch (RuntimeException e) {
             log.warn("Heartbeat for job {} failed", claim.jobId(), e);
+        }
+    }
+
+    /**
+     * A heartbeat that takes longer than the interval between them eats into the lease; named in the
+     * log so that a lease lost on a live worker can be traced to a slow service, disk or network.
+     */
+    private void warnIfSlow(long startedNanos) {
+        Duration took = Duration.ofNanos(System.nanoTime() - startedNanos);
+        if (took.compareTo(interval) > 0) {
+            log.warn("Heartbeat for job {} took {} ms (interval {} ms); lease now ends {}", claim.jobId(),
+                    took.toMillis(), interval.toMillis(), expiresAt);
         }
     }
 
