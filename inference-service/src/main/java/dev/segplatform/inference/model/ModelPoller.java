@@ -1,6 +1,7 @@
 package dev.segplatform.inference.model;
 
 import dev.segplatform.core.bundle.ModelBundle;
+import dev.segplatform.core.runtime.OpenMpThreads;
 import dev.segplatform.experiment.client.ExperimentApiException;
 import dev.segplatform.experiment.client.ExperimentUnavailableException;
 import dev.segplatform.inference.InferenceProperties;
@@ -13,7 +14,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +52,8 @@ class ModelPoller implements SchedulingConfigurer {
     private final ModelHolder holder;
     private final Duration interval;
     private final Duration retry;
+    /** The batch workers' OpenMP threads, which the warm-up pass runs with (0: ND4J's default). */
+    private final int workerThreads;
     private final MeterRegistry meters;
     private final Clock clock = Clock.systemUTC();
     // Its own lock, not the poller's: health checks read it while a poll may spend seconds loading.
@@ -65,6 +70,7 @@ class ModelPoller implements SchedulingConfigurer {
         this.holder = holder;
         this.interval = properties.pollInterval();
         this.retry = properties.candidateRetry();
+        this.workerThreads = properties.threadsPerInstance();
         this.meters = meters;
     }
 
@@ -113,10 +119,7 @@ class ModelPoller implements SchedulingConfigurer {
         try {
             ModelBundle bundle = source.load(next);
             ServedModel model = holder.prepare(bundle, next);
-            int s = model.inputSize();
-            for (int instance = 0; instance < model.instances(); instance++) {
-                model.forward(instance, Nd4j.zeros(1, 3, s, s));
-            }
+            warmUp(model);
             holder.install(model);
             failed.remove(next.key());
             lastProblem = null;
@@ -133,6 +136,19 @@ class ModelPoller implements SchedulingConfigurer {
                     passing ? "until " + retryAt : "until its bundle changes",
                     served.map(m -> "version " + m.version() + " is served meanwhile").orElse("nothing served yet"), e);
             return false;
+        }
+    }
+
+    /**
+     * One pass of each copy, on the thread count its worker runs with: the pass builds the copy's
+     * convolutions for that count (oneDNN fixes it then), so the first lone request finds them built.
+     */
+    private void warmUp(ServedModel model) {
+        int s = model.inputSize();
+        for (int instance = 0; instance < model.instances(); instance++) {
+            int copy = instance;
+            Supplier<INDArray> pass = () -> model.forward(copy, Nd4j.zeros(1, 3, s, s));
+            (workerThreads == 0 ? pass.get() : OpenMpThreads.callWith(workerThreads, pass)).close();
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.segplatform.core.runtime;
 
+import java.util.function.Supplier;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
@@ -23,5 +24,26 @@ public final class OpenMpThreads {
         }
         Nd4j.getBackend();
         NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
+    }
+
+    /** The OpenMP thread count of the calling thread's ops: its own setting, or ND4J's default (every core). */
+    public static int current() {
+        Nd4j.getBackend();
+        return NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads();
+    }
+
+    /**
+     * {@code work} on the calling thread with {@code threads} OpenMP threads, then the thread's own
+     * count again: for work done ahead for threads that run with that count, such as building their
+     * convolutions (oneDNN fixes a convolution's thread count when it builds it).
+     */
+    public static <T> T callWith(int threads, Supplier<T> work) {
+        int before = current();
+        setForThisThread(threads);
+        try {
+            return work.get();
+        } finally {
+            setForThisThread(before);
+        }
     }
 }

@@ -69,11 +69,15 @@ public final class OneDnnConvolution implements AutoCloseable {
 
     /**
      * What the primitives are built for: NCHW input {@code [N, C, H, W]}, OIHW weights, output,
-     * strides, dilation (1 = none), and the padding before (top, left) and after (bottom, right)
-     * each spatial axis.
+     * strides, dilation (1 = none), the padding before (top, left) and after (bottom, right) each
+     * spatial axis, and the OpenMP threads of the thread that builds them. oneDNN fixes a
+     * convolution's thread count when it builds the primitive: one built on two threads forks a
+     * second thread on every run, even from a thread set to one, so two single-threaded serving
+     * copies would run four threads on two cores. A thread with another count gets primitives of its own.
      */
     public record Geometry(long[] input, long[] weights, long[] output, long[] strides, long[] dilation, long[] padBefore,
-            long[] padAfter, boolean bias, boolean relu, boolean blockedInput, boolean blockedOutput, boolean fixedWeights) {
+            long[] padAfter, boolean bias, boolean relu, boolean blockedInput, boolean blockedOutput, boolean fixedWeights,
+            int threads) {
 
         @Override
         public boolean equals(Object o) {
@@ -81,14 +85,14 @@ public final class OneDnnConvolution implements AutoCloseable {
                     && Arrays.equals(output, g.output) && Arrays.equals(strides, g.strides) && Arrays.equals(dilation, g.dilation)
                     && Arrays.equals(padBefore, g.padBefore) && Arrays.equals(padAfter, g.padAfter) && bias == g.bias
                     && relu == g.relu && blockedInput == g.blockedInput && blockedOutput == g.blockedOutput
-                    && fixedWeights == g.fixedWeights;
+                    && fixedWeights == g.fixedWeights && threads == g.threads;
         }
 
         @Override
         public int hashCode() {
             return Arrays.hashCode(new int[] {Arrays.hashCode(input), Arrays.hashCode(weights), Arrays.hashCode(output),
                 Arrays.hashCode(strides), Arrays.hashCode(dilation), Arrays.hashCode(padBefore), Arrays.hashCode(padAfter), Boolean.hashCode(bias), Boolean.hashCode(relu), Boolean.hashCode(blockedInput),
-                Boolean.hashCode(blockedOutput), Boolean.hashCode(fixedWeights)});
+                Boolean.hashCode(blockedOutput), Boolean.hashCode(fixedWeights), threads});
         }
 
         @Override
@@ -96,7 +100,8 @@ public final class OneDnnConvolution implements AutoCloseable {
             return Arrays.toString(input) + " * " + Arrays.toString(weights) + " -> " + Arrays.toString(output) + ", strides "
                     + Arrays.toString(strides) + ", dilation " + Arrays.toString(dilation) + ", padding " + Arrays.toString(padBefore) + "/" + Arrays.toString(padAfter)
                     + (relu ? ", then ReLU" : "") + (blockedInput ? ", blocked input" : "")
-                    + (blockedOutput ? ", blocked output" : "") + (fixedWeights ? ", fixed weights" : "");
+                    + (blockedOutput ? ", blocked output" : "") + (fixedWeights ? ", fixed weights" : "")
+                    + ", " + threads + " thread(s)";
         }
     }
 

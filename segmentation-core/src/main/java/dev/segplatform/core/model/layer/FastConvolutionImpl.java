@@ -4,6 +4,7 @@ import dev.segplatform.core.model.kernel.FloatArrays;
 import dev.segplatform.core.model.kernel.OneDnn;
 import dev.segplatform.core.model.kernel.OneDnnConvolution;
 import dev.segplatform.core.runtime.NativeBackend;
+import dev.segplatform.core.runtime.OpenMpThreads;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
@@ -94,7 +95,7 @@ final class FastConvolutionImpl extends ConvolutionLayer {
                 new long[] {c.getNOut(), c.getNIn(), kernel[0], kernel[1]}, new long[] {n, c.getNOut(), out[0], out[1]},
                 new long[] {stride[0], stride[1]}, new long[] {dilation[0], dilation[1]}, before, after, c.hasBias(),
                 fusedRelu(), ((FastConvolution) c).isBlockedInput(), ((FastConvolution) c).isBlockedOutput(),
-                ((FastConvolution) c).hasFixedWeights());
+                ((FastConvolution) c).hasFixedWeights(), OpenMpThreads.current());
     }
 
     private boolean fusedRelu() {

@@ -67,7 +67,7 @@ class PhasedConvolutionTest {
             boolean fixed) {
         return new OneDnnConvolution.Geometry(new long[] {n, c, size, size}, new long[] {o, c, 3, 3},
                 new long[] {n, o, size, size}, new long[] {1, 1}, new long[] {d, d}, new long[] {d, d}, new long[] {d, d}, true,
-                relu, blocked, blocked, fixed);
+                relu, blocked, blocked, fixed, 1);
     }
 
     /** The elements of an NCHW array in the aBcd16b layout, in an array of the same shape. */

@@ -5,7 +5,13 @@ import static dev.segplatform.core.model.layer.GraphChecks.relativeDifference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.segplatform.core.runtime.NativeBackend;
+import dev.segplatform.core.runtime.OpenMpThreads;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -134,6 +140,54 @@ class FastConvolutionTest {
             }
         }
         assertThat(layer.shapesBuilt()).isEqualTo(FastConvolutionImpl.SHAPES_KEPT);
+    }
+
+    /**
+     * oneDNN fixes a convolution's thread count when it builds the primitive. A thread set to one
+     * OpenMP thread (a serving copy's) gets convolutions built for one, not those a two-thread thread
+     * built before it, which would fork a second thread on its every pass: four threads on two cores
+     * for two copies. OpenMP's helper threads carry the name of the thread that forked them.
+     */
+    @Test
+    void aThreadOnOneOpenMpThreadRunsConvolutionsBuiltForOne() throws Exception {
+        ComputationGraph fast = graph(true, DataType.FLOAT, 3, 1, 64, true, ConvolutionMode.Same, 0);
+        FastConvolutionImpl layer = (FastConvolutionImpl) fast.getLayer("conv");
+        Nd4j.getRandom().setSeed(8);
+        INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 64, 64);
+        INDArray onTwo = OpenMpThreads.callWith(2, () -> fast.outputSingle(false, x));
+        assertThat(layer.shapesBuilt()).isEqualTo(1);
+
+        String name = "one-omp-" + ProcessHandle.current().pid() % 10_000;
+        INDArray[] onOne = new INDArray[1];
+        long[] named = new long[1];
+        Thread thread = new Thread(() -> {
+            OpenMpThreads.setForThisThread(1);
+            for (int pass = 0; pass < 3; pass++) {
+                onOne[0] = fast.outputSingle(false, x);
+            }
+            named[0] = threadsNamed(name);
+        }, name);
+        thread.start();
+        thread.join();
+
+        assertThat(relativeDifference(onOne[0], onTwo)).isLessThan(1e-5);
+        assertThat(layer.shapesBuilt()).as("a primitive set for each thread count").isEqualTo(2);
+        assertThat(named[0]).as("threads named " + name + ": the caller and any OpenMP forked for it").isEqualTo(1);
+    }
+
+    /** This process's threads whose name (as the kernel keeps it, 15 characters at most) is {@code name}. */
+    private static long threadsNamed(String name) {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            return tasks.filter(task -> {
+                try {
+                    return Files.readString(task.resolve("comm")).strip().equals(name);
+                } catch (IOException e) {
+                    return false; // the thread ended while listed
+                }
+            }).count();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @Test
