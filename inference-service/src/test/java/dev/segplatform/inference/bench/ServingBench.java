@@ -67,6 +67,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  *       because a single-threaded copy gains nothing past it (the raw table shows it), while a batch
  *       of 8 holds its requests twice as long. Two
  *       rounds, the two services started in opposite orders, each mode measured in A, B, B, A slices.
+ *       Beside them, the on/off ratio the raw pass allows at concurrency 32, where both modes keep
+ *       every copy busy: the copies' raw rate at the largest batch over their rate at batch 1.
  *   <li>At concurrency 8, the service's images/s against the raw forward pass (the service's own
  *       {@link Predictor}, same JVM) at the batch sizes the batcher formed meanwhile: the raw time of
  *       each batch size, weighted by how many batches of that size ran (goal at least 0.9x). The raw
@@ -255,6 +257,11 @@ public final class ServingBench {
             errors += m.errors();
         }
         System.out.printf("errors: %d%n", errors);
+        // At concurrency 32 both modes keep both copies busy: off at batch 1, on at its largest batch. A
+        // service that cost nothing beside its passes would get the raw pass's ratio of the two.
+        System.out.printf("on/off at concurrency 32 with no cost beside the passes: the raw pass of %d single-threaded "
+                + "copies at batch %d over batch 1, %.1f / %.1f images/s = %.2fx%n", INSTANCES, maxBatch,
+                ways[1][maxBatch], ways[1][1], ways[1][maxBatch] / ways[1][1]);
 
         System.out.printf("%nconcurrency 8, batching on, PNG in and out:%n");
         againstRawPass(on.get(8), rawSecondsPerBatch);
