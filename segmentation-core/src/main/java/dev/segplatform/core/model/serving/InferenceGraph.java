@@ -4,15 +4,21 @@ import dev.segplatform.core.model.layer.BilinearResize2D;
 import dev.segplatform.core.model.layer.BlockedLinks;
 import dev.segplatform.core.model.layer.FastConvolution;
 import dev.segplatform.core.model.layer.FusedBatchNorm;
+import dev.segplatform.core.model.layer.MaxPool2x2;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
@@ -25,7 +31,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * it: the convolution's weights scaled per output channel, a bias carrying the shift, and the ReLU
  * applied by oneDNN as the output is written. What TensorRT, OpenVINO and {@code
  * torch.fx}'s fusion do; PyTorch eager does not. A 1x1 convolution after a bilinear resize also
- * moves before it ({@link #classifyBeforeResizing}), convolutions that only feed each other
+ * moves before it ({@link #classifyBeforeResizing}), 2x2 max pooling runs in Java ({@link
+ * #poolInJava}), convolutions that only feed each other
  * exchange oneDNN's blocked layout ({@link BlockedLinks#linkConvolutions}), and every convolution keeps oneDNN's
  * reordered copy of its weights between calls ({@code FastConvolution.hasFixedWeights}).
  *
@@ -74,8 +81,9 @@ public final class InferenceGraph {
             folded.add(new String[] {convolution, norm});
         }
         boolean reordered = classifyBeforeResizing(conf);
+        boolean pooled = poolInJava(conf);
         boolean linked = FastConvolution.runsInOneDnn() && BlockedLinks.linkConvolutions(conf);
-        if (folded.isEmpty() && !reordered && !linked && !trainedLinks) {
+        if (folded.isEmpty() && !reordered && !pooled && !linked && !trainedLinks) {
             return trained;
         }
         // The copy is never trained: its convolutions reorder their weights for oneDNN once.
@@ -141,6 +149,40 @@ public final class InferenceGraph {
             any = true;
         }
         return any;
+    }
+
+    /**
+     * Swaps each 2x2, stride-2 max pooling (U-Net's, VGG's) for {@link MaxPool2x2}, the same function
+     * in Java: ND4J's op ran a fifth of a single-threaded U-Net pass. A frozen pooling layer is
+     * swapped too, as freezing only matters to training. Returns whether any was swapped.
+     */
+    private static boolean poolInJava(ComputationGraphConfiguration conf) {
+        boolean any = false;
+        for (GraphVertex v : conf.getVertices().values()) {
+            if (!(v instanceof LayerVertex lv) || lv.getPreProcessor() != null) {
+                continue;
+            }
+            Layer layer = lv.getLayerConf().getLayer();
+            if (layer instanceof FrozenLayer frozen) {
+                layer = frozen.getLayer();
+            }
+            if (layer instanceof SubsamplingLayer s && halvingMaxPool(s)) {
+                MaxPool2x2 pool = new MaxPool2x2(s.getConvolutionMode() == ConvolutionMode.Same);
+                pool.setLayerName(lv.getLayerConf().getLayer().getLayerName());
+                lv.getLayerConf().setLayer(pool);
+                any = true;
+            }
+        }
+        return any;
+    }
+
+    private static boolean halvingMaxPool(SubsamplingLayer s) {
+        int[] two = {2, 2};
+        return s.getPoolingType() == PoolingType.MAX && Arrays.equals(s.getKernelSize(), two)
+                && Arrays.equals(s.getStride(), two) && Arrays.equals(s.getPadding(), new int[] {0, 0})
+                && Arrays.equals(s.getDilation(), new int[] {1, 1}) && s.getCnn2dDataFormat() == CNN2DFormat.NCHW
+                && (s.getConvolutionMode() == ConvolutionMode.Same || s.getConvolutionMode() == ConvolutionMode.Truncate
+                        || s.getConvolutionMode() == ConvolutionMode.Strict);
     }
 
     /** A 1x1, stride-1, unpadded convolution with no activation: one that commutes with a resize. */

@@ -6,12 +6,15 @@ import dev.segplatform.core.model.Networks;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.layer.GraphChecks;
 import dev.segplatform.core.model.layer.FastConvolution;
+import dev.segplatform.core.model.layer.MaxPool2x2;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.segplatform.core.bench.ModelBench;
 import java.util.Arrays;
 import java.util.Random;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -44,6 +47,12 @@ class InferenceGraphTest {
         assertThat(Arrays.stream(serving.getLayers()).map(l -> l.conf().getLayer()).filter(FastConvolution.class::isInstance))
                 .allMatch(l -> ((FastConvolution) l).hasFixedWeights());
         assertThat(serving.getConfiguration().getNetworkOutputs()).isEqualTo(trained.getConfiguration().getNetworkOutputs());
+        long maxPools = Arrays.stream(trained.getLayers()).filter(l -> l.conf().getLayer() instanceof SubsamplingLayer s
+                && s.getPoolingType() == PoolingType.MAX).count();
+        assertThat(Arrays.stream(serving.getLayers()).filter(l -> l.conf().getLayer() instanceof MaxPool2x2).count())
+                .isEqualTo(maxPools);
+        assertThat(Arrays.stream(serving.getLayers()).map(l -> l.conf().getLayer()))
+                .noneMatch(l -> l instanceof SubsamplingLayer s && s.getPoolingType() == PoolingType.MAX);
         INDArray[] expected = trained.output(false, batch.getFeatures(0));
         // Twice: the second pass runs on the weights oneDNN reordered in the first.
         for (int pass = 0; pass < 2; pass++) {
