@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,8 +37,11 @@ class ExperimentClientTest extends ServiceTest {
         ExperimentClient client = new ExperimentClient(URI.create("http://localhost:" + port), INTERNAL_TOKEN);
         long runId = api.run(api.experiment("client"), "unet");
 
-        JobClaim claim = client.claim(new ClaimRequest("client-worker", null)).orElseThrow();
+        ClaimRequest request = new ClaimRequest("client-worker", null, UUID.randomUUID());
+        JobClaim claim = client.claim(request).orElseThrow();
         assertThat(claim.runId()).isEqualTo(runId);
+        // Sent again (as after a lost answer), the same request gets the same lease.
+        assertThat(client.claim(request).map(JobClaim::leaseToken)).contains(claim.leaseToken());
         assertThat(client.claim(new ClaimRequest("client-worker", null))).isEmpty();
         assertThat(client.heartbeat(claim.jobId(), new HeartbeatRequest(claim.leaseToken(), null)).action())
                 .isEqualTo(JobAction.CONTINUE);

@@ -29,9 +29,11 @@ class JobController {
     }
 
     @PostMapping("/claim")
-    @Operation(summary = "Lease the oldest queued job that fits the worker; 204 when there is none")
+    @Operation(summary = "Lease the oldest queued job that fits the worker; 204 when there is none",
+            description = "A retry that sends the same requestId from the same worker gets the lease the first "
+                    + "request got, while it is current, instead of a second job.")
     ResponseEntity<JobClaim> claim(@Valid @RequestBody ClaimRequest request) {
-        return queue.claim(request.workerId(), request.capabilities())
+        return queue.claim(request.workerId(), request.capabilities(), request.requestId())
                 .map(ResponseEntity::ok)
                 .orElseGet(() -> ResponseEntity.noContent().build());
     }

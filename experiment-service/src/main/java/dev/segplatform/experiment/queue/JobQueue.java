@@ -27,7 +27,18 @@ public interface JobQueue {
     long enqueue(long runId, RunSpec spec);
 
     /** Leases the oldest queued job that fits the worker, or nothing when there is none. */
-    Optional<JobClaim> claim(String workerId, WorkerCapabilities capabilities);
+    default Optional<JobClaim> claim(String workerId, WorkerCapabilities capabilities) {
+        return claim(workerId, capabilities, null);
+    }
+
+    /**
+     * {@link #claim(String, WorkerCapabilities)}, repeatable: asked again with the same {@code requestId}
+     * by the same worker while the lease it got is current, it answers that lease again (renewed from
+     * now, no new attempt) instead of leasing another job. A worker whose answer was lost retries with
+     * the same id and gets its job, which would otherwise stay leased to nobody until the lease lapsed
+     * and cost an attempt. Null: an ordinary claim.
+     */
+    Optional<JobClaim> claim(String workerId, WorkerCapabilities capabilities, UUID requestId);
 
     /** Extends the lease and records progress; answers what the worker should do next. */
     HeartbeatResponse heartbeat(long jobId, UUID leaseToken, Progress progress);

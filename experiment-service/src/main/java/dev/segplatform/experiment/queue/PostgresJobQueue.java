@@ -64,7 +64,13 @@ class PostgresJobQueue implements JobQueue {
 
     @Override
     @Transactional
-    public Optional<JobClaim> claim(String workerId, WorkerCapabilities capabilities) {
+    public Optional<JobClaim> claim(String workerId, WorkerCapabilities capabilities, UUID requestId) {
+        if (requestId != null) {
+            Optional<JobClaim> replayed = replay(workerId, requestId);
+            if (replayed.isPresent()) {
+                return replayed;
+            }
+        }
         WorkerCapabilities caps = capabilities == null ? WorkerCapabilities.ANY : capabilities;
         List<String> models = caps.models() == null || caps.models().isEmpty()
                 ? List.of(ModelArchitecture.values()).stream().map(ModelArchitecture::wireName).toList()
@@ -79,7 +85,7 @@ class PostgresJobQueue implements JobQueue {
                             for update skip locked),
                         claimed as (
                         update job j
-                        set status = 'RUNNING', lease_token = :token, worker_id = :worker,
+                        set status = 'RUNNING', lease_token = :token, worker_id = :worker, claim_request = :request,
                             lease_expires_at = now() + make_interval(secs => :leaseSeconds),
                             started_at = coalesce(j.started_at, now()), heartbeat_at = now(),
                             claims = j.claims + 1,
@@ -102,10 +108,31 @@ class PostgresJobQueue implements JobQueue {
                 .param("maxDevices", caps.maxDevicesOrDefault())
                 .param("token", token)
                 .param("worker", workerId)
+                .param("request", requestId)
                 .param("leaseSeconds", leaseSeconds())
                 .query((rs, n) -> new JobClaim(rs.getLong("id"), rs.getLong("run_id"), rs.getLong("experiment_id"),
                         rs.getInt("attempt"), rs.getInt("claims"), token, rs.getTimestamp("lease_expires_at").toInstant(),
                         json.readValue(rs.getString("spec"), RunSpec.class)))
+                .optional();
+    }
+
+    /** The current lease an earlier claim with this request id and worker got, renewed as a heartbeat would. */
+    private Optional<JobClaim> replay(String workerId, UUID requestId) {
+        return jdbc.sql("""
+                        with replayed as (
+                            update job
+                            set lease_expires_at = now() + make_interval(secs => :leaseSeconds), heartbeat_at = now()
+                            where claim_request = :request and worker_id = :worker and status = 'RUNNING'
+                              and lease_expires_at > now()
+                            returning id, run_id, attempt, claims, lease_token, lease_expires_at)
+                        select c.id, c.run_id, c.attempt, c.claims, c.lease_token, c.lease_expires_at, r.experiment_id, r.spec
+                        from replayed c join run r on r.id = c.run_id""")
+                .param("leaseSeconds", leaseSeconds())
+                .param("request", requestId)
+                .param("worker", workerId)
+                .query((rs, n) -> new JobClaim(rs.getLong("id"), rs.getLong("run_id"), rs.getLong("experiment_id"),
+                        rs.getInt("attempt"), rs.getInt("claims"), rs.getObject("lease_token", UUID.class),
+                        rs.getTimestamp("lease_expires_at").toInstant(), json.readValue(rs.getString("spec"), RunSpec.class)))
                 .optional();
     }
 

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -89,6 +90,38 @@ class JobQueueContractTest extends ServiceTest {
         assertThat(queue.claim("w", new WorkerCapabilities(Set.of(ModelArchitecture.UNET), 1))).isEmpty();
         assertThat(queue.claim("w", WorkerCapabilities.ANY)).map(JobClaim::runId).contains(pspnet);
         assertThat(queue.claim("w", WorkerCapabilities.ANY)).isEmpty();
+    }
+
+    @Test
+    void aClaimAskedAgainAsTheSameRequestGetsItsLeaseBackInsteadOfASecondJob() {
+        long first = api.run(experimentId, "unet");
+        long second = api.run(experimentId, "unet");
+        UUID request = UUID.randomUUID();
+        JobClaim claimed = queue.claim("w", WorkerCapabilities.ANY, request).orElseThrow();
+        assertThat(claimed.runId()).isEqualTo(first);
+
+        // The answer was lost on its way; the worker asks again as the same request.
+        JobClaim again = queue.claim("w", WorkerCapabilities.ANY, request).orElseThrow();
+        assertThat(again.jobId()).isEqualTo(claimed.jobId());
+        assertThat(again.leaseToken()).isEqualTo(claimed.leaseToken());
+        assertThat(again.claim()).isEqualTo(claimed.claim());
+        assertThat(again.attempt()).isEqualTo(claimed.attempt());
+        assertThat(again.spec()).isEqualTo(claimed.spec());
+        assertThat(again.leaseExpiresAt()).isAfterOrEqualTo(claimed.leaseExpiresAt());
+        assertThat(attempts(first)).hasSize(1);
+        assertThat(status(second)).isEqualTo(JobStatus.QUEUED);
+
+        // Only that worker's request: the same id from another worker is a claim of its own.
+        JobClaim other = queue.claim("other", WorkerCapabilities.ANY, request).orElseThrow();
+        assertThat(other.runId()).isEqualTo(second);
+        // A lapsed lease is not handed out again: the request is then an ordinary claim, and nothing is queued.
+        expireLease(claimed.jobId());
+        assertThat(queue.claim("w", WorkerCapabilities.ANY, request)).isEmpty();
+        assertThat(attempts(first)).hasSize(1);
+
+        // Nothing left running for the next test's sweep to hand out.
+        queue.complete(claimed.jobId(), claimed.leaseToken(), JobStatus.SUCCEEDED, null);
+        queue.complete(other.jobId(), other.leaseToken(), JobStatus.SUCCEEDED, null);
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
@@ -110,11 +111,16 @@ public class WorkerPool implements SmartLifecycle {
         @Override
         public void run() {
             Backoff backoff = new Backoff(properties.idleBackoffMin(), properties.idleBackoffMax());
-            ClaimRequest request = new ClaimRequest(id, new WorkerCapabilities(Set.of(), properties.maxDevices()));
+            WorkerCapabilities capabilities = new WorkerCapabilities(Set.of(), properties.maxDevices());
+            // One request id until an answer arrives: a claim whose answer was lost (a timeout) is
+            // asked again as the same request and gets the job it leased, instead of leaving that
+            // job leased to nobody until the lease lapses and costs an attempt.
+            ClaimRequest request = new ClaimRequest(id, capabilities, UUID.randomUUID());
             while (running) {
                 Optional<JobClaim> claim;
                 try {
                     claim = client.claim(request);
+                    request = new ClaimRequest(id, capabilities, UUID.randomUUID());
                 } catch (ExperimentUnavailableException | ExperimentApiException e) {
                     log.warn("Cannot claim: {}", e.getMessage());
                     claim = Optional.empty();
