@@ -13,6 +13,8 @@ import dev.segplatform.experiment.problem.ConflictException;
 import dev.segplatform.experiment.problem.NotFoundException;
 import dev.segplatform.experiment.problem.JobQueueFullException;
 import dev.segplatform.experiment.problem.StaleLeaseException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -96,13 +98,13 @@ class PostgresJobQueue implements JobQueue {
                             progress_eta_seconds = null, progress_at = null
                         from next
                         where j.id = next.id
-                        returning j.id, j.run_id, j.attempt, j.claims, j.lease_expires_at, j.worker_id),
+                        returning j.id, j.run_id, j.attempt, j.claims, j.lease_token, j.lease_expires_at, j.worker_id),
                         -- The attempt history gains the claim in the same statement, so neither exists without
                         -- the other.
                         opened as (
                             insert into job_attempt (run_id, job_id, claim, worker_id, claimed_at, outcome)
                             select c.run_id, c.id, c.claims, c.worker_id, now(), 'RUNNING' from claimed c)
-                        select c.id, c.run_id, c.attempt, c.claims, c.lease_expires_at, r.experiment_id, r.spec
+                        select c.id, c.run_id, c.attempt, c.claims, c.lease_token, c.lease_expires_at, r.experiment_id, r.spec
                         from claimed c join run r on r.id = c.run_id""")
                 .param("models", models)
                 .param("maxDevices", caps.maxDevicesOrDefault())
@@ -110,9 +112,7 @@ class PostgresJobQueue implements JobQueue {
                 .param("worker", workerId)
                 .param("request", requestId)
                 .param("leaseSeconds", leaseSeconds())
-                .query((rs, n) -> new JobClaim(rs.getLong("id"), rs.getLong("run_id"), rs.getLong("experiment_id"),
-                        rs.getInt("attempt"), rs.getInt("claims"), token, rs.getTimestamp("lease_expires_at").toInstant(),
-                        json.readValue(rs.getString("spec"), RunSpec.class)))
+                .query(this::jobClaim)
                 .optional();
     }
 
@@ -130,10 +130,15 @@ class PostgresJobQueue implements JobQueue {
                 .param("leaseSeconds", leaseSeconds())
                 .param("request", requestId)
                 .param("worker", workerId)
-                .query((rs, n) -> new JobClaim(rs.getLong("id"), rs.getLong("run_id"), rs.getLong("experiment_id"),
-                        rs.getInt("attempt"), rs.getInt("claims"), rs.getObject("lease_token", UUID.class),
-                        rs.getTimestamp("lease_expires_at").toInstant(), json.readValue(rs.getString("spec"), RunSpec.class)))
+                .query(this::jobClaim)
                 .optional();
+    }
+
+    /** A row of a claim's or replay's answer: the job's lease columns, its run's experiment and spec. */
+    private JobClaim jobClaim(ResultSet rs, int row) throws SQLException {
+        return new JobClaim(rs.getLong("id"), rs.getLong("run_id"), rs.getLong("experiment_id"), rs.getInt("attempt"),
+                rs.getInt("claims"), rs.getObject("lease_token", UUID.class), rs.getTimestamp("lease_expires_at").toInstant(),
+                json.readValue(rs.getString("spec"), RunSpec.class));
     }
 
     @Override
