@@ -1,5 +1,6 @@
 package dev.segplatform.core.bench;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import dev.segplatform.core.model.Architecture;
 import dev.segplatform.core.model.ModelSpec;
 import dev.segplatform.core.model.Networks;
@@ -53,7 +54,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * machine falls on both sides rather than on whichever happened to run during it.
  *
  * <p>Options: {@code --size N} (128), {@code --batch N} (16), {@code --iters N} timed training
- * minibatches per round (5), {@code --rounds N} (5), {@code --archs unet,pspnet,icnet}.
+ * minibatches per round (5), {@code --rounds N} (9: a round is short, and a median over five moved
+ * whenever two rounds of one side met a compilation or the host's other work), {@code --archs
+ * unet,pspnet,icnet}. The JIT's thresholds are printed: {@code bin/bench models} lowers them (see
+ * the script).
  */
 public final class ModelBench {
 
@@ -128,9 +132,10 @@ public final class ModelBench {
         NativeBackend.configure();
         Options options = parse(args);
         System.out.printf(Locale.ROOT, "ModelBench: %dx%d input, batch %d, %d s warm-up per side (DL4J: and until its JIT is quiet) + %d timed minibatches, "
-                        + "%d rounds, %d cores, ND4J %s%n", options.size(), options.size(), options.batch(),
+                        + "%d rounds, %d cores, ND4J %s, JIT thresholds x%s%n", options.size(), options.size(), options.batch(),
                 WARMUP_NANOS / 1_000_000_000L, options.iters(), options.rounds(), Runtime.getRuntime().availableProcessors(),
-                Nd4j.getExecutioner().getClass().getSimpleName());
+                Nd4j.getExecutioner().getClass().getSimpleName(),
+                ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption("CompileThresholdScaling").getValue());
 
         PeerLauncher launcher = options.peer() ? PeerLauncher.find() : null;
         String peerStatus = !options.peer() ? "peer: not requested (add --peer to compare with the same networks in PyTorch)"
@@ -155,7 +160,7 @@ public final class ModelBench {
         int size = 128;
         int batch = 16;
         int iters = 5;
-        int rounds = 5;
+        int rounds = 9;
         boolean peer = false;
         List<Architecture> architectures = List.of(Architecture.values());
         for (int i = 0; i < args.length; i++) {
