@@ -253,6 +253,18 @@ public final class DynamicBatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Frees an input once its output arrived, or an output once it was read, if the array owns its
+     * memory. Left to the garbage collector, the next request's arrays of the same size come from
+     * fresh pages: ND4J zero-fills every new buffer, and on this machine the page faults of that
+     * fill took 1.3% of the service's CPU at concurrency 8, beside 1.8% for the fill itself.
+     */
+    public static void release(INDArray array) {
+        if (array != null && array.closeable()) {
+            array.close();
+        }
+    }
+
     /** Images admitted and not yet answered. */
     public int depth() {
         return capacity - admitted.availablePermits();

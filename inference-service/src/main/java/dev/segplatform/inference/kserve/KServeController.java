@@ -1,6 +1,7 @@
 package dev.segplatform.inference.kserve;
 
 import dev.segplatform.inference.InferenceProperties;
+import dev.segplatform.inference.batching.DynamicBatcher;
 import dev.segplatform.inference.kserve.KServeMessages.Live;
 import dev.segplatform.inference.kserve.KServeMessages.ModelMetadata;
 import dev.segplatform.inference.kserve.KServeMessages.Ready;
@@ -112,6 +113,8 @@ class KServeController {
         TensorInference.Result result = inference.infer(body, request.getHeader(InferRequestReader.HEADER_LENGTH));
         ServedModel model = result.model();
         OutputPacker.Packed packed = packer.pack(modelName, Long.toString(model.version()), result);
+        // Packed into Java arrays: the probabilities are not read again.
+        result.probabilities().forEach(DynamicBatcher::release);
         if (packed.binary() == null) {
             return ResponseEntity.ok().headers(ModelHeaders.of(model)).body(packed.header());
         }

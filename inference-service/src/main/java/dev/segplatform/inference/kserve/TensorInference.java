@@ -53,12 +53,14 @@ class TensorInference {
         InferRequestReader.Request request;
         ServedModel model;
         List<CompletableFuture<INDArray>> futures;
+        List<INDArray> inputs;
+        INDArray x;
         try (DynamicBatcher.Arrival arrival = batcher.announce()) {
             request = reader.read(body, headerLength);
             model = models.require();
             InferRequestReader.ImageTensor tensor = request.input();
-            INDArray x = ImagePreprocessor.toInputSize(tensor.nchw(), model.inputSize());
-            List<INDArray> inputs = new ArrayList<>(tensor.n());
+            x = ImagePreprocessor.toInputSize(tensor.nchw(), model.inputSize());
+            inputs = new ArrayList<>(tensor.n());
             if (tensor.n() == 1) {
                 inputs.add(x);
             } else {
@@ -76,6 +78,10 @@ class TensorInference {
             probabilities.add(p);
             masks.add(MaskPostprocessor.toMask(p, tensor.width(), tensor.height()));
         }
+        // Every pass is over: the inputs are not read again (the probabilities are, by the packer).
+        inputs.forEach(DynamicBatcher::release);
+        DynamicBatcher.release(x);
+        DynamicBatcher.release(tensor.nchw());
         return new Result(request, model, tensor.n(), tensor.height(), tensor.width(), masks, probabilities);
     }
 }

@@ -64,8 +64,14 @@ class SegmentationService {
         for (int i = 0; i < prepared.size(); i++) {
             PreparedImage p = prepared.get(i);
             INDArray probabilities = DynamicBatcher.await(outputs.get(i));
-            results.add(new Segmentation(model, p.original(),
-                    MaskPostprocessor.toMask(probabilities, p.originalWidth(), p.originalHeight())));
+            try {
+                results.add(new Segmentation(model, p.original(),
+                        MaskPostprocessor.toMask(probabilities, p.originalWidth(), p.originalHeight())));
+            } finally {
+                // Its pass is over (the output arrived), so neither array is read again.
+                DynamicBatcher.release(probabilities);
+                DynamicBatcher.release(p.input());
+            }
         }
         return results;
     }

@@ -60,7 +60,7 @@ public final class MaskEncoder {
         return palette[c];
     }
 
-    /** An 8-bit palette PNG: pixel value = class index, palette entry = class colour ({@link PngEncoder}). */
+    /** A palette PNG: pixel value = class index, palette entry = class colour ({@link PngEncoder}). */
     public byte[] png(ClassMask mask) {
         checkClasses(mask);
         int n = classNames.size();
