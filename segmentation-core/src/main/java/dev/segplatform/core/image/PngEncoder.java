@@ -85,28 +85,40 @@ public final class PngEncoder {
      */
     private static byte[] pack(int width, int height, byte[] indices, int entries, int depth, int rowBytes) {
         int largest = 0;
-        for (byte index : indices) {
-            largest = Math.max(largest, index & 0xFF);
-        }
-        if (largest >= entries) {
-            throw new IllegalArgumentException("index " + largest + " is past the palette's " + entries + " entries");
-        }
-        if (depth == 8) {
-            return indices;
-        }
+        byte[] packed = depth == 8 ? indices : new byte[rowBytes * height];
         int perByte = 8 / depth;
-        byte[] packed = new byte[rowBytes * height];
+        int whole = width / perByte * perByte;
         for (int y = 0; y < height; y++) {
             int in = y * width;
             int out = y * rowBytes;
-            for (int x = 0; x < width; x += perByte) {
-                int bits = 0;
-                int end = Math.min(width, x + perByte);
-                for (int i = x; i < end; i++) {
-                    bits = bits << depth | indices[in + i];
+            if (depth == 8) {
+                for (int x = 0; x < width; x++) {
+                    largest = Math.max(largest, indices[in + x] & 0xFF);
                 }
-                packed[out++] = (byte) (bits << depth * (x + perByte - end));
+                continue;
             }
+            int x = 0;
+            for (; x < whole; x += perByte) {
+                int bits = 0;
+                for (int k = 0; k < perByte; k++) {
+                    int index = indices[in + x + k] & 0xFF;
+                    largest = Math.max(largest, index);
+                    bits = bits << depth | index;
+                }
+                packed[out++] = (byte) bits;
+            }
+            if (x < width) {
+                int bits = 0;
+                for (int k = 0; k < perByte; k++) {
+                    int index = x + k < width ? indices[in + x + k] & 0xFF : 0;
+                    largest = Math.max(largest, index);
+                    bits = bits << depth | index;
+                }
+                packed[out] = (byte) bits;
+            }
+        }
+        if (largest >= entries) {
+            throw new IllegalArgumentException("index " + largest + " is past the palette's " + entries + " entries");
         }
         return packed;
     }
