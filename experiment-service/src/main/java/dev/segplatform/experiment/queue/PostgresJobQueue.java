@@ -68,6 +68,13 @@ class PostgresJobQueue implements JobQueue {
     @Transactional
     public Optional<JobClaim> claim(String workerId, WorkerCapabilities capabilities, UUID requestId) {
         if (requestId != null) {
+            // A delivery of the same request that is still in its transaction (a retry sent after the
+            // client's timeout, before this commit) leaves no lease this one can see yet, and this
+            // one would lease a second job. Both take turns on a lock of the worker and request id,
+            // released at commit, so the later one finds the earlier one's lease.
+            jdbc.sql("select pg_advisory_xact_lock(hashtextextended(:key, 0))")
+                    .param("key", workerId + '\n' + requestId)
+                    .query((rs, row) -> row).list();
             Optional<JobClaim> replayed = replay(workerId, requestId);
             if (replayed.isPresent()) {
                 return replayed;

@@ -125,6 +125,42 @@ class JobQueueContractTest extends ServiceTest {
     }
 
     @Test
+    void deliveriesOfOneClaimThatOverlapLeaseOneJobBetweenThem() throws Exception {
+        // A retry can reach the service while the first delivery is still in its transaction (the
+        // client timed out first). Several rounds, since an overlap is a matter of timing.
+        int deliveries = 6;
+        ExecutorService pool = Executors.newFixedThreadPool(deliveries);
+        try {
+            for (int round = 0; round < 5; round++) {
+                List<Long> runIds = List.of(api.run(experimentId, "unet"), api.run(experimentId, "unet"));
+                UUID request = UUID.randomUUID();
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<Optional<JobClaim>>> answers = new ArrayList<>();
+                for (int d = 0; d < deliveries; d++) {
+                    answers.add(pool.submit(() -> {
+                        start.await();
+                        return queue.claim("w", WorkerCapabilities.ANY, request);
+                    }));
+                }
+                start.countDown();
+                List<JobClaim> claims = new ArrayList<>();
+                for (Future<Optional<JobClaim>> answer : answers) {
+                    claims.add(answer.get(30, TimeUnit.SECONDS).orElseThrow());
+                }
+                assertThat(claims.stream().map(JobClaim::leaseToken).distinct()).as("round %d", round).hasSize(1);
+                assertThat(claims.get(0).runId()).isEqualTo(runIds.get(0));
+                assertThat(attempts(runIds.get(0))).hasSize(1);
+                assertThat(status(runIds.get(1))).isEqualTo(JobStatus.QUEUED);
+                // Nothing left running for a later sweep, nor queued for the next round.
+                queue.complete(claims.get(0).jobId(), claims.get(0).leaseToken(), JobStatus.SUCCEEDED, null);
+                drainQueue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void expiredLeaseIsRequeuedAndTheStaleWorkerIsFencedOff() {
         long runId = api.run(experimentId, "icnet");
         JobClaim first = queue.claim("slow-worker", WorkerCapabilities.ANY).orElseThrow();
