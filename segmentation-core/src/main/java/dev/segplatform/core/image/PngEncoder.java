@@ -24,9 +24,9 @@ public final class PngEncoder {
      * rgbPalette} (three bytes per entry), at the fewest bits per pixel that hold every entry's
      * index (1, 2, 4 or 8, as libpng's writers choose): a three-class mask packs four pixels to the
      * byte, so a quarter of the bytes go through the filter and the deflater (a 128x128 mask in 27 us
-     * instead of 38, and 595 bytes instead of 758). Rows after the first are filtered "Up" (class masks, what this
-     * is written for, mostly repeat the row above, so they become runs of zeros) and deflated at the
-     * fastest level, which such flat data needs.
+     * instead of 38, and 595 bytes instead of 758). Rows after the first are filtered "Up" (class
+     * masks, what this is written for, mostly repeat the row above, so they become runs of zeros) and
+     * deflated at the fastest level, which such flat data needs.
      *
      * @throws IllegalArgumentException if an index is past the palette
      */
