@@ -55,12 +55,18 @@ final class Platform {
     /** A trainer with extra environment variables for its process. */
     static ServiceProcess trainer(String name, java.util.Map<String, String> environment, String... extra)
             throws Exception {
+        return trainer(name, experimentService().url(), environment, extra);
+    }
+
+    /** A trainer that reaches the experiment service at {@code experimentUrl} (a proxy in front of it, say). */
+    static ServiceProcess trainer(String name, java.net.URI experimentUrl, java.util.Map<String, String> environment,
+            String... extra) throws Exception {
         java.util.Map<String, String> withToken = new java.util.HashMap<>(environment);
         withToken.putIfAbsent("TRAINER_INTERNAL_TOKEN", INTERNAL_TOKEN);
         // Every trainer JVM starts with Spark's Java 17 options, as bin/platform's and the image's do.
         withToken.putIfAbsent("JDK_JAVA_OPTIONS", dev.segplatform.spark.SparkExecutors.javaOptions());
         String[] args = new String[extra.length + 5];
-        args[0] = "--trainer.experiment-url=" + experimentService().url();
+        args[0] = "--trainer.experiment-url=" + experimentUrl;
         args[1] = "--trainer.worker-id=" + name;
         args[2] = "--trainer.work-dir=" + ROOT.resolve("work");
         args[3] = "--trainer.heartbeat-interval=1s";

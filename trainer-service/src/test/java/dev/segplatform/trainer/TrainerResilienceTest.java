@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Trainers that die, leave, share the queue, and use several devices; each a real process. */
 class TrainerResilienceTest {
@@ -57,6 +58,24 @@ class TrainerResilienceTest {
         assertThat(loaded.descriptor().epoch()).as("val_mean_iou per epoch: " + iou).isEqualTo((int) best.step());
         assertThat(loaded.descriptor().metrics().get("val_mean_iou")).isEqualTo(best.value());
         assertThat(client.run(runId).get("params").get("bundle_epoch").asString()).isEqualTo(Long.toString(best.step()));
+    }
+
+    @Test
+    void aClaimWhoseAnswerIsLostIsAskedAgainAndItsJobTrainsOnItsFirstAttempt() throws Exception {
+        try (AnswerDroppingProxy proxy = AnswerDroppingProxy.start(Platform.experimentService().url());
+             ServiceProcess trainer = Platform.trainer("forgetful", proxy.url(), java.util.Map.of())) {
+            long runId = Platform.run(experimentId, "unet", 2, "");
+            JsonNode run = Platform.awaitEnd(runId, Duration.ofMinutes(3));
+            assertThat(run.get("status").asString()).as(run.toString()).isEqualTo("SUCCEEDED");
+            // The lost answer's lease came back on the retry: no lapsed lease, no second attempt.
+            assertThat(run.get("attempt").asInt()).isEqualTo(1);
+            assertThat(run.get("claims").asInt()).isEqualTo(1);
+            assertThat(proxy.droppedClaim).as("a claim answer was lost").isNotNull();
+            String requestId = JsonMapper.builder().build().readTree(proxy.droppedClaim).get("requestId").asString();
+            // The retry was the same request, answered with the job.
+            assertThat(proxy.claims).filteredOn(c -> c.getKey().contains(requestId) && c.getValue() == 200)
+                    .hasSize(2);
+        }
     }
 
     @Test
