@@ -60,9 +60,11 @@ public final class MaskEncoder {
         return palette[c];
     }
 
-    /** A palette PNG: pixel value = class index, palette entry = class colour ({@link PngEncoder}). */
+    /**
+     * A palette PNG: pixel value = class index, palette entry = class colour ({@link PngEncoder},
+     * which refuses a class past the palette while it packs the pixels).
+     */
     public byte[] png(ClassMask mask) {
-        checkClasses(mask);
         int n = classNames.size();
         byte[] plte = new byte[3 * n];
         for (int c = 0; c < n; c++) {

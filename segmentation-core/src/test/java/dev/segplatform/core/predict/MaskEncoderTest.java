@@ -77,6 +77,7 @@ class MaskEncoderTest {
         assertThat(summary.fractions()).containsExactly(new double[] {0.25, 0.5, 0.25}, within(1e-12));
         assertThat(MaskEncoder.decodeRle(summary.rle(), 4, 2)).isEqualTo(mask);
         assertThatThrownBy(() -> encoder.summary(ClassMask.of(1, 1, new int[] {3}))).hasMessageContaining("class 3");
+        assertThatThrownBy(() -> encoder.png(ClassMask.of(1, 1, new int[] {3}))).hasMessageContaining("index 3");
     }
 
     @Test
