@@ -29,6 +29,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -120,7 +121,7 @@ public final class ServingBench {
 
     /** Latencies (ns, sorted) of one or more rounds, the batches formed and the waits meanwhile. */
     record Measurement(long[] latencies, double seconds, long errors, long[] batches, long waits,
-                       double forwardSeconds, double cpuSeconds, double clientCpuSeconds) {
+                       double forwardSeconds, double cpuSeconds, double[] threadCpuSeconds, double clientCpuSeconds) {
 
         double perSecond() {
             return latencies.length / seconds;
@@ -145,7 +146,7 @@ public final class ServingBench {
             }
             return new Measurement(all, seconds + other.seconds, errors + other.errors, sum, waits + other.waits,
                     forwardSeconds + other.forwardSeconds, cpuSeconds + other.cpuSeconds,
-                    clientCpuSeconds + other.clientCpuSeconds);
+                    sum(threadCpuSeconds, other.threadCpuSeconds), clientCpuSeconds + other.clientCpuSeconds);
         }
     }
 
@@ -397,6 +398,64 @@ public final class ServingBench {
         System.out.printf("  CPU per image: the service's process %.2f ms, of which the raw pass would take %.2f ms"
                 + " on %d cores; the load generator's process %.2f ms%n", 1000 * m.cpuSeconds() / images,
                 1000 * rawSeconds * cores / images, cores, 1000 * m.clientCpuSeconds() / images);
+        double[] threads = m.threadCpuSeconds();
+        double java = Arrays.stream(threads).sum();
+        StringBuilder split = new StringBuilder();
+        for (ThreadKind group : ThreadKind.values()) {
+            split.append(String.format(" %s %.2f,", group.label, 1000 * threads[group.ordinal()] / images));
+        }
+        System.out.printf("  the service's process by thread, ms per image:%s the JVM's own (JIT, GC) %.2f%n", split,
+                1000 * (m.cpuSeconds() - java) / images);
+    }
+
+    /** The bench process's Java threads, by what they do in a service. */
+    private enum ThreadKind {
+        WORKERS("batch workers (passes, stacking, splitting)"),
+        REQUESTS("request threads (HTTP, decoding, encoding)"),
+        IO("HTTP poller and acceptor"),
+        OTHER("other Java threads");
+
+        final String label;
+
+        ThreadKind(String label) {
+            this.label = label;
+        }
+
+        static ThreadKind of(String name) {
+            if (name.startsWith("inference-batcher-")) {
+                return WORKERS;
+            }
+            if (name.contains("-exec-")) {
+                return REQUESTS;
+            }
+            return name.contains("Poller") || name.contains("Acceptor") ? IO : OTHER;
+        }
+    }
+
+    /**
+     * CPU seconds the process's Java threads have used so far, by {@link ThreadKind} (both services'
+     * threads: the idle one's add almost nothing while the other is measured). The process's CPU
+     * beyond them is the JVM's own threads (compilers, collectors), which the platform MXBean does
+     * not list.
+     */
+    private static double[] threadCpuSeconds() {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        double[] seconds = new double[ThreadKind.values().length];
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null) {
+                seconds[ThreadKind.of(info.getThreadName()).ordinal()] +=
+                        Math.max(0, threads.getThreadCpuTime(info.getThreadId())) / 1e9;
+            }
+        }
+        return seconds;
+    }
+
+    private static double[] sum(double[] a, double[] b) {
+        double[] sum = a.clone();
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] += b[i];
+        }
+        return sum;
     }
 
     /** CPU seconds this whole process (client, service, forward passes) has used so far. */
@@ -736,6 +795,7 @@ public final class ServingBench {
             long waitsBefore = waits();
             double forwardBefore = forwardSeconds();
             double cpuBefore = processCpuSeconds();
+            double[] threadCpuBefore = threadCpuSeconds();
             double[] answer = loader.load(port, request, concurrency, seconds);
             long[] after = batcher.batchesBySize();
             long[] batches = new long[MAX_BATCH + 1];
@@ -748,7 +808,9 @@ public final class ServingBench {
             }
             Arrays.sort(sorted);
             return new Measurement(sorted, answer[2], (long) answer[0], batches, waits() - waitsBefore,
-                    forwardSeconds() - forwardBefore, processCpuSeconds() - cpuBefore, answer[1]);
+                    forwardSeconds() - forwardBefore, processCpuSeconds() - cpuBefore,
+                    sum(threadCpuSeconds(), Arrays.stream(threadCpuBefore).map(x -> -x).toArray()),
+                    answer[1]);
         }
 
         @Override
