@@ -32,6 +32,10 @@ import org.springframework.util.unit.DataSize;
  * @param maxBatchDelay      how long a batch that is not full may wait for requests announced and not yet
  *                           queued; a lone request never waits (Triton's
  *                           {@code max_queue_delay_microseconds})
+ * @param profileBatchSizes  time one copy of each model loaded at every batch size up to
+ *                           {@code max-batch-size} and form no batch larger than the smallest size within
+ *                           5% of the best images/s (a larger one only holds its requests longer); false
+ *                           forms batches up to {@code max-batch-size} whatever they gain
  * @param queueCapacity      images waiting or in a forward pass at most; beyond it requests get 429
  * @param instances          copies of the model, each run by a batch worker of its own (Triton's instance
  *                           group count); unset: the cores divided by {@code threads-per-instance}, at
@@ -67,6 +71,7 @@ public record InferenceProperties(
         @DefaultValue("segmentation") String modelName,
         @DefaultValue("8") int maxBatchSize,
         @DefaultValue("5ms") Duration maxBatchDelay,
+        @DefaultValue("true") boolean profileBatchSizes,
         @DefaultValue("64") int queueCapacity,
         Integer instances,
         @DefaultValue("1") int threadsPerInstance,

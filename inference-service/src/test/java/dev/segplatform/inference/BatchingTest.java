@@ -40,6 +40,8 @@ class BatchingTest {
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("inference.bundle-path", () -> TestModels.trained().toString());
         registry.add("inference.max-batch-size", () -> "8");
+        // The batcher's own maximum, not one the load's timing of the batch sizes may lower.
+        registry.add("inference.profile-batch-sizes", () -> "false");
         registry.add("inference.max-batch-delay", () -> "1h");
         registry.add("inference.request-timeout", () -> "20s");
     }

@@ -32,6 +32,8 @@ class OverloadTest {
     static void properties(DynamicPropertyRegistry registry) {
         registry.add("inference.bundle-path", () -> TestModels.trained().toString());
         registry.add("inference.max-batch-size", () -> "64");
+        // The batcher's own maximum, not one the load's timing of the batch sizes may lower.
+        registry.add("inference.profile-batch-sizes", () -> "false");
         registry.add("inference.max-batch-delay", () -> "3s");
         registry.add("inference.queue-capacity", () -> "2");
         registry.add("inference.max-images-per-request", () -> "2");

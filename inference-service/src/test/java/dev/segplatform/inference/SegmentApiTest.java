@@ -17,6 +17,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
@@ -143,6 +145,27 @@ class SegmentApiTest extends ServiceTest {
         assertThat(model.get("metrics").get("val_mean_iou").asDouble()).isEqualTo(TestModels.trainedIou());
         assertThat(model.get("loadedAt").asString()).isNotBlank();
         assertThat(model.get("version").asLong()).isPositive();
+    }
+
+    @Test
+    void theLoadTimedTheBatchSizesAndTheLimitIsTheSmallestNearTheBestRate() {
+        // The defaults: max batch 8, so every size from 1 to 8 was timed on the model's first copy.
+        JsonNode batching = http.get("/api/model").json().get("batching");
+        Map<Integer, Long> rates = new TreeMap<>();
+        batching.get("imagesPerSecond").properties()
+                .forEach(e -> rates.put(Integer.valueOf(e.getKey()), e.getValue().asLong()));
+        assertThat(rates.keySet()).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+        assertThat(rates.values()).allSatisfy(r -> assertThat(r).isPositive());
+        double near = 0.95 * rates.values().stream().mapToLong(Long::longValue).max().orElseThrow();
+        int limit = batching.get("limit").asInt();
+        // The rule ran on unrounded rates, so each side of it is checked to within a rounding (one image/s).
+        assertThat(rates.get(limit)).as("the limit's rate").isGreaterThan((long) (near - 1));
+        rates.forEach((size, rate) -> {
+            if (size < limit) {
+                assertThat(rate).as("the rate at %d, below the limit", size).isLessThan((long) (near + 1) + 1);
+            }
+        });
+        assertThat(http.get("/actuator/prometheus").text()).contains("inference_batch_limit " + limit + ".0");
     }
 
     /** Gray, gray+alpha, 16-bit gray, RGBA, palette and CMYK all come out as a mask of the right size. */

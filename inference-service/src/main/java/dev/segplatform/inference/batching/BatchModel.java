@@ -14,4 +14,13 @@ public interface BatchModel {
      * of the other, computed on copy {@code instance} (0 to the batcher's instances, exclusive).
      */
     INDArray forward(int instance, INDArray batch);
+
+    /**
+     * The largest batch worth forming for this model: the batcher forms none larger, whatever its
+     * own maximum. A model that gains no images/s past some size only holds its requests longer in
+     * a larger batch (see {@code BatchProfile}).
+     */
+    default int batchLimit() {
+        return Integer.MAX_VALUE;
+    }
 }

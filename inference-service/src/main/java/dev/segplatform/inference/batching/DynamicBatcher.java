@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * per-thread setting), so request threads and other workers are left as they are.
  *
  * <p>The rule: when the model becomes free, the worker takes everything already waiting (up to
- * {@code maxBatchSize} images) and runs it at once. Images arriving while a pass runs wait in the
+ * {@code maxBatchSize} images, or the model's {@link BatchModel#batchLimit} if lower) and runs it at once. Images arriving while a pass runs wait in the
  * queue, so a busy model is what forms batches. The worker delays a batch that is not full only
  * while more requests are known to be on the way: a request {@linkplain #announce announces}
  * itself before it decodes its images, and the worker waits for announced requests, at most
@@ -355,10 +355,11 @@ public final class DynamicBatcher implements AutoCloseable {
                 model = queue.peek().model();
                 take(batch, model);
             }
-            if (batch.size() < maxBatchSize && announced > 0 && maxBatchDelayNanos > 0 && headIs(model)) {
+            int limit = limit(model);
+            if (batch.size() < limit && announced > 0 && maxBatchDelayNanos > 0 && headIs(model)) {
                 waits.increment();
                 long left = maxBatchDelayNanos;
-                while (batch.size() < maxBatchSize && announced > 0 && left > 0 && headIs(model)) {
+                while (batch.size() < limit && announced > 0 && left > 0 && headIs(model)) {
                     left = changed.awaitNanos(left);
                     take(batch, model);
                 }
@@ -373,6 +374,11 @@ public final class DynamicBatcher implements AutoCloseable {
         return batch;
     }
 
+    /** The largest batch of {@code model}: the batcher's maximum, or the model's own limit if lower. */
+    private int limit(BatchModel model) {
+        return Math.max(1, Math.min(maxBatchSize, model.batchLimit()));
+    }
+
     /** True when nothing waits or the next image is the batch's model's: another model's image ends the wait. */
     private boolean headIs(BatchModel model) {
         return queue.isEmpty() || queue.peek().model() == model;
@@ -380,7 +386,8 @@ public final class DynamicBatcher implements AutoCloseable {
 
     /** Moves waiting images of {@code model} into the batch, from the head, dropping timed-out ones. */
     private void take(List<Pending> batch, BatchModel model) {
-        while (batch.size() < maxBatchSize && !queue.isEmpty() && queue.peek().model() == model) {
+        int limit = limit(model);
+        while (batch.size() < limit && !queue.isEmpty() && queue.peek().model() == model) {
             Pending next = queue.poll();
             if (next.result().isDone()) {
                 admitted.release();

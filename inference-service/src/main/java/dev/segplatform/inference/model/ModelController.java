@@ -31,11 +31,22 @@ class ModelController {
      * @param weightsSha256 sha256 of the weights inside the bundle
      * @param registeredModel the registered model, version and alias it was chosen by
      *                        ({@code inference.model-uri}); null otherwise
+     * @param batching     how the load timed its batch sizes and the largest batch formed for it; null
+     *                     when it did not ({@code inference.profile-batch-sizes=false} or max batch 1)
      */
     record ModelInfo(String name, long version, String runId, Long experimentId, String architecture, int inputSize,
                      List<String> classes, Map<String, Double> metrics, Instant loadedAt, String source,
                      String rankMetric, Double rankValue, String createdAt, String weightsSha256,
-                     Map<String, String> libraries, Registered registeredModel) {
+                     Map<String, String> libraries, Registered registeredModel, Batching batching) {
+    }
+
+    /**
+     * @param limit           the largest batch formed for this model: the smallest batch size within 5% of
+     *                        the best images/s
+     * @param imagesPerSecond one copy's images/s by batch size: every size up to 8, then powers of two
+     *                        and {@code inference.max-batch-size}
+     */
+    record Batching(int limit, Map<Integer, Long> imagesPerSecond) {
     }
 
     /** A registered model version, and the alias that named it (null when the URI named the version). */
@@ -51,6 +62,7 @@ class ModelController {
         return new ModelInfo(name, m.version(), m.runId(), c.experimentId(), m.architecture(), m.inputSize(),
                 m.classNames(), d.metrics(), m.loadedAt(), c.source(), c.rankMetric(), c.rankValue(), d.createdAt(),
                 d.weightsSha256(), d.libraries(), c.registeredModel() == null ? null
-                        : new Registered(c.registeredModel(), c.modelVersion(), c.alias()));
+                        : new Registered(c.registeredModel(), c.modelVersion(), c.alias()),
+                m.batchProfile().map(p -> new Batching(p.limit(), p.bySize())).orElse(null));
     }
 }

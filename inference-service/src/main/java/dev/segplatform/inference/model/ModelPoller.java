@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
@@ -28,8 +29,9 @@ import org.springframework.stereotype.Component;
 /**
  * Looks for a new model every {@code inference.poll-interval}, starting at once. The source's
  * candidates are read best first; the first that is already served ends the poll, and the first
- * new one that can be downloaded, verified, loaded and put through one warm-up forward pass beside
- * the served model is swapped in, so the first requests on it are as fast as any.
+ * new one that can be downloaded, verified, loaded and warmed up beside the served model (a pass
+ * of each copy, then its batch sizes timed: {@link BatchProfile}) is swapped in, so the first
+ * requests on it are as fast as any.
  *
  * <p>A candidate that cannot be loaded (not a zip, sha256 mismatch, unknown architecture, download
  * failure) is logged, remembered by its key (run and sha256, or file, time and size) and skipped
@@ -54,6 +56,8 @@ class ModelPoller implements SchedulingConfigurer {
     private final Duration retry;
     /** The batch workers' OpenMP threads, which the warm-up pass runs with (0: ND4J's default). */
     private final int workerThreads;
+    /** The batcher's maximum, up to which a load times the model's batch sizes; 0 when it does not. */
+    private final int profiledBatches;
     private final MeterRegistry meters;
     private final Clock clock = Clock.systemUTC();
     // Its own lock, not the poller's: health checks read it while a poll may spend seconds loading.
@@ -71,6 +75,8 @@ class ModelPoller implements SchedulingConfigurer {
         this.interval = properties.pollInterval();
         this.retry = properties.candidateRetry();
         this.workerThreads = properties.threadsPerInstance();
+        this.profiledBatches = properties.profileBatchSizes() && properties.maxBatchSize() > 1
+                ? properties.maxBatchSize() : 0;
         this.meters = meters;
     }
 
@@ -142,14 +148,31 @@ class ModelPoller implements SchedulingConfigurer {
     /**
      * One pass of each copy, on the thread count its worker runs with: the pass builds the copy's
      * convolutions for that count (oneDNN fixes it then), so the first lone request finds them built.
+     * Then, unless switched off, copy 0 is timed at batch sizes up to the batcher's maximum
+     * ({@link BatchProfile}), which sets the largest batch the batcher forms for this model.
      */
     private void warmUp(ServedModel model) {
         int s = model.inputSize();
         for (int instance = 0; instance < model.instances(); instance++) {
             int copy = instance;
-            Supplier<INDArray> pass = () -> model.forward(copy, Nd4j.zeros(1, 3, s, s));
-            (workerThreads == 0 ? pass.get() : OpenMpThreads.callWith(workerThreads, pass)).close();
+            onWorkerThreads(() -> model.forward(copy, Nd4j.zeros(1, 3, s, s))).close();
         }
+        if (profiledBatches > 0) {
+            BatchProfile profile = onWorkerThreads(() -> BatchProfile.measure(profiledBatches, b -> {
+                try (INDArray input = Nd4j.rand(DataType.FLOAT, b, 3, s, s)) {
+                    long start = System.nanoTime();
+                    model.forward(0, input).close();
+                    return System.nanoTime() - start;
+                }
+            }));
+            model.profiled(profile);
+            log.info("Batch sizes of version {} timed, images/s by size: {}; batches of at most {}", model.version(),
+                    profile.bySize(), profile.limit());
+        }
+    }
+
+    private <T> T onWorkerThreads(Supplier<T> work) {
+        return workerThreads == 0 ? work.get() : OpenMpThreads.callWith(workerThreads, work);
     }
 
     /** The candidates skipped now, by key, for the health details. */

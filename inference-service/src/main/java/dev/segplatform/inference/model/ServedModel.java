@@ -9,6 +9,7 @@ import dev.segplatform.inference.batching.BatchModel;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -26,6 +27,8 @@ public final class ServedModel implements BatchModel {
     private final List<Predictor> predictors;
     private final ImagePreprocessor preprocessor;
     private final MaskEncoder encoder;
+    /** Set once by the load's warm-up, before the model is installed; null when not profiled. */
+    private volatile BatchProfile batchProfile;
 
     ServedModel(long version, ModelBundle bundle, ModelCandidate candidate, Instant loadedAt, long maxPixels,
             int instances) {
@@ -58,6 +61,22 @@ public final class ServedModel implements BatchModel {
     @Override
     public INDArray forward(int instance, INDArray batch) {
         return predictors.get(instance).probabilities(batch);
+    }
+
+    /** The batch size past which this model gains under {@link BatchProfile#TOLERANCE} images/s; unlimited when not profiled. */
+    @Override
+    public int batchLimit() {
+        BatchProfile profile = batchProfile;
+        return profile == null ? Integer.MAX_VALUE : profile.limit();
+    }
+
+    /** The warm-up's timing of the batch sizes, if it made one. */
+    public Optional<BatchProfile> batchProfile() {
+        return Optional.ofNullable(batchProfile);
+    }
+
+    void profiled(BatchProfile profile) {
+        this.batchProfile = profile;
     }
 
     /** How many copies of the graph this model holds, one per batch worker. */

@@ -54,6 +54,12 @@ class DynamicBatcherTest {
         final List<Integer> instances = Collections.synchronizedList(new ArrayList<>());
         /** One permit per batch started. */
         final Semaphore started = new Semaphore(0);
+        volatile int batchLimit = Integer.MAX_VALUE;
+
+        @Override
+        public int batchLimit() {
+            return batchLimit;
+        }
 
         @Override
         public INDArray forward(int instance, INDArray batch) {
@@ -113,6 +119,24 @@ class DynamicBatcherTest {
         assertThat(meters.get("inference.batch.size").summary().max()).isEqualTo(4);
         assertThat(waits()).as("nothing was announced, so no batch waited").isZero();
         assertThat(batcher.depth()).isZero();
+    }
+
+    @Test
+    void aModelsOwnBatchLimitCapsItsBatchesBelowTheBatchersMaximum() throws InterruptedException {
+        batcher = new DynamicBatcher(4, Duration.ZERO, 16, meters);
+        Recording model = new Recording();
+        model.batchLimit = 2;
+        CompletableFuture<INDArray> running = occupy(model, 9);
+        List<CompletableFuture<INDArray>> futures = new ArrayList<>();
+        for (int i = 1; i <= 5; i++) {
+            futures.add(batcher.submit(model, input(i), TIMEOUT));
+        }
+        model.gate.countDown();
+        DynamicBatcher.await(running);
+        for (int i = 0; i < 5; i++) {
+            assertThat(DynamicBatcher.await(futures.get(i)).getFloat(0, 1)).isEqualTo(2f * (i + 1));
+        }
+        assertThat(model.batches).containsExactly(List.of(9f), List.of(1f, 2f), List.of(3f, 4f), List.of(5f));
     }
 
     @Test

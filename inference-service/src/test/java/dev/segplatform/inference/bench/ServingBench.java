@@ -18,6 +18,8 @@ import dev.segplatform.core.runtime.NativeBackend;
 import dev.segplatform.core.runtime.OpenMpThreads;
 import dev.segplatform.inference.InferenceServiceApplication;
 import dev.segplatform.inference.batching.DynamicBatcher;
+import dev.segplatform.inference.model.ModelHolder;
+import dev.segplatform.inference.model.ServedModel;
 import dev.segplatform.testsupport.JitWarmUp;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.awt.Image;
@@ -64,14 +66,13 @@ import org.springframework.context.ConfigurableApplicationContext;
  *
  * <ol>
  *   <li>{@code POST /api/segment} of a 128x128 PNG at concurrency 1, 8 and 32, dynamic batching on
- *       (max batch 4, 5 ms) and off (max batch 1), both with the default copies of the model (one
+ *       (the service's defaults: max batch 8, 5 ms, and the limit its load finds by timing the batch
+ *       sizes, printed) and off (max batch 1), both with the default copies of the model (one
  *       single-threaded copy per core): req/s and p50/p99, the on/off throughput ratio (goal at
- *       least 0.95x at concurrency 1 and 1.5x at 32) and p99 on vs off (goal: no worse). Max batch 4
- *       because a single-threaded copy gains nothing past it (the raw table shows it), while a batch
- *       of 8 holds its requests twice as long. Two
+ *       least 0.95x at concurrency 1 and 1.5x at 32) and p99 on vs off (goal: no worse). Two
  *       rounds, the two services started in opposite orders, each mode measured in A, B, B, A slices.
  *       Beside them, the on/off ratio the raw pass allows at concurrency 32, where both modes keep
- *       every copy busy: the copies' raw rate at the largest batch over their rate at batch 1.
+ *       every copy busy: the copies' raw rate at the largest batch formed over their rate at batch 1.
  *   <li>At concurrency 8, the service's images/s against the raw forward pass (the service's own
  *       {@link Predictor}, same JVM) at the batch sizes the batcher formed meanwhile: the raw time of
  *       each batch size, weighted by how many batches of that size ran (goal at least 0.9x). The raw
@@ -103,7 +104,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  *
  * <p>Options: {@code --seconds N} per mode and measurement (default 8; three times that at
  * concurrency 1), {@code --warm-up N} seconds at least (default 30), {@code --width W} (default 8),
- * {@code --max-batch N} of the batching service (default 4, at most 8).
+ * {@code --max-batch N} of the batching service (default 8, the service's default; at most 8).
  */
 public final class ServingBench {
 
@@ -155,7 +156,7 @@ public final class ServingBench {
         int seconds = 8;
         int width = 8;
         int warmUp = 30;
-        int maxBatch = 4;
+        int maxBatch = MAX_BATCH;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
@@ -197,6 +198,7 @@ public final class ServingBench {
         byte[][] kserve = kserveBodies(image);
         Loader loader = new Loader(dir);
         byte[] segment = Service.segment(image);
+        List<Integer> limits = new ArrayList<>();
         // Two rounds with the services started in opposite orders: two services in one JVM are not
         // equally fast (the first started ran slower in an A/A trial of identical services), so each
         // mode gets each place once and the bias cancels.
@@ -205,6 +207,11 @@ public final class ServingBench {
                  Service second = Service.start(bundle, onFirst ? 1 : maxBatch, loader)) {
                 Service batching = onFirst ? first : second;
                 Service single = onFirst ? second : first;
+                ServedModel served = batching.app().getBean(ModelHolder.class).require();
+                limits.add(Math.min(maxBatch, served.batchLimit()));
+                System.out.printf("batching service (round %d): its load timed one copy, images/s by batch size %s: "
+                        + "batches of at most %d%n", limits.size(), served.batchProfile().map(p -> p.bySize().toString())
+                        .orElse("(not timed)"), limits.get(limits.size() - 1));
                 if (onFirst) {
                     // The first minute of load still compiles (C2 took a twelfth of the CPU 40 s in,
                     // and 3% 75 s in): both services in turn, then the tensor requests, in cycles
@@ -262,9 +269,11 @@ public final class ServingBench {
         System.out.printf("errors: %d%n", errors);
         // At concurrency 32 both modes keep both copies busy: off at batch 1, on at its largest batch. A
         // service that cost nothing beside its passes would get the raw pass's ratio of the two.
+        int limit = limits.stream().mapToInt(Integer::intValue).max().orElse(maxBatch);
         System.out.printf("on/off at concurrency 32 with no cost beside the passes: the raw pass of %d single-threaded "
-                + "copies at batch %d over batch 1, %.1f / %.1f images/s = %.2fx%n", INSTANCES, maxBatch,
-                ways[1][maxBatch], ways[1][1], ways[1][maxBatch] / ways[1][1]);
+                + "copies at batch %d (the largest batch formed) over batch 1, %.1f / %.1f images/s = %.2fx; at their "
+                + "best batch up to %d, %.2fx%n", INSTANCES, limit, ways[1][limit], ways[1][1], ways[1][limit] / ways[1][1],
+                MAX_BATCH, Arrays.stream(ways[1]).max().orElseThrow() / ways[1][1]);
 
         System.out.printf("%nconcurrency 8, batching on, PNG in and out:%n");
         againstRawPass(on.get(8), rawSecondsPerBatch);
