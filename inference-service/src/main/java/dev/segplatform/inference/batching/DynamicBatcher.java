@@ -38,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * per-thread setting), so request threads and other workers are left as they are.
  *
  * <p>The rule: when the model becomes free, the worker takes everything already waiting (up to
- * {@code maxBatchSize} images, or the model's {@link BatchModel#batchLimit} if lower) and runs it at once. Images arriving while a pass runs wait in the
- * queue, so a busy model is what forms batches. The worker delays a batch that is not full only
+ * {@code maxBatchSize} images, or the model's {@link BatchModel#batchLimit} if lower) and runs it
+ * at once. Images arriving while a pass runs wait in the queue, so a busy model is what forms batches. The worker delays a batch that is not full only
  * while more requests are known to be on the way: a request {@linkplain #announce announces}
  * itself before it decodes its images, and the worker waits for announced requests, at most
  * {@code maxBatchDelay}, and stops waiting as soon as none is left. A request that arrives alone

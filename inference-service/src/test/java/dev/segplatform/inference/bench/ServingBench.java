@@ -199,6 +199,7 @@ public final class ServingBench {
         Loader loader = new Loader(dir);
         byte[] segment = Service.segment(image);
         List<Integer> limits = new ArrayList<>();
+        Map<Integer, Double> p99Spread = new LinkedHashMap<>();
         // Two rounds with the services started in opposite orders: two services in one JVM are not
         // equally fast (the first started ran slower in an A/A trial of identical services), so each
         // mode gets each place once and the bias cancels.
@@ -230,7 +231,8 @@ public final class ServingBench {
                         }
                     }, (long) (warmUp * 1e9), (long) (WARM_UP_LIMIT * 1e9));
                 }
-                measureSegment(batching, single, segment, copies, seconds / 2.0, on, off, rawSecondsPerBatch, ways);
+                measureSegment(batching, single, segment, copies, seconds / 2.0, on, off, p99Spread, rawSecondsPerBatch,
+                        ways);
                 if (!onFirst) {
                     measureTensors(batching, kserve, seconds, tensors);
                 }
@@ -259,6 +261,9 @@ public final class ServingBench {
                     b.perSecond(), ratio, goal + (met ? " ok" : " MISS"), a.p50(), a.p99(), b.p50(), b.p99(),
                     a.p99() <= b.p99() ? "ok" : String.format("MISS (+%.1f ms)", a.p99() - b.p99()));
         }
+        System.out.printf("p99 of one slice against the other slice of the same mode and round, the largest difference "
+                + "(the noise a p99 comparison stands in): %s%n", p99Spread.entrySet().stream()
+                .map(e -> String.format("%.1f ms at concurrency %d", e.getValue(), e.getKey())).toList());
         long errors = 0;
         for (Measurement m : on.values()) {
             errors += m.errors();
@@ -326,8 +331,8 @@ public final class ServingBench {
      * averaged into {@code rawSecondsPerBatch}.
      */
     private static void measureSegment(Service batching, Service single, byte[] request, List<Predictor> copies,
-            double seconds, Map<Integer, Measurement> on, Map<Integer, Measurement> off, double[] rawSecondsPerBatch,
-            double[][] ways) throws Exception {
+            double seconds, Map<Integer, Measurement> on, Map<Integer, Measurement> off, Map<Integer, Double> p99Spread,
+            double[] rawSecondsPerBatch, double[][] ways) throws Exception {
         for (int c : CONCURRENCY) {
             batching.load(request, c, 1);
             single.load(request, c, 1);
@@ -341,6 +346,7 @@ public final class ServingBench {
             Measurement a2 = batching.load(request, c, slice);
             Measurement onRound = a1.and(a2);
             Measurement offRound = b1.and(b2);
+            p99Spread.merge(c, Math.max(Math.abs(a1.p99() - a2.p99()), Math.abs(b1.p99() - b2.p99())), Math::max);
             on.merge(c, onRound, Measurement::and);
             off.merge(c, offRound, Measurement::and);
             System.out.printf("concurrency %2d: batching on %.1f req/s (%d batches held back), off %.1f req/s%n", c,
