@@ -94,15 +94,8 @@ class DynamicBatcherTest {
         return running;
     }
 
-    @AfterEach
-    void close() throws InterruptedException {
-        batcher.close();
-    }
-
-    @Test
-    void imagesArrivingWhileTheModelIsBusyShareTheNextPassAndGetTheirOwnOutputs() throws InterruptedException {
-        batcher = new DynamicBatcher(4, Duration.ZERO, 16, meters);
-        Recording model = new Recording();
+    /** Image 9 occupies the model while images 1 to 5 queue; then each gets its own output. */
+    private void fiveArriveWhileBusy(Recording model) throws InterruptedException {
         CompletableFuture<INDArray> running = occupy(model, 9);
         List<CompletableFuture<INDArray>> futures = new ArrayList<>();
         for (int i = 1; i <= 5; i++) {
@@ -113,6 +106,18 @@ class DynamicBatcherTest {
         for (int i = 0; i < 5; i++) {
             assertThat(DynamicBatcher.await(futures.get(i)).getFloat(0, 1)).isEqualTo(2f * (i + 1));
         }
+    }
+
+    @AfterEach
+    void close() throws InterruptedException {
+        batcher.close();
+    }
+
+    @Test
+    void imagesArrivingWhileTheModelIsBusyShareTheNextPassAndGetTheirOwnOutputs() throws InterruptedException {
+        batcher = new DynamicBatcher(4, Duration.ZERO, 16, meters);
+        Recording model = new Recording();
+        fiveArriveWhileBusy(model);
         // Everything that waited went at once when the model became free, up to the maximum.
         assertThat(model.batches).containsExactly(List.of(9f), List.of(1f, 2f, 3f, 4f), List.of(5f));
         assertThat(batcher.batchesBySize()).containsExactly(0, 2, 0, 0, 1);
@@ -126,16 +131,7 @@ class DynamicBatcherTest {
         batcher = new DynamicBatcher(4, Duration.ZERO, 16, meters);
         Recording model = new Recording();
         model.batchLimit = 2;
-        CompletableFuture<INDArray> running = occupy(model, 9);
-        List<CompletableFuture<INDArray>> futures = new ArrayList<>();
-        for (int i = 1; i <= 5; i++) {
-            futures.add(batcher.submit(model, input(i), TIMEOUT));
-        }
-        model.gate.countDown();
-        DynamicBatcher.await(running);
-        for (int i = 0; i < 5; i++) {
-            assertThat(DynamicBatcher.await(futures.get(i)).getFloat(0, 1)).isEqualTo(2f * (i + 1));
-        }
+        fiveArriveWhileBusy(model);
         assertThat(model.batches).containsExactly(List.of(9f), List.of(1f, 2f), List.of(3f, 4f), List.of(5f));
     }
 
