@@ -158,6 +158,17 @@ class ModelPoller implements SchedulingConfigurer {
             onWorkerThreads(() -> model.forward(copy, Nd4j.zeros(1, 3, s, s))).close();
         }
         if (profiledBatches > 0) {
+            profile(model, s);
+        }
+    }
+
+    /**
+     * Times the batch sizes and sets the model's limit. A failure here (a batch of the configured
+     * maximum that does not fit in memory, say) leaves the model unprofiled rather than unloadable:
+     * without a profile it is served as it was before profiles existed, up to max-batch-size.
+     */
+    private void profile(ServedModel model, int s) {
+        try {
             BatchProfile profile = onWorkerThreads(() -> BatchProfile.measure(profiledBatches, b -> {
                 try (INDArray input = Nd4j.rand(DataType.FLOAT, b, 3, s, s)) {
                     long start = System.nanoTime();
@@ -168,6 +179,9 @@ class ModelPoller implements SchedulingConfigurer {
             model.profiled(profile);
             log.info("Batch sizes of version {} timed, images/s by size: {}; batches of at most {}", model.version(),
                     profile.bySize(), profile.limit());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            log.warn("Could not time the batch sizes of version {}; its batches go up to max-batch-size ({})",
+                    model.version(), profiledBatches, e);
         }
     }
 
