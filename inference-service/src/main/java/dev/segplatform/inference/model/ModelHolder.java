@@ -42,8 +42,8 @@ public class ModelHolder {
                 .description("when the served model was loaded, in seconds since the epoch")
                 .baseUnit("seconds")
                 .register(meters);
-        Gauge.builder("inference.batch.limit", this, h -> h.current().map(ServedModel::batchLimit)
-                        .filter(l -> l != Integer.MAX_VALUE).orElse(0))
+        Gauge.builder("inference.batch.limit", this, h -> h.current().flatMap(ServedModel::batchProfile)
+                        .map(BatchProfile::limit).orElse(0))
                 .description("largest batch formed for the served model, from its load's timing of the batch sizes "
                         + "(0 = not timed: up to inference.max-batch-size)")
                 .register(meters);
