@@ -29,9 +29,9 @@ import org.springframework.util.unit.DataSize;
  * @param modelName          the model's name in the KServe v2 protocol ({@code /v2/models/{name}})
  * @param maxBatchSize       images gathered into one forward pass at most (Triton's {@code max_batch_size});
  *                           1 switches dynamic batching off
- * @param maxBatchDelay      how long a batch that is not full may wait for requests announced and not yet
- *                           queued; a lone request never waits (Triton's
- *                           {@code max_queue_delay_microseconds})
+ * @param maxBatchDelay      how long a batch below its copy's share may wait for requests announced and
+ *                           not yet queued, or while another copy is in a pass; a lone request never
+ *                           waits (Triton's {@code max_queue_delay_microseconds})
  * @param profileBatchSizes  time one copy of each model loaded at every batch size up to
  *                           {@code max-batch-size} and form no batch larger than the smallest size within
  *                           5% of the best images/s (a larger one only holds its requests longer); false

@@ -43,6 +43,8 @@ class BatchingTest {
         // The batcher's own maximum, not one the load's timing of the batch sizes may lower.
         registry.add("inference.profile-batch-sizes", () -> "false");
         registry.add("inference.max-batch-delay", () -> "1h");
+        // One copy: with two, the queued images would be shared between them (at most half each).
+        registry.add("inference.instances", () -> "1");
         registry.add("inference.request-timeout", () -> "20s");
     }
 

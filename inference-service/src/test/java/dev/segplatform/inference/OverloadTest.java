@@ -35,6 +35,8 @@ class OverloadTest {
         // The batcher's own maximum, not one the load's timing of the batch sizes may lower.
         registry.add("inference.profile-batch-sizes", () -> "false");
         registry.add("inference.max-batch-delay", () -> "3s");
+        // One copy: with two, the queued images would be shared between them (at most half each).
+        registry.add("inference.instances", () -> "1");
         registry.add("inference.queue-capacity", () -> "2");
         registry.add("inference.max-images-per-request", () -> "2");
         registry.add("inference.request-timeout", () -> "1500ms");

@@ -37,13 +37,15 @@ import org.slf4j.LoggerFactory;
  * take. {@code threadsPerInstance} is set on each worker thread (OpenMP's thread count is a
  * per-thread setting), so request threads and other workers are left as they are.
  *
- * <p>The rule: when the model becomes free, the worker takes everything already waiting (up to
- * {@code maxBatchSize} images, or the model's {@link BatchModel#batchLimit} if lower) and runs it
- * at once. Images arriving while a pass runs wait in the queue, so a busy model is what forms batches. The worker delays a batch that is not full only
- * while more requests are known to be on the way: a request {@linkplain #announce announces}
- * itself before it decodes its images, and the worker waits for announced requests, at most
- * {@code maxBatchDelay}, and stops waiting as soon as none is left. A request that arrives alone
- * at an idle model therefore runs at once, whatever the delay is set to.
+ * <p>The rule: when a copy becomes free, its worker takes what is already waiting and runs it at
+ * once, up to {@code maxBatchSize} images, or the model's {@link BatchModel#batchLimit} if lower,
+ * and no more than its share: the images in the service (waiting, in passes, or in requests
+ * announced) over the copies. Images arriving while a pass runs wait in the queue, so a busy model
+ * is what forms batches. The worker delays a batch below its share only while company is expected:
+ * while requests are known to be on the way (a request {@linkplain #announce announces} itself
+ * before it decodes its images) or while another copy is in a pass (whose requests come back
+ * answered). It waits at most {@code maxBatchDelay}, and stops as soon as neither holds. A request
+ * that arrives alone at an idle model therefore runs at once, whatever the delay is set to.
  *
  * <p>The queue is bounded by a count of images admitted and not yet answered (waiting or in a
  * forward pass). Admission is all-or-nothing per call, so a multi-image request is never half
@@ -71,6 +73,8 @@ public final class DynamicBatcher implements AutoCloseable {
     private int announced;
     /** True while a worker is forming a batch (guarded by {@link #lock}). */
     private boolean forming;
+    /** Workers between taking a batch and answering it; guarded by {@link #lock}. */
+    private int passing;
     private final List<Thread> workers;
     private final int threadsPerInstance;
     private final DistributionSummary batchSizes;
@@ -305,6 +309,7 @@ public final class DynamicBatcher implements AutoCloseable {
             } finally {
                 // Released before the answers go out, so a caller that got its answer sees the room it left.
                 admitted.release(batch.size());
+                passed();
             }
             for (int i = 0; i < live.size(); i++) {
                 if (failure != null) {
@@ -355,15 +360,15 @@ public final class DynamicBatcher implements AutoCloseable {
                 model = queue.peek().model();
                 take(batch, model);
             }
-            int limit = limit(model);
-            if (batch.size() < limit && announced > 0 && maxBatchDelayNanos > 0 && headIs(model)) {
+            if (batch.size() < cap(model) && companyExpected() && maxBatchDelayNanos > 0 && headIs(model)) {
                 waits.increment();
                 long left = maxBatchDelayNanos;
-                while (batch.size() < limit && announced > 0 && left > 0 && headIs(model)) {
+                while (batch.size() < cap(model) && companyExpected() && left > 0 && headIs(model)) {
                     left = changed.awaitNanos(left);
                     take(batch, model);
                 }
             }
+            passing++;
         } finally {
             if (formingHere) {
                 forming = false;
@@ -374,9 +379,38 @@ public final class DynamicBatcher implements AutoCloseable {
         return batch;
     }
 
-    /** The largest batch of {@code model}: the batcher's maximum, or the model's own limit if lower. */
-    private int limit(BatchModel model) {
-        return Math.max(1, Math.min(maxBatchSize, model.batchLimit()));
+    /**
+     * Whether a batch that is not full may wait: while requests are announced (on their way), or
+     * while another copy is in a pass (the model is busy, so the requests it answers will come back
+     * and a batch started now would run beside that pass anyway). A lone request at an idle model
+     * meets neither.
+     */
+    private boolean companyExpected() {
+        return announced > 0 || passing > 0;
+    }
+
+    /** A worker's batch is answered: a batch waiting for company because of it may stop waiting. */
+    private void passed() {
+        lock.lock();
+        try {
+            passing--;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The most images the batch forming now may hold: the batcher's maximum or the model's own limit,
+     * whichever is lower, and no more than this copy's share of the images in the service (waiting
+     * or in a pass, over the copies). Without the share, a copy that came free took everything
+     * waiting while the other copy's batch was still running: at concurrency 8 with two copies and
+     * a limit of 8, one copy ran batches of 6 to 8 while the other ran 0 to 2, and p99 doubled. With
+     * it, eight requests run as two batches of four, and thirty-two as two batches at the limit.
+     */
+    private int cap(BatchModel model) {
+        int share = (depth() + announced + workers.size() - 1) / workers.size();
+        return Math.max(1, Math.min(Math.min(maxBatchSize, model.batchLimit()), share));
     }
 
     /** True when nothing waits or the next image is the batch's model's: another model's image ends the wait. */
@@ -386,8 +420,8 @@ public final class DynamicBatcher implements AutoCloseable {
 
     /** Moves waiting images of {@code model} into the batch, from the head, dropping timed-out ones. */
     private void take(List<Pending> batch, BatchModel model) {
-        int limit = limit(model);
-        while (batch.size() < limit && !queue.isEmpty() && queue.peek().model() == model) {
+        int cap = cap(model);
+        while (batch.size() < cap && !queue.isEmpty() && queue.peek().model() == model) {
             Pending next = queue.poll();
             if (next.result().isDone()) {
                 admitted.release();
