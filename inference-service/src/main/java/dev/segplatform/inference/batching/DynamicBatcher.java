@@ -380,10 +380,11 @@ public final class DynamicBatcher implements AutoCloseable {
     }
 
     /**
-     * Whether a batch that is not full may wait: while requests are announced (on their way), or
-     * while another copy is in a pass (the model is busy, so the requests it answers will come back
-     * and a batch started now would run beside that pass anyway). A lone request at an idle model
-     * meets neither.
+     * Whether a batch below its share may wait: while requests are announced (on their way), or
+     * while another copy is in a pass (its requests come back once answered, and its core is busy
+     * meanwhile). A lone request at an idle model meets neither. With the second clause the
+     * batches at concurrency 8 grew and the service's CPU per request fell (5.7-5.9 ms against
+     * 6.1-6.2 with the share alone, at max batch 4, in one round of each).
      */
     private boolean companyExpected() {
         return announced > 0 || passing > 0;
@@ -402,8 +403,8 @@ public final class DynamicBatcher implements AutoCloseable {
 
     /**
      * The most images the batch forming now may hold: the batcher's maximum or the model's own limit,
-     * whichever is lower, and no more than this copy's share of the images in the service (waiting
-     * or in a pass, over the copies). Without the share, a copy that came free took everything
+     * whichever is lower, and no more than this copy's share of the images in the service (waiting,
+     * in a pass or in announced requests, over the copies). Without the share, a copy that came free took everything
      * waiting while the other copy's batch was still running: at concurrency 8 with two copies and
      * a limit of 8, one copy ran batches of 6 to 8 while the other ran 0 to 2, and p99 doubled. With
      * it, eight requests run as two batches of four, and thirty-two as two batches at the limit.
