@@ -384,7 +384,7 @@ public final class DynamicBatcher implements AutoCloseable {
      * while another copy is in a pass (its requests come back once answered, and its core is busy
      * meanwhile). A lone request at an idle model meets neither. With the second clause the
      * batches at concurrency 8 grew and the service's CPU per request fell (5.7-5.9 ms against
-     * 6.1-6.2 with the share alone, at max batch 4, in one round of each).
+     * 6.1-6.2 with the share alone, at max batch 4, in the last two of three rounds).
      */
     private boolean companyExpected() {
         return announced > 0 || passing > 0;
