@@ -291,9 +291,11 @@ class DynamicBatcherTest {
         awaitWaiting();
         // The other copy is free; had its worker taken this image, it would have held a batch of its own.
         CompletableFuture<INDArray> b = second.submitAll(model, List.of(input(2)), TIMEOUT).get(0);
-        third.close();
         assertThat(DynamicBatcher.await(a).getFloat(0, 1)).isEqualTo(2f);
         assertThat(DynamicBatcher.await(b).getFloat(0, 1)).isEqualTo(4f);
+        // Withdrawn only now: had it gone before the worker woke, two images over two copies would
+        // have been a share of one each, and the two would have run apart.
+        third.close();
         assertThat(model.batches).containsExactly(List.of(1f, 2f));
         assertThat(waits()).isEqualTo(1);
     }
