@@ -404,10 +404,11 @@ public final class DynamicBatcher implements AutoCloseable {
     /**
      * The most images the batch forming now may hold: the batcher's maximum or the model's own limit,
      * whichever is lower, and no more than this copy's share of the images in the service (waiting,
-     * in a pass or in announced requests, over the copies). Without the share, a copy that came free took everything
-     * waiting while the other copy's batch was still running: at concurrency 8 with two copies and
-     * a limit of 8, one copy ran batches of 6 to 8 while the other ran 0 to 2, and p99 doubled. With
-     * it, eight requests run as two batches of four, and thirty-two as two batches at the limit.
+     * in a pass or in announced requests, over the copies). Without the share, a copy that came
+     * free took everything waiting while the other copy's batch was still running, which left the
+     * other copy little: at concurrency 8 with two copies and a limit of 4, a quarter of the
+     * batches were single images. With it, eight requests run as two batches of four, and
+     * thirty-two as two batches at the limit.
      */
     private int cap(BatchModel model) {
         int share = (depth() + announced + workers.size() - 1) / workers.size();
