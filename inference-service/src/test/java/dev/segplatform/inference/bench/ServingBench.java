@@ -65,19 +65,21 @@ import org.springframework.context.ConfigurableApplicationContext;
  * figures.
  *
  * <ol>
- *   <li>{@code POST /api/segment} of a 128x128 PNG at concurrency 1, 8 and 32, dynamic batching on
- *       (the service's defaults: max batch 8, 5 ms, and the limit its load finds by timing the batch
- *       sizes, printed) and off (max batch 1), both with the default copies of the model (one
- *       single-threaded copy per core): req/s and p50/p99, the on/off throughput ratio (goal at
- *       least 0.95x at concurrency 1 and 1.5x at 32) and p99 on vs off (goal: no worse). Two
- *       rounds, the two services started in opposite orders, each mode measured in A, B, B, A slices.
+ *   <li>{@code POST /api/segment} of a 128x128 PNG (the model's input size) at concurrency 1, 8 and
+ *       32, dynamic batching on (the service's defaults: max batch 8, 5 ms, and the limit its load
+ *       finds by timing the batch sizes, printed) and off (max batch 1), both with the default
+ *       copies of the model (one single-threaded copy per core): req/s and p50/p99, the on/off
+ *       throughput ratio (goal at least 0.95x at concurrency 1 and 1.5x at 32) and p99 on vs off
+ *       (goal: no worse). Two rounds, the two services started in opposite orders, each mode measured in A, B, B, A slices.
  *       Beside them, the on/off ratio the raw pass allows at concurrency 32, where both modes keep
  *       every copy busy: the copies' raw rate at the largest batch formed over their rate at batch 1.
  *   <li>At concurrency 8, the service's images/s against the raw forward pass (the service's own
  *       {@link Predictor}, same JVM) at the batch sizes the batcher formed meanwhile: the raw time of
  *       each batch size, weighted by how many batches of that size ran (goal at least 0.9x). The raw
  *       pass is the faster of one pass at a time on every core and as many single-threaded copies
- *       side by side as the services run (their default), both printed.
+ *       side by side as the services run (their default), both printed. Then the same with one copy
+ *       of the model against one copy's raw pass: a core left to HTTP, the codecs and the load
+ *       generator, as on a machine with more cores than copies.
  *   <li>KServe v2 infer of the same image as a JSON tensor and as a binary tensor (mask output
  *       likewise), at concurrency 1 and 8 with batching on; the binary tensors at concurrency 8
  *       against the raw pass as above, the service's own cost without an image to decode or encode.
@@ -86,6 +88,9 @@ import org.springframework.context.ConfigurableApplicationContext;
  *       PNG), each run in a loop on one thread of this JVM after the load (so in compiled code),
  *       beside the forward pass per image: on a machine with few cores every such millisecond is
  *       taken from the forward pass.
+ *   <li>The budget 0.9x of the raw pass leaves beside it at concurrency 8, what the PNG and binary
+ *       requests spent there, and two floors: a request that decodes no image and runs no pass
+ *       ({@code GET /api/model}), and the PNG request's stages in a hot loop.
  *   <li>Stacking four images for a pass with {@code Nd4j.concat} and with {@link Batches#stack},
  *       and the single-threaded pass after each, alternating.
  *   <li>The raw pass at batch 4 alone and beside one thread decoding the PNG in a loop: why one
@@ -93,9 +98,11 @@ import org.springframework.context.ConfigurableApplicationContext;
  * </ol>
  *
  * <p>The model is a U-Net of width 8 at 128 px with initial weights: speed does not depend on what
- * the weights learned. The two services run in this JVM; the load generator ({@link LoadClient})
- * runs in a process of its own, as Triton's perf_analyzer does, so its threads, garbage and
- * compilations are not charged to the service, but it shares the machine's cores. The load average
+ * the weights learned. {@code --width 16 --size 64} is the model the demo's default size trains and
+ * serves, whose pass costs about as much per image but gains more from batching. The services run
+ * in this JVM; the load generator ({@link LoadClient}) runs in a process of its own, as Triton's
+ * perf_analyzer does, so its threads, garbage and compilations are not charged to the service, but
+ * it shares the machine's cores. The load average
  * is printed at start and end because other work on the machine moves every figure. Before the
  * first round, the two services take load at concurrency 8 in turn (and the batching one the tensor
  * requests) for at least the warm-up and then on until HotSpot's compilers are quiet ({@link
@@ -104,6 +111,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  *
  * <p>Options: {@code --seconds N} per mode and measurement (default 8; three times that at
  * concurrency 1), {@code --warm-up N} seconds at least (default 30), {@code --width W} (default 8),
+ * {@code --size S} the model's input and the image's side in pixels (default 128),
  * {@code --max-batch N} of the batching service (default 8, the service's default; at most 8).
  */
 public final class ServingBench {
@@ -126,6 +134,15 @@ public final class ServingBench {
 
         double perSecond() {
             return latencies.length / seconds;
+        }
+
+        /** Images the passes ran (a request with no pass ran none). */
+        long images() {
+            long images = 0;
+            for (int b = 1; b < batches.length; b++) {
+                images += batches[b] * b;
+            }
+            return images;
         }
 
         double p50() {
@@ -155,12 +172,14 @@ public final class ServingBench {
         NativeBackend.configure();
         int seconds = 8;
         int width = 8;
+        int size = 128;
         int warmUp = 30;
         int maxBatch = MAX_BATCH;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--width" -> width = Integer.parseInt(args[++i]);
+                case "--size" -> size = Integer.parseInt(args[++i]);
                 case "--warm-up" -> warmUp = Integer.parseInt(args[++i]);
                 case "--max-batch" -> maxBatch = Integer.parseInt(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -171,15 +190,15 @@ public final class ServingBench {
         }
         Path dir = Path.of("inference-service", "target", "bench").toAbsolutePath();
         Files.createDirectories(dir);
-        ModelSpec spec = ModelSpec.of(Architecture.UNET, 128, 3).withWidth(width);
+        ModelSpec spec = ModelSpec.of(Architecture.UNET, size, 3).withWidth(width);
         ComputationGraph graph = Networks.build(spec);
-        Path bundle = dir.resolve("serving-unet-w" + width + ".zip");
+        Path bundle = dir.resolve("serving-unet-w" + width + "-" + size + ".zip");
         ModelBundle.of(graph, spec, SegmentationDataset.CLASS_NAMES, Map.of(), "bench").save(bundle);
-        byte[] image = petPng(dir, 128);
+        byte[] image = petPng(dir, size);
         double loadStart = load();
-        System.out.printf("Model: U-Net width %d, input 128x128, %,d parameters; image: %d-byte 128x128 PNG; "
+        System.out.printf("Model: U-Net width %d, input %dx%2$d, %,d parameters; image: %d-byte %2$dx%2$d PNG; "
                 + "%d s per measurement after a warm-up of at least %d s, until the JIT was quiet; %d cores; load average %.1f; batching on: max batch %d, "
-                + "%d single-threaded copies%n", width, graph.numParams(), image.length, seconds, warmUp,
+                + "%d single-threaded copies%n", width, size, graph.numParams(), image.length, seconds, warmUp,
                 Runtime.getRuntime().availableProcessors(), loadStart, maxBatch, INSTANCES);
 
         // The forward pass the service runs (the bundle's Predictor), per batch size, measured just
@@ -199,13 +218,14 @@ public final class ServingBench {
         Loader loader = new Loader(dir);
         byte[] segment = Service.segment(image);
         List<Integer> limits = new ArrayList<>();
+        Measurement bare = null;
         Map<Integer, Double> p99Spread = new LinkedHashMap<>();
         // Two rounds with the services started in opposite orders: two services in one JVM are not
         // equally fast (the first started ran slower in an A/A trial of identical services), so each
         // mode gets each place once and the bias cancels.
         for (boolean onFirst : new boolean[] {true, false}) {
-            try (Service first = Service.start(bundle, onFirst ? maxBatch : 1, loader);
-                 Service second = Service.start(bundle, onFirst ? 1 : maxBatch, loader)) {
+            try (Service first = Service.start(bundle, onFirst ? maxBatch : 1, INSTANCES, loader);
+                 Service second = Service.start(bundle, onFirst ? 1 : maxBatch, INSTANCES, loader)) {
                 Service batching = onFirst ? first : second;
                 Service single = onFirst ? second : first;
                 ServedModel served = batching.app().getBean(ModelHolder.class).require();
@@ -235,7 +255,23 @@ public final class ServingBench {
                         ways);
                 if (!onFirst) {
                     measureTensors(batching, kserve, seconds, tensors);
+                    byte[] model = Service.get("/api/model");
+                    batching.load(model, 8, 1);
+                    bare = batching.load(model, 8, seconds / 2.0);
                 }
+            }
+        }
+        // One copy leaves a core to the requests, as a machine with more cores than copies would: the
+        // same service and load, against one single-threaded copy's raw pass.
+        Measurement oneCopy;
+        double[] oneCopyRaw = new double[MAX_BATCH + 1];
+        try (Service service = Service.start(bundle, maxBatch, 1, loader)) {
+            double[] before = oneCopyRawSecondsPerBatch(predictor, Math.max(1, seconds / 8));
+            service.load(segment, 8, 2);
+            oneCopy = service.load(segment, 8, seconds);
+            double[] after = oneCopyRawSecondsPerBatch(predictor, Math.max(1, seconds / 8));
+            for (int b = 1; b <= MAX_BATCH; b++) {
+                oneCopyRaw[b] = (before[b] + after[b]) / 2;
             }
         }
         StringBuilder raw = new StringBuilder("raw forward pass (the service's Predictor), images/s by batch size:");
@@ -248,7 +284,7 @@ public final class ServingBench {
         }
         System.out.println(raw);
 
-        System.out.printf("%nPOST /api/segment, 128x128 PNG -> PNG mask%n");
+        System.out.printf("%nPOST /api/segment, %dx%1$d PNG -> PNG mask%n", size);
         System.out.printf("%5s %10s %10s %8s %8s | %8s %8s %8s %8s | %s%n", "conc", "on req/s", "off req/s", "on/off",
                 "goal", "on p50", "on p99", "off p50", "off p99", "p99 on <= off");
         for (int c : CONCURRENCY) {
@@ -281,9 +317,13 @@ public final class ServingBench {
                 MAX_BATCH, Arrays.stream(ways[1]).max().orElseThrow() / ways[1][1]);
 
         System.out.printf("%nconcurrency 8, batching on, PNG in and out:%n");
-        againstRawPass(on.get(8), rawSecondsPerBatch);
+        againstRawPass(on.get(8), rawSecondsPerBatch, INSTANCES);
 
-        System.out.printf("%nPOST /v2/models/segmentation/infer, [1,3,128,128] FP32 -> mask, batching on%n");
+        System.out.printf("%nconcurrency 8, batching on, PNG in and out, one copy of the model (a core left to the requests,"
+                + " as on a machine with more cores than copies):%n");
+        againstRawPass(oneCopy, oneCopyRaw, 1);
+
+        System.out.printf("%nPOST /v2/models/segmentation/infer, [1,3,%d,%1$d] FP32 -> mask, batching on%n", size);
         System.out.printf("%5s %-8s %11s %9s %9s %9s %8s%n", "conc", "tensors", "request B", "req/s", "p50 ms", "p99 ms",
                 "errors");
         for (int c : new int[] {1, 8}) {
@@ -296,9 +336,9 @@ public final class ServingBench {
                     / tensors.get("json" + c).perSecond());
         }
         System.out.printf("%nconcurrency 8, batching on, binary tensors in and out (no image to decode or encode):%n");
-        againstRawPass(tensors.get("binary8"), rawSecondsPerBatch);
+        againstRawPass(tensors.get("binary8"), rawSecondsPerBatch, INSTANCES);
         System.out.printf("%nrequest-side CPU per image outside the forward pass (one thread, in a loop), %d-byte "
-                + "128x128 PNG -> PNG mask%n", image.length);
+                + "%dx%2$d PNG -> PNG mask%n", image.length, size);
         String[] names = {"probe + decode", "prepare (input tensor)", "postprocess (mask)", "encode (mask PNG)"};
         // After the load, whose requests ran the same code: measured before it, the stages ran
         // partly in C1's code, and decoding took 0.46-0.58 ms instead of about 0.2.
@@ -310,6 +350,7 @@ public final class ServingBench {
         }
         System.out.printf("  %-24s %6.3f ms  vs forward pass %.3f ms per image at batch 4 (%.3f at batch 1)%n", "total",
                 total, rawSecondsPerBatch[4] / 4 * 1000, rawSecondsPerBatch[1] * 1000);
+        budget(on.get(8), tensors.get("binary8"), bare, total, rawSecondsPerBatch);
         double[] stacking = stackingAB(predictor, image);
         System.out.printf("%nstacking 4 images for a pass on one thread, as a batch worker does: Nd4j.concat %.3f ms, bulk copy"
                 + " (Batches.stack) %.3f ms; the pass after it %.2f and %.2f ms (alternating blocks of 10)%n",
@@ -387,32 +428,29 @@ public final class ServingBench {
      * The batches a measurement's passes formed, and its images/s against the raw forward pass's at
      * those batch sizes (goal 0.9x): the raw time of each batch size, weighted by how many batches of
      * that size ran. Then where the difference goes: passes slower than alone (the cores shared with
-     * HTTP and the requests' own work), or a worker waiting for requests.
+     * HTTP and the requests' own work), or a worker waiting for requests. {@code copies} of the model
+     * ran the passes, and the raw pass is charged the CPU of as many cores.
      */
-    private static void againstRawPass(Measurement m, double[] rawSecondsPerBatch) {
-        long images = 0;
-        double rawSeconds = 0;
+    private static void againstRawPass(Measurement m, double[] rawSecondsPerBatch, int copies) {
+        long images = m.images();
+        double rawSeconds = rawSeconds(m, rawSecondsPerBatch);
         StringBuilder sizes = new StringBuilder();
         for (int b = 1; b <= MAX_BATCH; b++) {
-            long count = m.batches()[b];
-            images += count * b;
-            rawSeconds += count * rawSecondsPerBatch[b];
-            if (count > 0) {
-                sizes.append(String.format(" %dx%d", count, b));
+            if (m.batches()[b] > 0) {
+                sizes.append(String.format(" %dx%d", m.batches()[b], b));
             }
         }
         double rawRate = images / rawSeconds;
-        int cores = Runtime.getRuntime().availableProcessors();
         System.out.printf("  batches formed (count x size):%s; mean %.2f images per pass%n", sizes,
                 images / (double) Arrays.stream(m.batches()).sum());
         System.out.printf("  service %.1f images/s vs raw forward pass %.1f images/s at those batch sizes: %.2fx "
                 + "(goal >=0.90 %s)%n", m.perSecond(), rawRate, m.perSecond() / rawRate,
                 m.perSecond() / rawRate >= 0.9 ? "ok" : "MISS");
-        System.out.printf("  the %d workers ran passes %.0f%% of their time%n", INSTANCES,
-                100 * m.forwardSeconds() / m.seconds() / INSTANCES);
+        System.out.printf("  the %d workers ran passes %.0f%% of their time%n", copies,
+                100 * m.forwardSeconds() / m.seconds() / copies);
         System.out.printf("  CPU per image: the service's process %.2f ms, of which the raw pass would take %.2f ms"
                 + " on %d cores; the load generator's process %.2f ms%n", 1000 * m.cpuSeconds() / images,
-                1000 * rawSeconds * cores / images, cores, 1000 * m.clientCpuSeconds() / images);
+                1000 * rawSeconds * copies / images, copies, 1000 * m.clientCpuSeconds() / images);
         double[] threads = m.threadCpuSeconds();
         double java = Arrays.stream(threads).sum();
         StringBuilder split = new StringBuilder();
@@ -421,6 +459,44 @@ public final class ServingBench {
         }
         System.out.printf("  the service's process by thread, ms per image:%s the JVM's own (JIT, GC) %.2f%n", split,
                 1000 * (m.cpuSeconds() - java) / images);
+    }
+
+    /** Elapsed seconds the raw pass takes for the batches {@code m} formed, on every core. */
+    private static double rawSeconds(Measurement m, double[] rawSecondsPerBatch) {
+        double seconds = 0;
+        for (int b = 1; b <= MAX_BATCH; b++) {
+            seconds += m.batches()[b] * rawSecondsPerBatch[b];
+        }
+        return seconds;
+    }
+
+    /**
+     * What 0.9x of the raw pass leaves for everything else at concurrency 8, against what the PNG and
+     * binary requests spent and against two floors measured in this run: a request that neither
+     * decodes an image nor runs a pass ({@code GET /api/model}, at concurrency 8 on otherwise idle
+     * cores), and the PNG request's own stages in a hot loop. Both floors are lower than under load,
+     * where each stage runs in caches the passes have just used.
+     */
+    private static void budget(Measurement png, Measurement binary, Measurement bare, double stagesMillis,
+            double[] rawSecondsPerBatch) {
+        int cores = Runtime.getRuntime().availableProcessors();
+        double passMillis = 1000 * rawSeconds(png, rawSecondsPerBatch) * cores / png.images();
+        double budget = passMillis / 0.9 - passMillis;
+        double bareService = 1000 * bare.cpuSeconds() / bare.latencies().length;
+        double bareClient = 1000 * bare.clientCpuSeconds() / bare.latencies().length;
+        System.out.printf("%nthe budget for 0.9x at concurrency 8: the raw pass takes %.2f ms of CPU per image at the PNG"
+                + " run's batch sizes, so 0.9x leaves %.2f ms per image for everything else on the %d cores%n",
+                passMillis, budget, cores);
+        for (Measurement m : new Measurement[] {png, binary}) {
+            double beside = 1000 * (m.cpuSeconds() - rawSeconds(m, rawSecondsPerBatch) * cores + m.clientCpuSeconds())
+                    / m.images();
+            System.out.printf("  spent beside the pass, the load generator's CPU included: %s %.2f ms per image%n",
+                    m == png ? "PNG   " : "binary", beside);
+        }
+        System.out.printf("  floors: a request without image or pass (GET /api/model at concurrency 8, %.0f req/s) %.2f ms"
+                + " of the service's CPU and %.2f of the load generator's; the PNG request's stages in a hot loop %.2f ms;"
+                + " the PNG request's floor %.2f ms against the budget of %.2f%n", bare.perSecond(), bareService,
+                bareClient, stagesMillis, bareService + bareClient + stagesMillis, budget);
     }
 
     /** The bench process's Java threads, by what they do in a service. */
@@ -527,7 +603,7 @@ public final class ServingBench {
      * prepare, postprocess, encode; each stage repeated, after a warm-up, on the same inputs.
      */
     private static double[] stageMillis(byte[] png, Predictor predictor) throws Exception {
-        ImagePreprocessor preprocessor = new ImagePreprocessor(128);
+        ImagePreprocessor preprocessor = new ImagePreprocessor(predictor.spec().inputSize());
         MaskEncoder encoder = new MaskEncoder();
         RgbImage rgb = ImageDecoder.decode(png, ImagePreprocessor.DEFAULT_MAX_PIXELS);
         INDArray probabilities = predictor.probabilities(preprocessor.prepare(rgb).input());
@@ -560,7 +636,8 @@ public final class ServingBench {
      * core shared with other work slows all of it.
      */
     private static double[] interference(Predictor predictor, byte[] png, int seconds) throws Exception {
-        INDArray input = Nd4j.rand(4, 3, 128, 128);
+        int size = predictor.spec().inputSize();
+        INDArray input = Nd4j.rand(4, 3, size, size);
         AtomicBoolean decoding = new AtomicBoolean();
         AtomicBoolean done = new AtomicBoolean();
         Thread decoder = new Thread(() -> {
@@ -606,7 +683,7 @@ public final class ServingBench {
      * the faster stacking only moves time into the pass.
      */
     private static double[] stackingAB(Predictor predictor, byte[] png) throws Exception {
-        ImagePreprocessor preprocessor = new ImagePreprocessor(128);
+        ImagePreprocessor preprocessor = new ImagePreprocessor(predictor.spec().inputSize());
         RgbImage rgb = ImageDecoder.decode(png, ImagePreprocessor.DEFAULT_MAX_PIXELS);
         List<INDArray> inputs = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
@@ -661,6 +738,15 @@ public final class ServingBench {
         return perBatch;
     }
 
+    /** Seconds per forward pass at each batch size of one single-threaded copy, alone on the machine. */
+    private static double[] oneCopyRawSecondsPerBatch(Predictor copy, int seconds) throws Exception {
+        double[] perBatch = new double[MAX_BATCH + 1];
+        for (int b = 1; b <= MAX_BATCH; b++) {
+            perBatch[b] = 1 / passesPerSecond(List.of(copy), b, 1, seconds);
+        }
+        return perBatch;
+    }
+
     /** Passes per second of batch {@code b}, all copies running at once, each on {@code threads} OpenMP threads (0: ND4J's default). */
     private static double passesPerSecond(List<Predictor> copies, int b, int threads, int seconds) throws Exception {
         AtomicLong passes = new AtomicLong();
@@ -674,7 +760,8 @@ public final class ServingBench {
                 if (threads > 0) {
                     OpenMpThreads.setForThisThread(threads);
                 }
-                INDArray input = Nd4j.rand(b, 3, 128, 128);
+                int size = copy.spec().inputSize();
+                INDArray input = Nd4j.rand(b, 3, size, size);
                 for (int i = 0; i < 3; i++) {
                     copy.probabilities(input).close();
                 }
@@ -749,10 +836,11 @@ public final class ServingBench {
     private record Service(ConfigurableApplicationContext app, int port, DynamicBatcher batcher, MeterRegistry meters,
                            Loader loader) implements AutoCloseable {
 
-        static Service start(Path bundle, int maxBatch, Loader loader) throws Exception {
+        static Service start(Path bundle, int maxBatch, int instances, Loader loader) throws Exception {
             ConfigurableApplicationContext app = new SpringApplicationBuilder(InferenceServiceApplication.class)
                     .properties(Map.of("logging.level.root", "WARN")).run("--server.port=0",
                             "--inference.bundle-path=" + bundle, "--inference.max-batch-size=" + maxBatch,
+                            "--inference.instances=" + instances,
                             "--inference.max-batch-delay=5ms", "--inference.queue-capacity=64",
                             "--server.tomcat.threads.max=64");
             int port = Integer.parseInt(app.getEnvironment().getProperty("local.server.port"));
@@ -765,6 +853,11 @@ public final class ServingBench {
         /** The whole HTTP/1.1 request of a segment call: head and PNG. */
         static byte[] segment(byte[] png) {
             return request("/api/segment", "Content-Type: image/png\r\n", png);
+        }
+
+        /** The whole HTTP/1.1 request of a GET. */
+        static byte[] get(String path) {
+            return ("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
         }
 
         /** The whole HTTP/1.1 request of a KServe infer call; {@code headerLength} null for JSON. */
