@@ -336,8 +336,9 @@ public final class DynamicBatcher implements AutoCloseable {
     }
 
     /**
-     * The next batch: whatever of one model is waiting now, then, while it is not full and
-     * announced requests are still on the way, whatever of theirs arrives within the delay.
+     * The next batch: whatever of one model is waiting now, up to its {@linkplain #cap cap}, then,
+     * while it is below the cap and {@linkplain #companyExpected company is expected}, whatever
+     * arrives within the delay.
      */
     private List<Pending> collect() throws InterruptedException {
         List<Pending> batch = new ArrayList<>(maxBatchSize);

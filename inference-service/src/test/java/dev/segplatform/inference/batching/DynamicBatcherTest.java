@@ -39,9 +39,14 @@ class DynamicBatcherTest {
 
     /** Until the worker holds a batch back for announced requests (it counts the wait as it starts). */
     private void awaitWaiting() {
+        awaitWaits(1);
+    }
+
+    /** Until the workers have held back {@code count} batches in all. */
+    private void awaitWaits(int count) {
         long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (waits() == 0) {
-            assertThat(System.nanoTime()).as("a batch waiting for announced requests").isLessThan(deadline);
+        while (waits() < count) {
+            assertThat(System.nanoTime()).as("%d batches held back", count).isLessThan(deadline);
             Thread.onSpinWait();
         }
     }
@@ -237,11 +242,7 @@ class DynamicBatcherTest {
         // Again, but now the pass ends first: nothing is on its way any more, so the lone image
         // stops waiting (the delay is an hour) and runs alone.
         CompletableFuture<INDArray> three = batcher.submit(model, input(3), TIMEOUT);
-        long deadline = System.nanoTime() + TIMEOUT.toNanos();
-        while (waits() < 2) {
-            assertThat(System.nanoTime()).as("a second wait").isLessThan(deadline);
-            Thread.onSpinWait();
-        }
+        awaitWaits(2);
         held.countDown();
         assertThat(DynamicBatcher.await(four.get(0)).getFloat(0, 1)).isEqualTo(18f);
         assertThat(DynamicBatcher.await(three).getFloat(0, 1)).isEqualTo(6f);
