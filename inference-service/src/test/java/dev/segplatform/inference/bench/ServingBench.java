@@ -99,8 +99,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  *
  * <p>The model is a U-Net of width 8 at 128 px with initial weights: speed does not depend on what
  * the weights learned. {@code --width 16 --size 64} is the model the demo's default size trains and
- * serves, whose pass costs about as much per image but gains more from batching; {@code --width 16}
- * is the model a spec with every default trains, whose pass costs four times as much per image and
+ * serves, whose pass costs less per image but gains more from batching; {@code --width 16} is the
+ * model a spec with every default trains, whose pass costs two to four times as much per image and
  * gains the least from batching (1.24-1.26x from batch 1 to 8 on two copies). The services run
  * in this JVM; the load generator ({@link LoadClient}) runs in a process of its own, as Triton's
  * perf_analyzer does, so its threads, garbage and compilations are not charged to the service, but
