@@ -65,12 +65,13 @@ import org.springframework.context.ConfigurableApplicationContext;
  * figures.
  *
  * <ol>
- *   <li>{@code POST /api/segment} of a 128x128 PNG (the model's input size) at concurrency 1, 8 and
- *       32, dynamic batching on (the service's defaults: max batch 8, 5 ms, and the limit its load
- *       finds by timing the batch sizes, printed) and off (max batch 1), both with the default
- *       copies of the model (one single-threaded copy per core): req/s and p50/p99, the on/off
- *       throughput ratio (goal at least 0.95x at concurrency 1 and 1.5x at 32) and p99 on vs off
- *       (goal: no worse). Two rounds, the two services started in opposite orders, each mode measured in A, B, B, A slices.
+ *   <li>{@code POST /api/segment} of a PNG at the model's input size (128x128 by default) at
+ *       concurrency 1, 8 and 32, dynamic batching on (the service's defaults: max batch 8, 5 ms, and
+ *       the limit its load finds by timing the batch sizes, printed) and off (max batch 1), both
+ *       with the default copies of the model (one single-threaded copy per core): req/s and
+ *       p50/p99, the on/off throughput ratio (goal at least 0.95x at concurrency 1 and 1.5x at 32)
+ *       and p99 on vs off (goal: no worse). Two rounds, the two services started in opposite
+ *       orders, each mode measured in A, B, B, A slices.
  *       Beside them, the on/off ratio the raw pass allows at concurrency 32, where both modes keep
  *       every copy busy: the copies' raw rate at the largest batch formed over their rate at batch 1.
  *   <li>At concurrency 8, the service's images/s against the raw forward pass (the service's own
