@@ -75,6 +75,8 @@ public final class DynamicBatcher implements AutoCloseable {
     private boolean forming;
     /** Workers between taking a batch and answering it; guarded by {@link #lock}. */
     private int passing;
+    /** Requests announced and calls submitting, since the start; guarded by {@link #lock}. */
+    private long arrivals;
     private final List<Thread> workers;
     private final int threadsPerInstance;
     private final DistributionSummary batchSizes;
@@ -186,6 +188,7 @@ public final class DynamicBatcher implements AutoCloseable {
         lock.lock();
         try {
             announced++;
+            arrivals++;
         } finally {
             lock.unlock();
         }
@@ -215,6 +218,8 @@ public final class DynamicBatcher implements AutoCloseable {
         try {
             if (announcedBefore) {
                 announced--;
+            } else {
+                arrivals++;
             }
             if (admit) {
                 for (INDArray input : inputs) {
@@ -266,6 +271,31 @@ public final class DynamicBatcher implements AutoCloseable {
     public static void release(INDArray array) {
         if (array != null && array.closeable()) {
             array.close();
+        }
+    }
+
+    /** A mark of the traffic so far, for {@link #quietSince}: it grows with every request that arrives. */
+    public long arrivals() {
+        lock.lock();
+        try {
+            return arrivals;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * True when no request arrived after {@code mark} (an earlier {@link #arrivals}) and none is in
+     * the batcher now: none announced, and no image admitted and unanswered (queued, in a batch
+     * forming or in a pass). Work timed between two such answers for the same mark shared the
+     * machine with no request.
+     */
+    public boolean quietSince(long mark) {
+        lock.lock();
+        try {
+            return arrivals == mark && announced == 0 && depth() == 0;
+        } finally {
+            lock.unlock();
         }
     }
 

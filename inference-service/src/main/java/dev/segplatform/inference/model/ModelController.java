@@ -45,8 +45,11 @@ class ModelController {
      *                        the best images/s
      * @param imagesPerSecond one copy's images/s by batch size: every size up to 8, then powers of two
      *                        and {@code inference.max-batch-size}
+     * @param quiet           true when no request was in the service while the sizes were timed; a model
+     *                        swapped in under load is timed beside its traffic (false), and again once a
+     *                        poll interval passes without a request
      */
-    record Batching(int limit, Map<Integer, Long> imagesPerSecond) {
+    record Batching(int limit, Map<Integer, Long> imagesPerSecond, boolean quiet) {
     }
 
     /** A registered model version, and the alias that named it (null when the URI named the version). */
@@ -63,6 +66,6 @@ class ModelController {
                 m.classNames(), d.metrics(), m.loadedAt(), c.source(), c.rankMetric(), c.rankValue(), d.createdAt(),
                 d.weightsSha256(), d.libraries(), c.registeredModel() == null ? null
                         : new Registered(c.registeredModel(), c.modelVersion(), c.alias()),
-                m.batchProfile().map(p -> new Batching(p.limit(), p.bySize())).orElse(null));
+                m.batchProfile().map(p -> new Batching(p.limit(), p.bySize(), m.profileQuiet())).orElse(null));
     }
 }

@@ -5,6 +5,7 @@ import dev.segplatform.core.runtime.OpenMpThreads;
 import dev.segplatform.experiment.client.ExperimentApiException;
 import dev.segplatform.experiment.client.ExperimentUnavailableException;
 import dev.segplatform.inference.InferenceProperties;
+import dev.segplatform.inference.batching.DynamicBatcher;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,6 +39,12 @@ import org.springframework.stereotype.Component;
  * for the next one: a corrupt best run must not leave a restarted instance with nothing to serve,
  * nor be downloaded again every poll. Bad bytes are remembered until the key changes; a download
  * that failed for a passing reason is tried again after {@code inference.candidate-retry}.
+ *
+ * <p>A model whose batch sizes were timed beside requests (a swap under load: the old model's
+ * passes and the requests' decoding take the cores from the timed passes, and in a trial some sizes
+ * came out 30% slow) is timed again at the first poll that finds the service quiet since the poll
+ * before, and again later if a request disturbed that timing too. A service that is never quiet
+ * for a poll interval keeps the limit its load found.
  */
 @Component
 class ModelPoller implements SchedulingConfigurer {
@@ -59,6 +66,9 @@ class ModelPoller implements SchedulingConfigurer {
     /** The batcher's maximum, up to which a load times the model's batch sizes; 0 when it does not. */
     private final int profiledBatches;
     private final MeterRegistry meters;
+    private final DynamicBatcher batcher;
+    /** The batcher's arrivals when the last poll ended: unchanged at the next one means a quiet interval. */
+    private long arrivalsAtLastPoll = -1;
     private final Clock clock = Clock.systemUTC();
     // Its own lock, not the poller's: health checks read it while a poll may spend seconds loading.
     private final Map<String, Failure> failed = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
@@ -69,7 +79,8 @@ class ModelPoller implements SchedulingConfigurer {
     });
     private String lastProblem;
 
-    ModelPoller(ModelSource source, ModelHolder holder, InferenceProperties properties, MeterRegistry meters) {
+    ModelPoller(ModelSource source, ModelHolder holder, InferenceProperties properties, MeterRegistry meters,
+            DynamicBatcher batcher) {
         this.source = source;
         this.holder = holder;
         this.interval = properties.pollInterval();
@@ -78,6 +89,7 @@ class ModelPoller implements SchedulingConfigurer {
         this.profiledBatches = properties.profileBatchSizes() && properties.maxBatchSize() > 1
                 ? properties.maxBatchSize() : 0;
         this.meters = meters;
+        this.batcher = batcher;
     }
 
     @Override
@@ -86,8 +98,14 @@ class ModelPoller implements SchedulingConfigurer {
         registrar.addFixedDelayTask(new FixedDelayTask(this::poll, interval, Duration.ZERO));
     }
 
-    /** One look at the source; never throws, so the schedule goes on. */
+    /** One look at the source, then the served model's batch sizes timed again if due; never throws, so the schedule goes on. */
     synchronized void poll() {
+        lookForModel();
+        retimeIfQuiet();
+        arrivalsAtLastPoll = batcher.arrivals();
+    }
+
+    private void lookForModel() {
         Optional<ServedModel> served = holder.current();
         String servedKey = served.map(m -> m.candidate().key()).orElse(null);
         int skipped = 0;
@@ -169,6 +187,8 @@ class ModelPoller implements SchedulingConfigurer {
      */
     private void profile(ServedModel model, int s) {
         try {
+            long mark = batcher.arrivals();
+            boolean quietBefore = batcher.quietSince(mark);
             BatchProfile profile = onWorkerThreads(() -> BatchProfile.measure(profiledBatches, b -> {
                 try (INDArray input = Nd4j.rand(DataType.FLOAT, b, 3, s, s)) {
                     long start = System.nanoTime();
@@ -176,13 +196,31 @@ class ModelPoller implements SchedulingConfigurer {
                     return System.nanoTime() - start;
                 }
             }));
-            model.profiled(profile);
-            log.info("Batch sizes of version {} timed, images/s by size: {}; batches of at most {}", model.version(),
-                    profile.bySize(), profile.limit());
+            boolean quiet = quietBefore && batcher.quietSince(mark);
+            model.profiled(profile, quiet);
+            meters.counter("inference.batch.profiles", "traffic", quiet ? "none" : "beside").increment();
+            log.info("Batch sizes of version {} timed{}, images/s by size: {}; batches of at most {}", model.version(),
+                    quiet ? "" : " beside requests (timed again once the service is quiet)", profile.bySize(),
+                    profile.limit());
         } catch (RuntimeException | OutOfMemoryError e) {
             log.warn("Could not time the batch sizes of version {}; its batches go up to max-batch-size ({})",
                     model.version(), profiledBatches, e);
         }
+    }
+
+    /**
+     * Times the served model's batch sizes again if they were timed beside requests and no request
+     * has come since the last poll. The passes run beside the workers, as at a load, so a request
+     * that arrives meanwhile shares the cores with them for the second or two they take, and makes
+     * this timing one to repeat.
+     */
+    private void retimeIfQuiet() {
+        Optional<ServedModel> served = holder.current();
+        if (profiledBatches == 0 || served.isEmpty() || served.get().batchProfile().isEmpty()
+                || served.get().profileQuiet() || !batcher.quietSince(arrivalsAtLastPoll)) {
+            return;
+        }
+        profile(served.get(), served.get().inputSize());
     }
 
     private <T> T onWorkerThreads(Supplier<T> work) {

@@ -27,8 +27,12 @@ public final class ServedModel implements BatchModel {
     private final List<Predictor> predictors;
     private final ImagePreprocessor preprocessor;
     private final MaskEncoder encoder;
-    /** Set once by the load's warm-up, before the model is installed; null when not profiled. */
-    private volatile BatchProfile batchProfile;
+    /** Set by the load's warm-up, before the model is installed, and again if it was timed beside traffic; null when not profiled. */
+    private volatile Timing timing;
+
+    /** A profile and whether it was timed with no request on the machine (one reference, so both change together). */
+    private record Timing(BatchProfile profile, boolean quiet) {
+    }
 
     ServedModel(long version, ModelBundle bundle, ModelCandidate candidate, Instant loadedAt, long maxPixels,
             int instances) {
@@ -66,17 +70,24 @@ public final class ServedModel implements BatchModel {
     /** The batch size past which this model gains under {@link BatchProfile#TOLERANCE} images/s; unlimited when not profiled. */
     @Override
     public int batchLimit() {
-        BatchProfile profile = batchProfile;
-        return profile == null ? Integer.MAX_VALUE : profile.limit();
+        Timing t = timing;
+        return t == null ? Integer.MAX_VALUE : t.profile().limit();
     }
 
-    /** The warm-up's timing of the batch sizes, if it made one. */
+    /** The latest timing of the batch sizes, if one was made. */
     public Optional<BatchProfile> batchProfile() {
-        return Optional.ofNullable(batchProfile);
+        Timing t = timing;
+        return t == null ? Optional.empty() : Optional.of(t.profile());
     }
 
-    void profiled(BatchProfile profile) {
-        this.batchProfile = profile;
+    /** Whether the batch sizes were timed with no request in the service; false also when not timed. */
+    public boolean profileQuiet() {
+        Timing t = timing;
+        return t != null && t.quiet();
+    }
+
+    void profiled(BatchProfile profile, boolean quiet) {
+        this.timing = new Timing(profile, quiet);
     }
 
     /** How many copies of the graph this model holds, one per batch worker. */

@@ -137,6 +137,30 @@ class DynamicBatcherTest {
     }
 
     @Test
+    void quietMeansNoArrivalSinceTheMarkAndNoRequestInTheBatcher() throws InterruptedException {
+        batcher = new DynamicBatcher(4, Duration.ZERO, 16, meters);
+        Recording model = new Recording();
+        long start = batcher.arrivals();
+        assertThat(batcher.quietSince(start)).as("workers waiting for work").isTrue();
+        DynamicBatcher.Arrival arrival = batcher.announce();
+        long announced = batcher.arrivals();
+        assertThat(announced).isGreaterThan(start);
+        assertThat(batcher.quietSince(start)).as("a request arrived after the mark").isFalse();
+        assertThat(batcher.quietSince(announced)).as("a request announced, decoding").isFalse();
+        arrival.close();
+        assertThat(batcher.quietSince(announced)).as("withdrawn, and nothing arrived since").isTrue();
+
+        CompletableFuture<INDArray> running = occupy(model, 9);
+        long submitted = batcher.arrivals();
+        assertThat(submitted).as("a submit without an announcement counts too").isGreaterThan(announced);
+        assertThat(batcher.quietSince(submitted)).as("an image in a pass").isFalse();
+        model.gate.countDown();
+        DynamicBatcher.await(running);
+        assertThat(batcher.quietSince(submitted)).as("answered, and nothing arrived since").isTrue();
+        assertThat(batcher.quietSince(announced)).isFalse();
+    }
+
+    @Test
     void aModelsOwnBatchLimitCapsItsBatchesBelowTheBatchersMaximum() throws InterruptedException {
         batcher = new DynamicBatcher(4, Duration.ZERO, 16, meters);
         Recording model = new Recording();
