@@ -30,7 +30,7 @@ public final class ServedModel implements BatchModel {
     /** Set by the load's warm-up, before the model is installed, and again if it was timed beside traffic; null when not profiled. */
     private volatile Timing timing;
 
-    /** A profile and whether it was timed with no request on the machine (one reference, so both change together). */
+    /** A profile and whether it was timed with no request in the service (one reference, so both change together). */
     private record Timing(BatchProfile profile, boolean quiet) {
     }
 
