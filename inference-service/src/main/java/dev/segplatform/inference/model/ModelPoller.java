@@ -176,7 +176,7 @@ class ModelPoller implements SchedulingConfigurer {
             onWorkerThreads(() -> model.forward(copy, Nd4j.zeros(1, 3, s, s))).close();
         }
         if (profiledBatches > 0) {
-            profile(model, s);
+            profile(model);
         }
     }
 
@@ -185,7 +185,8 @@ class ModelPoller implements SchedulingConfigurer {
      * maximum that does not fit in memory, say) leaves the model unprofiled rather than unloadable:
      * without a profile it is served as it was before profiles existed, up to max-batch-size.
      */
-    private void profile(ServedModel model, int s) {
+    private void profile(ServedModel model) {
+        int s = model.inputSize();
         try {
             long mark = batcher.arrivals();
             boolean quietBefore = batcher.quietSince(mark);
@@ -215,12 +216,10 @@ class ModelPoller implements SchedulingConfigurer {
      * this timing one to repeat.
      */
     private void retimeIfQuiet() {
-        Optional<ServedModel> served = holder.current();
-        if (profiledBatches == 0 || served.isEmpty() || served.get().batchProfile().isEmpty()
-                || served.get().profileQuiet() || !batcher.quietSince(arrivalsAtLastPoll)) {
+        if (profiledBatches == 0 || !batcher.quietSince(arrivalsAtLastPoll)) {
             return;
         }
-        profile(served.get(), served.get().inputSize());
+        holder.current().filter(m -> m.batchProfile().isPresent() && !m.profileQuiet()).ifPresent(this::profile);
     }
 
     private <T> T onWorkerThreads(Supplier<T> work) {
